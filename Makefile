@@ -1,0 +1,26 @@
+# Two commands do all the set-up on a fresh clone: `make bench` and `make test`.
+# Both create or reuse .venv; the stamp is remade when pyproject.toml changes.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.zoo-installed
+
+.PHONY: bench test lint benchmarks
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+bench: $(STAMP)
+	$(BIN)/zoo list
+	$(BIN)/zoo show tf_efficientnet_lite0
+
+test: $(STAMP)
+	$(BIN)/ruff check zoo tests benchmarks
+	$(BIN)/ruff format --check zoo tests benchmarks
+	$(BIN)/python -m pytest
+
+benchmarks: $(STAMP)
+	$(BIN)/python -m pytest benchmarks --benchmark-only --benchmark-autosave

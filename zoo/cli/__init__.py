@@ -1,0 +1,45 @@
+"""The `zoo` command. Each `cmd_*.py` module in this package adds one subcommand.
+
+Commands stay thin: parse arguments, call one library function, print a table or `--json`.
+Heavy libraries (torch, openvino) are imported inside the commands, so `zoo list` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import pkgutil
+import sys
+from collections.abc import Sequence
+
+from zoo import __version__
+from zoo._errors import ZooError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="zoo", description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--version", action="version", version=f"zoo {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for module in sorted(m.name for m in pkgutil.iter_modules(__path__) if m.name.startswith("cmd_")):
+        importlib.import_module(f"{__name__}.{module}").register(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; bad input is one line on stderr and exit 2, never a traceback."""
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.run(args) or 0)
+    except ZooError as error:
+        print(f"zoo: error: {error}", file=sys.stderr)
+        return error.exit_code
+    except BrokenPipeError:  # `zoo list | head` closed our stdout: not an error
+        sys.stderr.close()
+        return 0
+    except KeyboardInterrupt:
+        print("zoo: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

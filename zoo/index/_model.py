@@ -1,0 +1,157 @@
+"""The typed data model of a model index: what a parsed Collection, Model, Result and Paper hold.
+
+Every declared value keeps its text as written and the file and line it came from, so that
+`zoo show` can say where a value was declared and `zoo validate --write` can change exactly it.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from zoo.index._errors import UnknownModelError, display_path
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where an entry or value was declared."""
+
+    path: Path
+    line: int
+
+    def __str__(self) -> str:
+        return f"{display_path(self.path)}:{self.line}"
+
+
+@dataclass(frozen=True)
+class Declared:
+    """One declared value: its key and text as written, its typed value, and its source."""
+
+    key: str
+    value: Any
+    text: str
+    source: Source
+
+
+def normalize_key(key: str) -> str:
+    """`In Collection`, `in_collection` and `In-Collection` all name the same field."""
+    return "_".join(str(key).strip().lower().replace("-", " ").replace("_", " ").split())
+
+
+@dataclass(frozen=True)
+class Metadata:
+    """Declared metadata keyed by normalized name; unknown keys are kept as they were written."""
+
+    fields: Mapping[str, Declared] = field(default_factory=dict)
+
+    def get(self, key: str) -> Any:
+        declared = self.fields.get(normalize_key(key))
+        return None if declared is None else declared.value
+
+    def merged_over(self, base: Metadata) -> Metadata:
+        """This metadata with `base` filling in what it does not declare (model over collection)."""
+        return Metadata({**base.fields, **self.fields})
+
+    @property
+    def flops(self) -> int | None:
+        return self.get("flops")
+
+    @property
+    def parameters(self) -> int | None:
+        return self.get("parameters")
+
+    @property
+    def file_size(self) -> int | None:
+        return self.get("file_size")
+
+    @property
+    def image_size(self) -> int | None:
+        return self.get("image_size")
+
+    @property
+    def crop_pct(self) -> float | None:
+        return self.get("crop_pct")
+
+    @property
+    def interpolation(self) -> str | None:
+        return self.get("interpolation")
+
+
+@dataclass(frozen=True)
+class Paper:
+    title: str | None
+    url: str | None
+    source: Source
+
+
+@dataclass(frozen=True)
+class Result:
+    """One declared result; metric values are numbers (`74.83%` becomes 74.83)."""
+
+    task: str | None
+    dataset: str | None
+    metrics: Mapping[str, Declared]
+    source: Source
+
+    def metric(self, name: str) -> float | None:
+        declared = self.metrics.get(normalize_key(name))
+        return None if declared is None else declared.value
+
+
+@dataclass(frozen=True)
+class Collection:
+    name: str
+    paper: Paper | None
+    metadata: Metadata
+    readme: str | None
+    source: Source
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Model:
+    """A model with its effective metadata (its own over its collection's)."""
+
+    name: str
+    collection: str | None
+    metadata: Metadata
+    paper: Paper | None
+    results: tuple[Result, ...]
+    weights: str | None
+    code: str | None
+    readme: str | None
+    source: Source
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def declared_accuracy(self, metric: str, dataset: str = "ImageNet") -> float | None:
+        """The declared `Top 1 Accuracy` (or another metric) on a dataset, if any."""
+        for result in self.results:
+            if (result.dataset or "").lower() == dataset.lower() and result.metric(metric) is not None:
+                return result.metric(metric)
+        return None
+
+
+@dataclass(frozen=True)
+class Index:
+    """Everything one root index file reaches through its imports."""
+
+    root: Path
+    files: tuple[Path, ...]
+    collections: Mapping[str, Collection]
+    models: Mapping[str, Model]
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def model(self, name: str) -> Model:
+        """The model called `name`, or an error that suggests the closest names."""
+        if name in self.models:
+            return self.models[name]
+        close = difflib.get_close_matches(name, list(self.models), n=3, cutoff=0.5)
+        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        raise UnknownModelError(f"unknown model {name!r} in {self.root}{hint}")
+
+    def select(self, names: list[str] | None) -> list[Model]:
+        """The named models in the order given, or every model when `names` is empty."""
+        return [self.model(name) for name in names] if names else list(self.models.values())

@@ -1,0 +1,367 @@
+"""Build an `Index` from a root file: follow `Import:` globs, then type and check every entry."""
+
+from __future__ import annotations
+
+import glob
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from zoo.index._errors import IndexFormatError
+from zoo.index._files import read_documents
+from zoo.index._model import (
+    Collection,
+    Declared,
+    Index,
+    Metadata,
+    Model,
+    Paper,
+    Result,
+    Source,
+    normalize_key,
+)
+from zoo.index._yaml import LocatedDict
+
+
+def _number(text: str) -> float:
+    stripped = text.strip().removesuffix("%").strip()
+    return float(stripped.replace("_", "")) if stripped else float("nan")
+
+
+def _non_negative_int(raw: Any) -> int:
+    value = raw if isinstance(raw, int) and not isinstance(raw, bool) else _number(str(raw))
+    if value != value or value < 0 or value != int(value):
+        raise ValueError("must be a non-negative integer")
+    return int(value)
+
+
+def _positive_int(raw: Any) -> int:
+    value = _non_negative_int(raw)
+    if value == 0:
+        raise ValueError("must be a positive integer")
+    return value
+
+
+def _crop_pct(raw: Any) -> float:
+    value = float(raw) if isinstance(raw, int | float) and not isinstance(raw, bool) else _number(str(raw))
+    if not 0 < value <= 1:
+        raise ValueError("must be in (0, 1]")
+    return value
+
+
+def _text(raw: Any) -> str:
+    if isinstance(raw, dict | list):
+        raise ValueError("must be text")
+    return str(raw)
+
+
+def _metric(raw: Any) -> float:
+    if isinstance(raw, bool):
+        raise ValueError("must be a number")
+    value = float(raw) if isinstance(raw, int | float) else _number(str(raw))
+    if value != value:
+        raise ValueError("must be a number")
+    return value
+
+
+# Typed metadata fields; any other key is kept with its YAML value.
+_METADATA_TYPES: dict[str, Callable[[Any], Any]] = {
+    "flops": _non_negative_int,
+    "parameters": _non_negative_int,
+    "file_size": _non_negative_int,
+    "image_size": _positive_int,
+    "crop_pct": _crop_pct,
+    "interpolation": _text,
+}
+
+
+@dataclass
+class _Loader:
+    root_dir: Path
+    files: list[Path] = field(default_factory=list)
+    collections: dict[str, Collection] = field(default_factory=dict)
+    models: dict[str, Model] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def load(self, path: Path, importing: tuple[Path, ...] = ()) -> None:
+        resolved = path.resolve()
+        if resolved in importing:
+            chain = " -> ".join(p.name for p in (*importing, resolved))
+            raise IndexFormatError(path, f"Import cycle: {chain}")
+        if resolved in self.files:
+            return
+        self.files.append(resolved)
+        for document in read_documents(path):
+            keyed = {normalize_key(k): k for k in document}
+            for key, original in keyed.items():
+                if key not in {"import", "models", "collections"}:
+                    self.extra.setdefault(str(original), document[original])
+            if "import" in keyed:
+                for target in self._imports(path, document, keyed["import"]):
+                    self.load(target, (*importing, resolved))
+            for entry in self._entries(path, document, keyed.get("collections"), "Collections"):
+                self._add_collection(path, entry)
+            for entry in self._entries(path, document, keyed.get("models"), "Models"):
+                self._add_model(path, entry)
+
+    def _imports(self, path: Path, document: LocatedDict, key: str) -> list[Path]:
+        line = document.lines.get(key)
+        patterns = document[key]
+        if isinstance(patterns, str):
+            patterns = [patterns]
+        if not isinstance(patterns, list) or not all(isinstance(p, str) for p in patterns):
+            raise IndexFormatError(path, "Import must be a list of paths or globs", line=line, field="Import")
+        targets: list[Path] = []
+        for pattern in patterns:
+            if os.path.isabs(pattern):
+                raise IndexFormatError(path, f"Import {pattern!r} is absolute", line=line, field="Import")
+            full = os.path.normpath(path.resolve().parent / pattern)
+            if not _inside(Path(full), self.root_dir):
+                raise IndexFormatError(
+                    path, f"Import {pattern!r} points outside {self.root_dir}", line=line, field="Import"
+                )
+            matches = sorted(Path(m) for m in glob.glob(full) if Path(m).is_file())
+            if not matches:
+                raise IndexFormatError(path, f"Import {pattern!r} matches nothing", line=line, field="Import")
+            for match in matches:
+                if not _inside(match.resolve(), self.root_dir):
+                    raise IndexFormatError(
+                        path,
+                        f"Import {pattern!r} reaches {match} outside {self.root_dir} (symlink)",
+                        line=line,
+                        field="Import",
+                    )
+            targets.extend(matches)
+        return targets
+
+    @staticmethod
+    def _entries(path: Path, document: LocatedDict, key: str | None, what: str) -> list[LocatedDict]:
+        if key is None or document[key] is None:
+            return []
+        entries = document[key]
+        line = document.lines.get(key)
+        if not isinstance(entries, list):
+            raise IndexFormatError(path, f"{what} must be a list", line=line, field=what)
+        for number, entry in enumerate(entries, 1):
+            if not isinstance(entry, LocatedDict):
+                raise IndexFormatError(path, f"{what} entry #{number} is not a mapping", line=line)
+        return entries
+
+    def _add_collection(self, path: Path, entry: LocatedDict) -> None:
+        fields = _Fields(path, entry, "collection")
+        name = fields.name()
+        if name in self.collections:
+            raise IndexFormatError(
+                path,
+                f"duplicate collection name (first declared at {self.collections[name].source})",
+                line=entry.line,
+                model=name,
+                field="Name",
+            )
+        self.collections[name] = Collection(
+            name=name,
+            paper=fields.paper(),
+            metadata=fields.metadata(),
+            readme=fields.text("readme"),
+            source=Source(path, entry.line),
+            extra=fields.rest(),
+        )
+
+    def _add_model(self, path: Path, entry: LocatedDict) -> None:
+        fields = _Fields(path, entry, "model")
+        name = fields.name()
+        if name in self.models:
+            raise IndexFormatError(
+                path,
+                f"duplicate model name (first declared at {self.models[name].source})",
+                line=entry.line,
+                model=name,
+                field="Name",
+            )
+        self.models[name] = Model(
+            name=name,
+            collection=fields.text("in_collection"),
+            metadata=fields.metadata(),
+            paper=fields.paper(),
+            results=fields.results(),
+            weights=fields.text("weights"),
+            code=fields.text("code"),
+            readme=fields.text("readme"),
+            source=Source(path, entry.line),
+            extra=fields.rest(),
+        )
+
+    def finish(self, root: Path) -> Index:
+        """Resolve collections: each model must name one that exists, and inherits from it."""
+        models: dict[str, Model] = {}
+        for name, model in self.models.items():
+            collection = self.collections.get(model.collection) if model.collection else None
+            if model.collection and collection is None:
+                known = ", ".join(sorted(self.collections)) or "none"
+                raise IndexFormatError(
+                    model.source.path,
+                    f"collection {model.collection!r} does not exist (known: {known})",
+                    line=model.source.line,
+                    model=name,
+                    field="In Collection",
+                )
+            if collection is not None:
+                model = Model(
+                    **{
+                        **model.__dict__,
+                        "metadata": model.metadata.merged_over(collection.metadata),
+                        "paper": model.paper or collection.paper,
+                    }
+                )
+            models[name] = model
+        return Index(root, tuple(self.files), dict(self.collections), models, dict(self.extra))
+
+
+class _Fields:
+    """Case-insensitive access to one entry's keys, remembering which ones were used."""
+
+    def __init__(self, path: Path, entry: LocatedDict, kind: str) -> None:
+        self.path = path
+        self.entry = entry
+        self.kind = kind
+        self.keys = {normalize_key(k): k for k in entry}
+        self.used: set[str] = set()
+        self.model_name: str | None = None
+
+    def _raw(self, key: str) -> Any:
+        self.used.add(key)
+        original = self.keys.get(key)
+        return None if original is None else self.entry[original]
+
+    def _line(self, key: str) -> int:
+        return self.entry.lines.get(self.keys.get(key), self.entry.line)
+
+    def _error(self, message: str, key: str, line: int | None = None) -> IndexFormatError:
+        original = self.keys.get(key, key)
+        return IndexFormatError(
+            self.path, message, line=line or self._line(key), model=self.model_name, field=str(original)
+        )
+
+    def name(self) -> str:
+        raw = self._raw("name")
+        if raw is None or isinstance(raw, dict | list) or not str(raw).strip():
+            raise IndexFormatError(self.path, f"{self.kind} without Name", line=self.entry.line, field="Name")
+        self.model_name = str(raw).strip()
+        return self.model_name
+
+    def text(self, key: str) -> str | None:
+        raw = self._raw(key)
+        if raw is None:
+            return None
+        if isinstance(raw, dict | list):
+            raise self._error("must be text", key)
+        return str(raw)
+
+    def paper(self) -> Paper | None:
+        raw = self._raw("paper")
+        line = self._line("paper")
+        if raw is None:
+            return None
+        if isinstance(raw, str):
+            is_url = raw.startswith(("http://", "https://"))
+            return Paper(None if is_url else raw, raw if is_url else None, Source(self.path, line))
+        if not isinstance(raw, dict):
+            raise self._error("must be a mapping with Title and URL", "paper")
+        keyed = {normalize_key(k): v for k, v in raw.items()}
+        title, url = keyed.get("title"), keyed.get("url")
+        return Paper(
+            None if title is None else str(title), None if url is None else str(url), Source(self.path, line)
+        )
+
+    def metadata(self) -> Metadata:
+        raw = self._raw("metadata")
+        if raw is None:
+            return Metadata()
+        if not isinstance(raw, LocatedDict):
+            raise self._error("must be a mapping", "metadata")
+        fields: dict[str, Declared] = {}
+        for key, value in raw.items():
+            normalized = normalize_key(key)
+            line = raw.lines.get(key, raw.line)
+            convert = _METADATA_TYPES.get(normalized)
+            typed = value
+            if convert is not None and value is not None:
+                try:
+                    typed = convert(value)
+                except (ValueError, TypeError) as error:
+                    raise IndexFormatError(
+                        self.path, f"{error}, got {value!r}", line=line, model=self.model_name, field=str(key)
+                    ) from None
+            fields[normalized] = Declared(str(key), typed, _as_text(value), Source(self.path, line))
+        return Metadata(fields)
+
+    def results(self) -> tuple[Result, ...]:
+        raw = self._raw("results")
+        if raw is None:
+            return ()
+        if not isinstance(raw, list):
+            raise self._error("must be a list", "results")
+        results = []
+        for entry in raw:
+            if not isinstance(entry, LocatedDict):
+                raise self._error("each result must be a mapping", "results")
+            keyed = {normalize_key(k): k for k in entry}
+            metrics_raw = entry.get(keyed.get("metrics"), None) or LocatedDict()
+            if not isinstance(metrics_raw, dict):
+                raise self._error("Metrics must be a mapping", "results", entry.line)
+            metrics: dict[str, Declared] = {}
+            for key, value in metrics_raw.items():
+                line = getattr(metrics_raw, "lines", {}).get(key, entry.line)
+                try:
+                    typed = _metric(value)
+                except (ValueError, TypeError) as error:
+                    raise IndexFormatError(
+                        self.path, f"{error}, got {value!r}", line=line, model=self.model_name, field=str(key)
+                    ) from None
+                metrics[normalize_key(key)] = Declared(
+                    str(key), typed, _as_text(value), Source(self.path, line)
+                )
+            task, dataset = entry.get(keyed.get("task")), entry.get(keyed.get("dataset"))
+            results.append(
+                Result(
+                    None if task is None else str(task),
+                    None if dataset is None else str(dataset),
+                    metrics,
+                    Source(self.path, entry.line),
+                )
+            )
+        return tuple(results)
+
+    def rest(self) -> dict[str, Any]:
+        """Unknown keys, kept as written."""
+        return {str(self.keys[k]): self.entry[self.keys[k]] for k in self.keys if k not in self.used}
+
+
+def _as_text(value: Any) -> str:
+    """The declared text of a value: a string as written, a list as its items joined."""
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return ", ".join(map(str, value))
+    return value if isinstance(value, str) else str(value)
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    return path == folder or folder in path.parents
+
+
+def load_index(path: Path | str) -> Index:
+    """Read a root index file (or a single card) and everything it imports.
+
+    Imports may not leave the root file's folder, so an index cannot read arbitrary files.
+    """
+    root = Path(path)
+    if root.is_dir():
+        root = root / "model-index.yml"
+    if not root.is_file():
+        raise IndexFormatError(root, "no such index file")
+    loader = _Loader(root_dir=root.parent.resolve())
+    loader.load(root)
+    return loader.finish(root)
