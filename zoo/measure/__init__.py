@@ -1,0 +1,1 @@
+"""What zoo measures about a model: inputs, latency, accuracy, agreement, FLOPs."""
