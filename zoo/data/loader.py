@@ -1,0 +1,131 @@
+"""Decode and preprocess images once, in DataLoader workers, into float32 batches for every backend.
+
+timm's `ImageDataset` replaces an image it cannot decode by the next one (a silent duplicate);
+here it gives up after one try instead, and the image is skipped and counted with its reason.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+from PIL import Image
+from torch.utils.data import DataLoader, Dataset, default_collate
+
+from zoo.data.layouts import ImageSet
+
+
+@dataclass(frozen=True)
+class SkippedImage:
+    path: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Preprocessed images (N, 3, H, W) float32, their class indices, and what could not be read."""
+
+    images: np.ndarray
+    targets: np.ndarray
+    skipped: tuple[SkippedImage, ...]
+    wait_s: float  # how long the consumer waited for this batch: decoding it did not overlap inference
+
+
+def _decode_error(path: str) -> str:
+    """Why an image cannot be read (asked again only for the few that fail)."""
+    try:
+        with Image.open(path) as image:
+            image.convert("RGB")
+    except Exception as error:
+        return f"{type(error).__name__}: {error}"
+    return "unreadable"
+
+
+class _SkipUnreadable(Dataset):
+    """One item per image: `(tensor, target, None)`, or `(None, target, SkippedImage)`."""
+
+    def __init__(self, dataset: Any, indices: Sequence[int]) -> None:
+        self.dataset = dataset
+        self.dataset._max_retries = 1  # timm's retry loop moves on to the next image; one try, then skip
+        self.indices = list(indices)
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+    def __getitem__(self, position: int) -> tuple[torch.Tensor | None, int, SkippedImage | None]:
+        index = self.indices[position]
+        path, target = self.dataset.reader.samples[index]
+        try:
+            image, target = self.dataset[index]
+        except RuntimeError:  # timm's "Failed to load 1 consecutive samples"
+            return None, target, SkippedImage(str(path), _decode_error(str(path)))
+        return image, target, None
+
+
+def _collate(items: list[tuple[torch.Tensor | None, int, SkippedImage | None]]) -> tuple[Any, ...]:
+    good = [(image, target) for image, target, skipped in items if skipped is None]
+    skipped = tuple(skipped for _, _, skipped in items if skipped is not None)
+    if not good:
+        return None, None, skipped
+    images, targets = default_collate(good)
+    return images, targets, skipped
+
+
+def spread_indices(total: int, limit: int | None) -> list[int]:
+    """`limit` indices spread evenly over `total`, so a limited run still sees every part of the set
+    (an ImageFolder is sorted by class: its first 500 images are one class)."""
+    if limit is None or limit >= total:
+        return list(range(total))
+    return sorted({int(i) for i in np.linspace(0, total - 1, num=max(limit, 1)).round()})
+
+
+@contextmanager
+def _quiet_timm_skips() -> Iterator[None]:
+    """timm logs each skipped image; they are counted and reported once instead."""
+    logger = logging.getLogger("timm.data.dataset")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+def batches(
+    image_set: ImageSet,
+    transform: Callable[[Any], torch.Tensor],
+    batch: int,
+    *,
+    limit: int | None = None,
+    workers: int = 0,
+) -> Iterator[Batch]:
+    """Preprocessed batches of up to `batch` images (fewer when images are skipped or at the end)."""
+    dataset = _SkipUnreadable(image_set.dataset(transform), spread_indices(len(image_set), limit))
+    loader = DataLoader(
+        dataset,
+        batch_size=batch,
+        shuffle=False,
+        num_workers=workers,
+        collate_fn=_collate,
+        prefetch_factor=4 if workers else None,
+    )
+    with _quiet_timm_skips():
+        iterator = iter(loader)
+        while True:
+            started = time.perf_counter()
+            try:
+                images, targets, skipped = next(iterator)
+            except StopIteration:
+                return
+            waited = time.perf_counter() - started
+            if images is None:
+                yield Batch(np.empty((0, 0, 0, 0), np.float32), np.empty(0, np.int64), skipped, waited)
+            else:
+                array = images.numpy().astype(np.float32, copy=False)
+                yield Batch(array, targets.numpy().astype(np.int64), skipped, waited)
