@@ -45,7 +45,6 @@ def run(args: argparse.Namespace) -> int:
     from zoo.backends import list_backends
     from zoo.index import load_index
     from zoo.measure.environment import git_commit
-    from zoo.measure.executors import LocalExecutor
     from zoo.measure.latency import BenchConfig
     from zoo.measure.sweep import DEFAULT_BACKENDS, plan
     from zoo.results import open_store
@@ -72,13 +71,14 @@ def run(args: argparse.Namespace) -> int:
         checkpoint=str(Path(args.checkpoint).resolve()) if args.checkpoint else None,
     )
     configs = plan(models, backends, args.precision or ["fp32"], args.batch or [1], template)
+    executor = _executor(args)  # connects first: an unreachable cluster writes nothing
 
     with open_store(Path(args.db) if args.db else None) as store:
         run_id = store.latest_run() if args.resume else None
         done = store.done_keys(run_id) if run_id else set()
         if run_id is None:
-            run_id = store.start_run(shlex.join(["zoo", *sys.argv[1:]]), "local", git_commit())
-        results = _run_with_progress(configs, done, LocalExecutor(args.timeout), store, run_id)
+            run_id = store.start_run(shlex.join(["zoo", *sys.argv[1:]]), executor.name, git_commit())
+        results = _run_with_progress(configs, done, executor, store, run_id)
         failed = [m for m in results if m.status != "ok"]
         store.finish_run(run_id, "failed" if failed else "finished")
 
@@ -89,6 +89,18 @@ def run(args: argparse.Namespace) -> int:
     else:
         _print_summary(results, run_id, len(done))
     return 1 if failed else 0
+
+
+def _executor(args: argparse.Namespace) -> Any:
+    if args.executor == "ray":
+        from zoo.measure.ray_executor import RayExecutor
+
+        return RayExecutor(args.address, args.timeout)
+    if args.address:
+        raise ZooError("--address is for --executor ray")
+    from zoo.measure.executors import LocalExecutor
+
+    return LocalExecutor(args.timeout)
 
 
 def _run_with_progress(
@@ -142,4 +154,7 @@ def _print_summary(results: list[Any], run_id: int, skipped: int) -> None:
             print(ok[columns].to_string(index=False))
     for row in frame[frame.status != "ok"].itertuples():
         print(f"FAILED {row.model} {row.backend} {row.precision} b{row.batch}: {row.reason}")
+    hosts = pd.Series([m.environment.get("host", "?") for m in results]).value_counts()
+    if len(hosts) > 1:
+        print("per node: " + ", ".join(f"{host} {count}" for host, count in hosts.items()))
     print(f"\nrun {run_id}: {len(ok)} measured, {len(frame) - len(ok)} failed, {skipped} skipped (--resume)")

@@ -101,6 +101,7 @@ def fingerprint(threads: int) -> dict[str, Any]:
         "libraries": _library_versions(),
         "threads": threads,
         "thread_variables": {name: os.environ[name] for name in THREAD_VARIABLES if name in os.environ},
+        "host": platform.node(),
         "git_commit": git_commit(),
         "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
     }
