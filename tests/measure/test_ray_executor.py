@@ -1,0 +1,124 @@
+"""The `ray` executor on a real Ray head started on loopback for the test."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import psutil
+import pytest
+
+ray = pytest.importorskip("ray")
+
+REPO = Path(__file__).resolve().parents[2]
+FAST = ["--min-time", "0.3", "--max-time", "0.6", "--min-iterations", "5", "--threads", "1"]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def ray_head(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    port = free_port()
+    ray_cli = str(Path(sys.executable).with_name("ray"))
+    environment = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0"}
+    subprocess.run(
+        [ray_cli, "start", "--head", "--node-ip-address", "127.0.0.1", "--port", str(port), "--num-cpus", "2",
+         "--include-dashboard", "false", "--object-store-memory", str(200 * 1024 * 1024), "--disable-usage-stats"],
+        check=True, capture_output=True, env=environment, timeout=120,
+    )  # fmt: skip
+    try:
+        yield f"127.0.0.1:{port}"
+    finally:
+        subprocess.run(
+            [ray_cli, "stop", "--force"], capture_output=True, env=environment, timeout=120, check=False
+        )
+
+
+def zoo(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    environment = {**os.environ, "ZOO_CACHE": str(cwd / "cache"), "RAY_USAGE_STATS_ENABLED": "0"}
+    return subprocess.run(
+        [sys.executable, "-m", "zoo", *args],
+        cwd=cwd,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def bench_args(db: Path, *extra: str) -> list[str]:
+    return [
+        "bench",
+        "tf_efficientnet_lite0",
+        "--index",
+        str(REPO / "model-index.yml"),
+        "--db",
+        str(db),
+        *FAST,
+        *extra,
+    ]
+
+
+def test_sweep_on_ray_matches_a_local_run(ray_head: str, tmp_path: Path) -> None:
+    db = tmp_path / "r.db"
+    backends = ["--backend", "onnxruntime", "--backend", "openvino"]
+    on_ray = zoo(
+        *bench_args(db, *backends, "--executor", "ray", "--address", ray_head, "--json"), cwd=tmp_path
+    )
+    assert on_ray.returncode == 0, on_ray.stderr
+    local = zoo(*bench_args(db, *backends, "--json"), cwd=tmp_path)
+    assert local.returncode == 0, local.stderr
+    ray_rows, local_rows = (json.loads(done.stdout)["results"] for done in (on_ray, local))
+    assert [set(r) for r in ray_rows] == [set(r) for r in local_rows]
+    assert {r["status"] for r in ray_rows} == {"ok"}
+    assert {r["environment"] for r in ray_rows} == {r["environment"] for r in local_rows}  # same machine
+
+    listed = json.loads(zoo("results", "--db", str(db), "list", "--json", cwd=tmp_path).stdout)
+    assert [run["executor"] for run in listed] == ["ray", "local"]
+
+
+def test_a_killed_worker_is_retried(ray_head: str, tmp_path: Path) -> None:
+    killed: list[int] = []
+
+    def kill_first_task_worker() -> None:
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline and not killed:
+            for process in psutil.process_iter(["pid", "cmdline"]):
+                if "ray::_measure_on_node" in " ".join(process.info["cmdline"] or []):
+                    time.sleep(1.0)  # let it get into the measurement
+                    os.kill(process.info["pid"], signal.SIGKILL)
+                    killed.append(process.info["pid"])
+                    return
+            time.sleep(0.2)
+
+    killer = threading.Thread(target=kill_first_task_worker)
+    killer.start()
+    args = bench_args(
+        tmp_path / "r.db", "--backend", "onnxruntime", "--executor", "ray", "--address", ray_head
+    )
+    done = zoo(*args, "--json", "--min-time", "3", cwd=tmp_path)
+    killer.join()
+    assert killed, "no Ray task worker was seen to kill"
+    assert done.returncode == 0, done.stderr
+    [row] = json.loads(done.stdout)["results"]
+    assert row["status"] == "ok"
+
+
+def test_unreachable_address_is_one_line_and_writes_nothing(tmp_path: Path) -> None:
+    db = tmp_path / "r.db"
+    done = zoo(*bench_args(db, "--executor", "ray", "--address", f"127.0.0.1:{free_port()}"), cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.startswith("zoo: error: no Ray cluster reachable at 127.0.0.1:")
+    assert not db.exists()
