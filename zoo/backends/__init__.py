@@ -1,0 +1,48 @@
+"""Run a model on one backend: PyTorch (eager, compiled), ONNX Runtime or OpenVINO, behind one interface.
+
+    backend = create_backend("openvino", BackendConfig("tf_efficientnet_lite0", (3, 224, 224)))
+    report = backend.load()        # export / convert / compile; the caller times it
+    logits = backend.run(batch)    # float32 NCHW -> float32 (batch, classes)
+    backend.describe()             # versions and effective settings, for the result record
+
+Importing this package is cheap: torch, onnxruntime and openvino are imported by `load()`.
+"""
+
+from zoo.backends import _onnxruntime, _openvino, _torch  # noqa: F401  (their classes register themselves)
+from zoo.backends._base import (
+    PRECISIONS,
+    Backend,
+    BackendConfig,
+    BackendError,
+    LoadReport,
+    cpu_name,
+    versions,
+)
+from zoo.backends._cache import cache_root
+from zoo.backends._registry import (
+    ENTRY_POINT_GROUP,
+    UnknownBackendError,
+    backend_class,
+    create_backend,
+    list_backends,
+    register_backend,
+)
+from zoo.weights import WeightsInfo
+
+__all__ = [
+    "ENTRY_POINT_GROUP",
+    "PRECISIONS",
+    "Backend",
+    "BackendConfig",
+    "BackendError",
+    "LoadReport",
+    "UnknownBackendError",
+    "WeightsInfo",
+    "backend_class",
+    "cache_root",
+    "cpu_name",
+    "create_backend",
+    "list_backends",
+    "register_backend",
+    "versions",
+]

@@ -1,0 +1,65 @@
+"""ONNX Runtime on the CPU execution provider, from the cached ONNX export."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from zoo.backends._base import Backend, BackendError, LoadReport, versions
+from zoo.backends._onnx import ONNX_FILE, OPSET, exported_onnx
+from zoo.backends._registry import register_backend
+from zoo.weights import find_weights
+
+if TYPE_CHECKING:
+    import numpy
+
+
+def import_onnxruntime() -> Any:
+    try:
+        import onnxruntime
+    except ImportError as error:
+        raise BackendError(f"onnxruntime is not installed ({error}): pip install onnxruntime") from None
+    return onnxruntime
+
+
+@register_backend
+class OnnxRuntimeBackend(Backend):
+    """All graph optimizations, `intra_op` threads from the budget, one sequential inter-op thread."""
+
+    NAME = "onnxruntime"
+
+    def load(self) -> LoadReport:
+        ort = import_onnxruntime()
+        weights = find_weights(self.config.model, self.config.checkpoint, self.config.declared)
+        entry = exported_onnx(self.config, weights)
+        options = ort.SessionOptions()
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        options.intra_op_num_threads = self.config.threads
+        options.inter_op_num_threads = 1
+        try:
+            self._session = ort.InferenceSession(
+                str(entry.path / ONNX_FILE), options, providers=["CPUExecutionProvider"]
+            )
+        except Exception as error:
+            raise BackendError(f"onnxruntime cannot load {self.config.model}: {error}") from error
+        self._input = self._session.get_inputs()[0].name
+        self._artefact = entry.path
+        return LoadReport(cache_hit=entry.hit, weights=weights)
+
+    def run(self, inputs: numpy.ndarray) -> numpy.ndarray:
+        self._check_inputs(inputs)
+        return self._session.run(None, {self._input: inputs})[0]
+
+    def settings(self) -> dict[str, Any]:
+        options = self._session.get_session_options()  # read back what the session holds
+        return {
+            "versions": versions("onnxruntime", "onnx", "torch"),
+            "opset": OPSET,
+            "threads": options.intra_op_num_threads,
+            "inter_op_threads": options.inter_op_num_threads,
+            "execution_mode": options.execution_mode.name,
+            "graph_optimization": options.graph_optimization_level.name,
+            "providers": self._session.get_providers(),
+            "effective_precision": "fp32",
+            "artefact": str(self._artefact),
+        }

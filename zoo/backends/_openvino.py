@@ -1,0 +1,96 @@
+"""OpenVINO on the CPU: a static-shape IR converted from the cached ONNX export, compiled with explicit hints.
+
+OpenVINO runs bf16 on a CPU that has it unless told `f32`, so the precision hint is always set and
+read back; a compiled model whose precision is not the one asked for is refused, never reported.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from zoo.backends._base import Backend, BackendConfig, BackendError, LoadReport, versions
+from zoo.backends._cache import cached
+from zoo.backends._onnx import ONNX_FILE, artefact_key, exported_onnx
+from zoo.backends._registry import register_backend
+from zoo.weights import WeightsInfo, find_weights
+
+if TYPE_CHECKING:
+    import numpy
+
+IR_FILE = "model.xml"
+_PRECISION_HINTS = {"fp32": "f32", "bf16": "bf16"}
+
+
+def import_openvino() -> Any:
+    try:
+        import openvino
+    except ImportError as error:
+        raise BackendError(f"openvino is not installed ({error}): pip install openvino") from None
+    return openvino
+
+
+def convert(config: BackendConfig, weights: WeightsInfo, directory: Path) -> None:
+    """ONNX -> IR with the input shape fixed; weights stay fp32 (save_model would compress them to fp16)."""
+    ov = import_openvino()
+    onnx = exported_onnx(config, weights)
+    try:
+        model = ov.convert_model(onnx.path / ONNX_FILE, input=[list(config.input_shape)])
+    except Exception as error:
+        raise BackendError(f"OpenVINO cannot convert {config.model}: {error}") from error
+    ov.save_model(model, directory / IR_FILE, compress_to_fp16=False)
+
+
+@register_backend
+class OpenVinoBackend(Backend):
+    """Compiled for CPU with explicit INFERENCE_PRECISION_HINT, PERFORMANCE_HINT and INFERENCE_NUM_THREADS."""
+
+    NAME = "openvino"
+    PRECISIONS = ("fp32", "bf16")
+    PERFORMANCE_HINT = "LATENCY"
+
+    def load(self) -> LoadReport:
+        ov = import_openvino()
+        weights = find_weights(self.config.model, self.config.checkpoint, self.config.declared)
+        key = {**artefact_key(self.config, weights), "ir": versions("openvino")}
+        entry = cached("openvino", key, lambda directory: convert(self.config, weights, directory))
+        core = ov.Core()
+        wanted = _PRECISION_HINTS[self.config.precision]
+        try:
+            self._compiled = core.compile_model(
+                core.read_model(entry.path / IR_FILE),
+                "CPU",
+                {
+                    "INFERENCE_PRECISION_HINT": wanted,
+                    "PERFORMANCE_HINT": self.PERFORMANCE_HINT,
+                    "INFERENCE_NUM_THREADS": self.config.threads,
+                },
+            )
+        except Exception as error:
+            raise BackendError(f"OpenVINO cannot compile {self.config.model}: {error}") from error
+        effective = self._compiled.get_property("INFERENCE_PRECISION_HINT").to_string()
+        if effective != wanted:
+            raise BackendError(
+                f"OpenVINO compiled {self.config.model} for {effective}, not the {wanted} asked for"
+            )
+        self._request = self._compiled.create_infer_request()
+        self._device = core.get_property("CPU", "FULL_DEVICE_NAME")
+        self._artefact = entry.path
+        return LoadReport(cache_hit=entry.hit, weights=weights)
+
+    def run(self, inputs: numpy.ndarray) -> numpy.ndarray:
+        self._check_inputs(inputs)
+        return self._request.infer({0: inputs})[0]
+
+    def settings(self) -> dict[str, Any]:
+        read = self._compiled.get_property
+        return {
+            "versions": versions("openvino"),
+            "threads": read("INFERENCE_NUM_THREADS"),
+            "effective_precision": read("INFERENCE_PRECISION_HINT").to_string(),
+            "hint": str(read("PERFORMANCE_HINT")),
+            "streams": read("NUM_STREAMS"),
+            "execution_devices": read("EXECUTION_DEVICES"),
+            "openvino_device": self._device,
+            "artefact": str(self._artefact),
+        }

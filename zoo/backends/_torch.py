@@ -1,0 +1,89 @@
+"""PyTorch eager and `torch.compile` (inductor with freezing), the reference every other backend meets."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import TYPE_CHECKING, Any
+
+from zoo.backends._base import Backend, LoadReport, versions
+from zoo.backends._registry import register_backend
+from zoo.weights import load_model
+
+if TYPE_CHECKING:
+    import numpy
+    import torch
+
+
+@register_backend
+class TorchBackend(Backend):
+    """timm model in eval mode under `torch.inference_mode`; channels-last for convolutional nets."""
+
+    NAME = "torch"
+    PRECISIONS = ("fp32", "bf16")
+
+    def load(self) -> LoadReport:
+        import torch
+
+        torch.set_num_threads(self.config.threads)
+        net, weights = load_model(self.config.model, self.config.checkpoint, self.config.declared)
+        # oneDNN's convolutions prefer NHWC on CPU; models without convolutions gain nothing from it.
+        self._channels_last = any(isinstance(m, torch.nn.Conv2d) for m in net.modules())
+        if self._channels_last:
+            net = net.to(memory_format=torch.channels_last)
+        self._net = self.prepare(net)
+        return LoadReport(cache_hit=None, weights=weights)
+
+    def prepare(self, net: torch.nn.Module) -> Any:
+        """The callable `run()` uses; eager runs the module itself."""
+        return net
+
+    def run(self, inputs: numpy.ndarray) -> numpy.ndarray:
+        import torch
+
+        self._check_inputs(inputs)
+        batch = torch.from_numpy(inputs)
+        if self._channels_last:
+            batch = batch.contiguous(memory_format=torch.channels_last)
+        with torch.inference_mode(), self._autocast():
+            logits = self._net(batch)
+        return logits.float().numpy()
+
+    def _autocast(self) -> contextlib.AbstractContextManager[Any]:
+        """bf16 runs under CPU autocast (matmuls and convolutions in bf16), fp32 runs as it is."""
+        import torch
+
+        if self.config.precision == "bf16":
+            return torch.autocast("cpu", dtype=torch.bfloat16)
+        return contextlib.nullcontext()
+
+    def settings(self) -> dict[str, Any]:
+        import torch
+
+        return {
+            "versions": versions("torch", "timm"),
+            "threads": torch.get_num_threads(),
+            "effective_precision": "bf16 autocast" if self.config.precision == "bf16" else "fp32",
+            "memory_format": "channels_last" if self._channels_last else "contiguous",
+            "mode": "eager",
+        }
+
+
+@register_backend
+class TorchCompileBackend(TorchBackend):
+    """`torch.compile` with inductor freezing (weights folded into the graph); load() includes compiling."""
+
+    NAME = "torch-compile"
+
+    def prepare(self, net: torch.nn.Module) -> Any:
+        import numpy
+        import torch
+        import torch._inductor.config
+
+        torch._inductor.config.freezing = True
+        self._net = torch.compile(net, backend="inductor")
+        # Compiling happens on the first call: make it here, so that load() counts it.
+        self.run(numpy.zeros(self.config.input_shape, dtype=numpy.float32))
+        return self._net
+
+    def settings(self) -> dict[str, Any]:
+        return {**super().settings(), "mode": "torch.compile inductor, freezing"}

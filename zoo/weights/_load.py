@@ -1,0 +1,80 @@
+"""Build a timm model and load the weights found for it, strictly."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from zoo._errors import ZooError
+from zoo.weights._find import find_weights
+from zoo.weights._info import WeightsError, WeightsInfo
+from zoo.weights._packaged import from_lukemelas_layout, is_lukemelas_layout
+
+if TYPE_CHECKING:
+    import torch
+
+    from zoo.index import Model
+
+RANDOM_SEED = 0  # random weights are the same in every process, so converted artefacts can be cached
+
+
+def create_model(model: str) -> torch.nn.Module:
+    """A timm model with seeded random weights in eval mode; an unknown name is a one-line error."""
+    import timm
+    import torch
+
+    if not timm.is_model(model):
+        close = difflib.get_close_matches(model, timm.list_models(), n=5, cutoff=0.6)
+        hint = f"; did you mean {', '.join(close)}?" if close else "; see timm.list_models()"
+        raise ZooError(f"unknown timm model {model!r}{hint}")
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(RANDOM_SEED)
+        return timm.create_model(model, pretrained=False).eval()
+
+
+def read_state_dict(path: Path) -> dict[str, Any]:
+    """Tensors only: safetensors, or `torch.load(weights_only=True)` so a checkpoint cannot run code."""
+    import torch
+
+    if path.suffix == ".safetensors":
+        from safetensors.torch import load_file
+
+        return load_file(path)
+    try:
+        loaded = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as error:  # a truncated zip or a pickle that wants code: both are unusable
+        raise WeightsError(
+            f"cannot read {path}: {type(error).__name__}: {str(error).splitlines()[0]}"
+        ) from None
+    for wrapper in ("state_dict_ema", "state_dict", "model"):  # training checkpoints nest the weights
+        if isinstance(loaded, Mapping) and isinstance(loaded.get(wrapper), Mapping):
+            loaded = loaded[wrapper]
+    if not isinstance(loaded, Mapping):
+        raise WeightsError(f"{path} holds a {type(loaded).__name__}, not a state dict")
+    return {key.removeprefix("module."): value for key, value in loaded.items()}
+
+
+def load_weights(net: torch.nn.Module, info: WeightsInfo) -> None:
+    """Load `info`'s file into `net`; every key must match, in both directions."""
+    if info.path is None:
+        return
+    state = read_state_dict(info.path)
+    if is_lukemelas_layout(state):
+        state = from_lukemelas_layout(state, net)
+    try:
+        net.load_state_dict(state, strict=True)
+    except RuntimeError as error:
+        summary = " ".join(str(error).split())
+        raise WeightsError(f"{info.path} does not fit {type(net).__name__}: {summary[:300]}") from None
+
+
+def load_model(
+    model: str, checkpoint: Path | None = None, declared: Model | None = None
+) -> tuple[torch.nn.Module, WeightsInfo]:
+    """The timm model in eval mode with the weights found for it, or seeded random weights."""
+    net = create_model(model)
+    info = find_weights(model, checkpoint, declared)
+    load_weights(net, info)
+    return net, info
