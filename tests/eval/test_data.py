@@ -119,7 +119,9 @@ def test_truncated_image_is_skipped_and_counted(image_folder: Path) -> None:
 def test_batches_in_worker_processes_match(image_folder: Path) -> None:
     found = find_images(image_folder)
     inline = np.concatenate([c.images for c in batches(found, TRANSFORM, batch=3) if len(c.targets)])
-    workers = np.concatenate([c.images for c in batches(found, TRANSFORM, batch=3, workers=1) if len(c.targets)])
+    workers = np.concatenate(
+        [c.images for c in batches(found, TRANSFORM, batch=3, workers=1) if len(c.targets)]
+    )
     np.testing.assert_array_equal(inline, workers)
 
 
