@@ -6,7 +6,14 @@ A model without weights still runs (latency, FLOPs need none), but its `WeightsI
 
 from zoo.weights._find import SOURCES, find_weights
 from zoo.weights._info import KINDS, WeightsError, WeightsInfo, file_sha256
-from zoo.weights._load import RANDOM_SEED, create_model, load_model, load_weights, read_state_dict
+from zoo.weights._load import (
+    RANDOM_SEED,
+    create_model,
+    load_model,
+    load_weights,
+    read_state_dict,
+    require_timm_model,
+)
 from zoo.weights._packaged import PACKAGED, PackagedWeights
 
 __all__ = [
@@ -23,4 +30,5 @@ __all__ = [
     "load_model",
     "load_weights",
     "read_state_dict",
+    "require_timm_model",
 ]

@@ -20,15 +20,22 @@ if TYPE_CHECKING:
 RANDOM_SEED = 0  # random weights are the same in every process, so converted artefacts can be cached
 
 
-def create_model(model: str) -> torch.nn.Module:
-    """A timm model with seeded random weights in eval mode; an unknown name is a one-line error."""
+def require_timm_model(model: str) -> None:
+    """A name timm cannot build is a one-line error suggesting the closest names."""
     import timm
-    import torch
 
     if not timm.is_model(model):
         close = difflib.get_close_matches(model, timm.list_models(), n=5, cutoff=0.6)
         hint = f"; did you mean {', '.join(close)}?" if close else "; see timm.list_models()"
         raise ZooError(f"unknown timm model {model!r}{hint}")
+
+
+def create_model(model: str) -> torch.nn.Module:
+    """A timm model with seeded random weights in eval mode."""
+    import timm
+    import torch
+
+    require_timm_model(model)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(RANDOM_SEED)
         return timm.create_model(model, pretrained=False).eval()
