@@ -8,7 +8,6 @@ was measured with, and each difference is reported.
 
 from __future__ import annotations
 
-import importlib.resources
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,8 +19,6 @@ if TYPE_CHECKING:
     import numpy
 
     from zoo.index import Model
-
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
 
 
 @dataclass(frozen=True)
@@ -71,11 +68,10 @@ def _same(declared: Any, timm_value: Any) -> bool:
 
 
 def sample_images() -> list[Path]:
-    """The bundled real photos (see zoo/assets/images/README.md for their sources and licences)."""
-    folder = importlib.resources.files("zoo") / "assets" / "images"
-    return sorted(
-        Path(str(entry)) for entry in folder.iterdir() if entry.name.lower().endswith(IMAGE_SUFFIXES)
-    )
+    """The bundled real photos: zoo.data's smoke set (its labels.json names sources and licences)."""
+    from zoo.data.smoke import smoke_folder, smoke_labels
+
+    return [smoke_folder() / record["file"] for record in smoke_labels()]
 
 
 def preprocessed_batch(model: str, batch: int, declared: Model | None = None) -> numpy.ndarray:
