@@ -29,15 +29,19 @@ def truncate(source: Path, target: Path) -> Path:
     return target
 
 
-@pytest.fixture
-def image_folder(tmp_path: Path) -> Path:
-    """`data/val/<synset>/<photo>` for the photos, plus one truncated image that must be skipped."""
-    val = tmp_path / "data" / "val"
+def make_image_folder(root: Path) -> Path:
+    """`root/data/val/<synset>/<photo>` for the photos, plus one truncated image that must be skipped."""
+    val = root / "data" / "val"
     for name, (synset, _) in TRUTH.items():
         (val / synset).mkdir(parents=True, exist_ok=True)
         shutil.copy(PHOTOS / name, val / synset / name)
     truncate(PHOTOS / "coffee.jpg", val / "n07920052" / "broken.jpg")
-    return tmp_path / "data"
+    return root / "data"
+
+
+@pytest.fixture
+def image_folder(tmp_path: Path) -> Path:
+    return make_image_folder(tmp_path)
 
 
 @pytest.fixture

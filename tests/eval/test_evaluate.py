@@ -1,0 +1,130 @@
+"""`evaluate` and `zoo eval` on real photos through real torch, onnxruntime and openvino.
+
+The expected answer is worked out here without the code under test: the packaged lite0 weights
+run in plain timm on each photo, one at a time, and their top-1 / top-5 are checked against the
+hand-written classes in conftest's TRUTH.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+import torch
+from PIL import Image
+from timm.data import create_transform
+
+from zoo.cli import main
+from zoo.data import find_images
+from zoo.index import load_index
+from zoo.measure.accuracy import RANDOM_WEIGHTS, EvalOptions, EvalReport, evaluate, export_csv
+from zoo.measure.inputs import timm_data_config
+from zoo.weights import load_model
+
+from .conftest import INDEX, PHOTOS, TRUTH, make_image_folder
+
+LITE0 = "tf_efficientnet_lite0"
+BACKENDS = ("torch", "onnxruntime", "openvino")
+
+
+@pytest.fixture(scope="module")
+def expected_hits() -> tuple[int, int]:
+    """Top-1 and top-5 hits of lite0 on the photos, computed one photo at a time in plain timm."""
+    net, _ = load_model(LITE0, None, None)
+    transform = create_transform(**timm_data_config(LITE0))
+    top1 = top5 = 0
+    with torch.inference_mode():
+        for name, (_, label) in TRUTH.items():
+            with Image.open(PHOTOS / name) as image:
+                logits = net.eval()(transform(image.convert("RGB"))[None])[0]
+            ranked = logits.topk(5).indices.tolist()
+            top1 += ranked[0] == label
+            top5 += label in ranked
+    return top1, top5
+
+
+@pytest.fixture(scope="module")
+def folder_report(tmp_path_factory: pytest.TempPathFactory) -> EvalReport:
+    """lite0 on a tiny ImageFolder (4 photos under their synsets, 1 truncated) on all three backends,
+    batch 3 so that the last batch is padded."""
+    data = make_image_folder(tmp_path_factory.mktemp("eval"))
+    model = load_index(Path(INDEX)).model(LITE0)
+    options = EvalOptions(batch=3, workers=1, threads=1)
+    return evaluate([model], find_images(data), BACKENDS, options)
+
+
+def test_every_backend_scores_what_timm_scores(
+    folder_report: EvalReport, expected_hits: tuple[int, int]
+) -> None:
+    (evaluation,) = folder_report.evaluations
+    assert [result.backend for result in evaluation.results] == list(BACKENDS)
+    for result in evaluation.results:
+        assert result.status == "ok", result.reason
+        assert result.weights == "packaged"
+        assert result.images == len(TRUTH)  # the truncated image is not counted ...
+        assert (result.top1.hits, result.top5.hits) == expected_hits
+        assert result.top1.low <= result.top1.percent <= result.top1.high
+        assert result.declared_top1 == 74.83 and result.declared_top5 == 92.17
+        assert result.top1_difference == pytest.approx(result.top1.percent - 74.83)
+        assert result.images_per_s and result.images_per_s > 0
+    assert [Path(skipped.path).name for skipped in evaluation.skipped] == ["broken.jpg"]  # ... but skipped
+    assert evaluation.loading_share is not None and 0 <= evaluation.loading_share <= 1
+
+
+def test_backends_agree_with_the_torch_reference(folder_report: EvalReport) -> None:
+    torch_row, *others = folder_report.evaluations[0].results
+    assert torch_row.agreement is None  # it is the reference
+    for result in others:
+        assert result.agreement.reference == "torch fp32"
+        assert result.agreement.images == len(TRUTH)
+        assert result.agreement.top1_agreement == 100.0
+        assert 0 < result.agreement.max_abs_diff < 1e-2  # same inputs, fp32: rounding, not preprocessing
+        assert result.agreement.mean_abs_diff <= result.agreement.max_abs_diff
+
+
+def test_preprocessing_is_the_models_own(folder_report: EvalReport) -> None:
+    evaluation = folder_report.evaluations[0]
+    assert evaluation.data_config["input_size"] == (3, 224, 224)
+    assert evaluation.data_config["crop_pct"] == 0.875
+    assert evaluation.data_config["interpolation"] == "bicubic"
+    assert evaluation.differences == ()
+
+
+def test_export_merges_rows(folder_report: EvalReport, tmp_path: Path) -> None:
+    path = tmp_path / "accuracy.csv"
+    export_csv(folder_report, path)
+    export_csv(folder_report, path)  # the same keys again replace, never duplicate
+    with path.open() as handle:
+        rows = list(csv.DictReader(handle))
+    header = (Path(__file__).resolve().parents[2] / "benchmarks/results/README.md").read_text()
+    assert ", ".join(rows[0]) in " ".join(header.split())  # the columns the README fixes, in order
+    assert sorted(row["backend"] for row in rows) == sorted(BACKENDS)
+    assert {row["images"] for row in rows} == {str(len(TRUTH))}
+    assert {row["dataset"] for row in rows} == {"imagenet-val"}
+
+
+def test_smoke_set_on_lite0(capsys: pytest.CaptureFixture[str], expected_hits: tuple[int, int]) -> None:
+    """Without --data: the bundled photos, said plainly to be a smoke check."""
+    assert main(["eval", LITE0, "--backend", "torch", "--workers", "0", "--index", INDEX, "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["smoke"] is True and report["dataset"] == "smoke"
+    (row,) = report["evaluations"][0]["results"]
+    assert (row["top1"]["hits"], row["top5"]["hits"]) == expected_hits
+    assert row["weights"] == "packaged"
+    assert main(["eval", LITE0, "--backend", "torch", "--workers", "0", "--index", INDEX]) == 0
+    out = capsys.readouterr().out
+    assert "SMOKE CHECK" in out and "not an ImageNet accuracy" in out
+
+
+def test_random_weights_give_no_accuracy(capsys: pytest.CaptureFixture[str]) -> None:
+    """lite3 has no weights here: the row says so, and carries no number."""
+    args = ["eval", "tf_efficientnet_lite3", "--backend", "torch", "--limit", "1", "--index", INDEX]
+    assert main([*args, "--json"]) == 0
+    (row,) = json.loads(capsys.readouterr().out)["evaluations"][0]["results"]
+    assert row["status"] == "unavailable" and row["reason"] == RANDOM_WEIGHTS
+    assert row["weights"] == "random"
+    assert row["top1"] is None and row["top5"] is None and row["images_per_s"] is None
+    assert main(args) == 0
+    assert RANDOM_WEIGHTS in capsys.readouterr().out

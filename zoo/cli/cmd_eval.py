@@ -1,0 +1,191 @@
+"""`zoo eval`: top-1 / top-5 accuracy per model and backend, each image preprocessed once per model."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from zoo._errors import ZooError
+from zoo.backends import PRECISIONS
+from zoo.cli._common import add_index_argument, add_json_argument, print_json
+
+DEFAULT_BACKENDS = ("torch", "onnxruntime", "openvino")
+EXPORT_PATH = Path("benchmarks/results/accuracy.csv")  # beside the index's root file
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser(
+        "eval",
+        help="ImageNet top-1/top-5 per model and backend (a bundled smoke check without --data)",
+        description="Accuracy per model and backend with each model's own preprocessing. Without --data it "
+        "runs a few bundled photos: a smoke check, not an ImageNet accuracy.",
+    )
+    parser.add_argument("models", nargs="*", metavar="MODEL", help="models to evaluate (or --all)")
+    parser.add_argument("--all", action="store_true", help="every model in the index")
+    parser.add_argument(
+        "--data",
+        type=Path,
+        help="ImageNet: synset folders (n01440764/...) or one folder of images + labels file",
+    )
+    parser.add_argument(
+        "--split", default="val", help="subfolder of --data to use when it exists (default: val)"
+    )
+    parser.add_argument(
+        "--labels", type=Path, help="labels file for a flat folder (default: looked for beside it)"
+    )
+    parser.add_argument("--limit", type=int, help="evaluate N images spread evenly over the set")
+    parser.add_argument(
+        "--backend",
+        action="append",
+        metavar="NAME",
+        help="backend to run (repeatable; default: torch, onnxruntime and openvino)",
+    )
+    parser.add_argument("--batch", type=int, default=1, help="static batch size every backend is built for")
+    parser.add_argument("--precision", default="fp32", choices=PRECISIONS, help="(the reference stays fp32)")
+    parser.add_argument(
+        "--threads", type=int, default=os.cpu_count() or 1, help="thread budget for each backend"
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=min(4, max((os.cpu_count() or 1) - 1, 0)),
+        help="image decoding processes",
+    )
+    parser.add_argument("--checkpoint", type=Path, help="weights file to use instead of the packaged ones")
+    parser.add_argument(
+        "--export",
+        nargs="?",
+        const=EXPORT_PATH,
+        type=Path,
+        metavar="CSV",
+        help=f"merge the results into {EXPORT_PATH} (relative to the index)",
+    )
+    add_index_argument(parser)
+    add_json_argument(parser)
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from zoo.backends import list_backends
+    from zoo.data import find_images, smoke_set
+    from zoo.index import load_index
+    from zoo.measure.accuracy import EvalOptions, evaluate, export_csv
+
+    if bool(args.models) == bool(args.all):
+        raise ZooError("name the models to evaluate, or pass --all (not both)")
+    backends = list(dict.fromkeys(args.backend or DEFAULT_BACKENDS))
+    unknown = [name for name in backends if name not in list_backends()]
+    if unknown:
+        raise ZooError(f"unknown backend {', '.join(unknown)}; known: {', '.join(list_backends())}")
+    if args.threads < 1:
+        raise ZooError(f"--threads must be at least 1, got {args.threads}")
+    options = EvalOptions(args.batch, args.precision, args.limit, args.workers, args.threads, args.checkpoint)
+    index = load_index(args.index)
+    models = index.select(args.models or None)
+    image_set = find_images(args.data, args.split, args.labels) if args.data else smoke_set()
+    with _progress(enabled=not args.json) as progress:
+        report = evaluate(models, image_set, backends, options, progress)
+    exported = None
+    if args.export:
+        target = args.export if args.export.is_absolute() else index.root.parent / args.export
+        exported = export_csv(report, target)
+    if args.json:
+        print_json({**report.as_dict(), "exported": exported})
+    else:
+        print_report(report)
+        if exported:
+            print(f"\nexported to {exported}")
+    return 1 if any(result.status == "error" for result in report.rows) else 0
+
+
+@contextmanager
+def _progress(enabled: bool) -> Iterator[Any]:
+    """A rich progress bar per model on stderr while images are evaluated; nothing when not a terminal."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    console = Console(stderr=True)
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(
+        *columns, console=console, transient=True, disable=not (enabled and console.is_terminal)
+    ) as bar:
+        tasks: dict[str, Any] = {}
+
+        def update(model: str, done: int, total: int) -> None:
+            if model not in tasks:
+                tasks[model] = bar.add_task(model, total=total)
+            bar.update(tasks[model], completed=done)
+
+        yield update
+
+
+def _interval(proportion: Any) -> str:
+    if proportion is None:
+        return "-"
+    return f"{proportion.percent:.2f} [{proportion.low:.1f}, {proportion.high:.1f}]"
+
+
+def _number(value: float | None, spec: str) -> str:
+    return "-" if value is None else format(value, spec)
+
+
+def _table_row(result: Any) -> dict[str, Any]:
+    if result.status != "ok":
+        return {"backend": result.backend, "precision": result.precision, "top-1 % [95% CI]": result.reason}
+    agreement = result.agreement
+    return {
+        "backend": result.backend,
+        "precision": result.precision,
+        "images": result.images,
+        "top-1 % [95% CI]": _interval(result.top1),
+        "top-5 % [95% CI]": _interval(result.top5),
+        "declared 1/5": f"{_number(result.declared_top1, '.2f')}/{_number(result.declared_top5, '.2f')}",
+        "diff top-1": _number(result.top1_difference, "+.2f"),
+        "agree top-1 %": "reference" if agreement is None else f"{agreement.top1_agreement:.2f}",
+        "max |dlogit|": "-" if agreement is None else f"{agreement.max_abs_diff:.2e}",
+        "mean |dlogit|": "-" if agreement is None else f"{agreement.mean_abs_diff:.2e}",
+        "images/s": _number(result.images_per_s, ".1f"),
+    }
+
+
+def _preprocessing(config: dict[str, Any]) -> str:
+    size = "x".join(str(n) for n in config["input_size"][1:])
+    crop = f"crop {config.get('crop_pct')} {config.get('crop_mode', 'center')}"
+    normalize = f"mean {tuple(config.get('mean', ()))}, std {tuple(config.get('std', ()))}"
+    return f"{size}, {crop}, {config.get('interpolation')}, {normalize}"
+
+
+def print_report(report: Any) -> None:
+    import pandas as pd
+
+    from zoo.data import SMOKE_NOTICE
+
+    if report.smoke:
+        print(f"SMOKE CHECK: {report.images} bundled photos; {SMOKE_NOTICE}. Pass --data DIR for ImageNet.\n")
+    else:
+        print(f"{report.dataset}: {report.images} images, {report.layout} layout in {report.root}\n")
+    for warning in report.warnings:
+        print(f"warning: {warning}")
+    for evaluation in report.evaluations:
+        print(f"{evaluation.model}  weights: {evaluation.weights} ({evaluation.weights_note})")
+        print(f"  preprocessing: {_preprocessing(evaluation.data_config)}")
+        for difference in evaluation.differences:
+            print(f"  declared differs from timm, declared used: {difference}")
+        table = pd.DataFrame([_table_row(result) for result in evaluation.results]).fillna("")
+        print("  " + table.to_string(index=False).replace("\n", "\n  "))
+        if evaluation.skipped:
+            print(f"  skipped {len(evaluation.skipped)} unreadable images:")
+            for skipped in evaluation.skipped[:5]:
+                print(f"    {skipped.path}: {skipped.reason}")
+        if evaluation.loading_share is not None:
+            print(
+                f"  {evaluation.wall_s:.1f} s in all; {100 * evaluation.loading_share:.0f}% of it waiting "
+                "for image loading and decoding"
+            )
+        print()
+    if report.smoke:
+        print(f"(smoke check: {SMOKE_NOTICE})")

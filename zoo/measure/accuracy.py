@@ -1,0 +1,457 @@
+"""Top-1 / top-5 accuracy of each model on each backend, from one preprocessing of each image.
+
+Every image is decoded and preprocessed once per model (the model's own timm data config, or the
+index's declared values where they differ) and the same float32 batch is fed to every backend, so
+the backends differ only by what they compute. PyTorch fp32 is the reference that each backend's
+logits are compared with. Weights that are `random` give no accuracy at all, never a number.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from zoo._errors import ZooError
+from zoo.data import DataError, ImageSet, SkippedImage, batches, spread_indices
+from zoo.index import Model
+
+CONFIDENCE = 0.95
+REFERENCE = ("torch", "fp32")
+RANDOM_WEIGHTS = "accuracy unavailable: random weights"
+CSV_COLUMNS = (
+    "model", "backend", "precision", "dataset", "images", "weights", "top1", "top1_ci_low", "top1_ci_high",
+    "top5", "top5_ci_low", "top5_ci_high", "declared_top1", "declared_top5", "images_per_s", "environment",
+    "measured_at",
+)  # fmt: skip
+CSV_KEY = ["model", "backend", "precision", "dataset"]
+
+Progress = Callable[[str, int, int], None]  # (model, images done, images in all)
+
+
+@dataclass(frozen=True)
+class Proportion:
+    """`hits` of `total` in percent, with its Wilson score interval (sound at 0%, 100% and small n)."""
+
+    hits: int
+    total: int
+    percent: float
+    low: float
+    high: float
+
+    @classmethod
+    def of(cls, hits: int, total: int, confidence: float = CONFIDENCE) -> Proportion:
+        from scipy.stats import binomtest
+
+        interval = binomtest(hits, total).proportion_ci(confidence_level=confidence, method="wilson")
+        return cls(hits, total, 100.0 * hits / total, 100.0 * interval.low, 100.0 * interval.high)
+
+
+@dataclass(frozen=True)
+class Agreement:
+    """How closely a backend's logits follow the reference's on the same preprocessed images."""
+
+    reference: str
+    images: int
+    top1_agreement: float  # percent of images whose top-1 class equals the reference's
+    max_abs_diff: float
+    mean_abs_diff: float
+
+
+@dataclass(frozen=True)
+class BackendAccuracy:
+    """One row: a model on one backend and precision over one dataset."""
+
+    model: str
+    backend: str
+    precision: str
+    dataset: str
+    weights: str
+    status: str  # "ok", "unavailable" (random weights) or "error" (the backend failed)
+    reason: str = ""
+    images: int = 0
+    top1: Proportion | None = None
+    top5: Proportion | None = None
+    declared_top1: float | None = None
+    declared_top5: float | None = None
+    agreement: Agreement | None = None
+    inference_s: float = 0.0
+
+    @property
+    def images_per_s(self) -> float | None:
+        return self.images / self.inference_s if self.images and self.inference_s > 0 else None
+
+    @property
+    def top1_difference(self) -> float | None:
+        """Measured minus declared top-1, in percentage points."""
+        return (
+            None
+            if self.top1 is None or self.declared_top1 is None
+            else self.top1.percent - self.declared_top1
+        )
+
+    @property
+    def top5_difference(self) -> float | None:
+        return (
+            None
+            if self.top5 is None or self.declared_top5 is None
+            else self.top5.percent - self.declared_top5
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            **asdict(self),
+            "images_per_s": self.images_per_s,
+            "top1_difference": self.top1_difference,
+            "top5_difference": self.top5_difference,
+        }
+
+
+@dataclass(frozen=True)
+class ModelEvaluation:
+    """One model over the images: its preprocessing, where it came from, and one row per backend."""
+
+    model: str
+    weights: str
+    weights_note: str
+    data_config: dict[str, Any]
+    differences: tuple[str, ...]
+    results: tuple[BackendAccuracy, ...]
+    skipped: tuple[SkippedImage, ...] = ()
+    wall_s: float = 0.0
+    wait_s: float = 0.0  # time the backends sat waiting for decoded images
+
+    @property
+    def loading_share(self) -> float | None:
+        """Share of the evaluation loop spent waiting on image loading and decoding."""
+        return self.wait_s / self.wall_s if self.wall_s > 0 else None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            **asdict(self),
+            "results": [result.as_dict() for result in self.results],
+            "loading_share": self.loading_share,
+        }
+
+
+@dataclass(frozen=True)
+class EvalReport:
+    """Everything `zoo eval` measured, as plain data for tables, JSON and the CSV export."""
+
+    dataset: str
+    root: str
+    layout: str
+    smoke: bool
+    images: int
+    warnings: tuple[str, ...]
+    evaluations: tuple[ModelEvaluation, ...]
+    environment: str | None
+    measured_at: str
+
+    @property
+    def rows(self) -> list[BackendAccuracy]:
+        return [result for evaluation in self.evaluations for result in evaluation.results]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "evaluations": [evaluation.as_dict() for evaluation in self.evaluations]}
+
+
+@dataclass
+class _Tally:
+    """Running counts for one backend; logits are compared with the reference batch by batch."""
+
+    images: int = 0
+    top1: int = 0
+    top5: int = 0
+    seconds: float = 0.0
+    agreeing: int = 0
+    max_diff: float = 0.0
+    sum_diff: float = 0.0
+    compared: int = 0
+    error: str = ""
+
+    def add(self, logits: np.ndarray, targets: np.ndarray, reference: np.ndarray | None) -> None:
+        top5 = np.argsort(-logits, axis=1)[:, :5]
+        self.images += len(targets)
+        self.top1 += int((top5[:, 0] == targets).sum())
+        self.top5 += int((top5 == targets[:, None]).any(axis=1).sum())
+        if reference is not None:
+            difference = np.abs(logits.astype(np.float64) - reference)
+            self.agreeing += int((logits.argmax(axis=1) == reference.argmax(axis=1)).sum())
+            self.max_diff = max(self.max_diff, float(difference.max()))
+            self.sum_diff += float(difference.sum())
+            self.compared += difference.size
+
+    def agreement(self, reference: str) -> Agreement | None:
+        if not self.compared:
+            return None
+        percent = 100.0 * self.agreeing / self.images
+        return Agreement(reference, self.images, percent, self.max_diff, self.sum_diff / self.compared)
+
+
+def _pad(images: np.ndarray, batch: int) -> np.ndarray:
+    """The static batch a backend was compiled for; the padding's logits are dropped after the run."""
+    if len(images) == batch:
+        return np.ascontiguousarray(images)
+    padded = np.zeros((batch, *images.shape[1:]), dtype=np.float32)
+    padded[: len(images)] = images
+    return padded
+
+
+def _proportion(hits: int, total: int) -> Proportion | None:
+    return Proportion.of(hits, total) if total else None
+
+
+def _load(keys: Sequence[tuple[str, str]], config_for: Callable[[str], Any]) -> tuple[dict, dict, str]:
+    """Each backend loaded and warmed up once; one that cannot load is kept as a reason, not raised."""
+    from zoo.backends import create_backend
+
+    loaded: dict[tuple[str, str], Any] = {}
+    failures: dict[tuple[str, str], str] = {}
+    weights = "random"
+    for name, precision in keys:
+        try:
+            backend = create_backend(name, config_for(precision))
+            weights = backend.load().weights.kind
+            backend.run(np.zeros(backend.config.input_shape, np.float32))  # warm-up, so images/s is steady
+        except ZooError as error:
+            failures[name, precision] = str(error)
+            continue
+        loaded[name, precision] = backend
+    return loaded, failures, weights
+
+
+@dataclass
+class _Pass:
+    """What one pass of the images over the loaded backends gathered."""
+
+    tallies: dict[tuple[str, str], _Tally]
+    failures: dict[tuple[str, str], str]
+    skipped: list[SkippedImage]
+    images: int = 0  # read or skipped
+    wall_s: float = 0.0
+    wait_s: float = 0.0
+
+
+def _run_images(
+    name: str,
+    loaded: dict[tuple[str, str], Any],
+    failures: dict[tuple[str, str], str],
+    image_set: ImageSet,
+    transform: Callable[[Any], Any],
+    options: EvalOptions,
+    progress: Progress | None,
+) -> _Pass:
+    """Each batch preprocessed once, then run on every backend; padding is cut from the logits."""
+    result = _Pass({key: _Tally() for key in loaded}, failures, [])
+    total = len(spread_indices(len(image_set), options.limit))
+    started = time.perf_counter()
+    for chunk in batches(image_set, transform, options.batch, limit=options.limit, workers=options.workers):
+        result.wait_s += chunk.wait_s
+        result.skipped.extend(chunk.skipped)
+        count = len(chunk.targets)
+        if count:
+            inputs = _pad(chunk.images, options.batch)
+            logits = {}
+            for key, backend in list(loaded.items()):
+                run_started = time.perf_counter()
+                try:
+                    logits[key] = backend.run(inputs)[:count]
+                except ZooError as error:  # a backend that fails mid-way is reported, the others go on
+                    failures[key] = str(error)
+                    del loaded[key]
+                    continue
+                result.tallies[key].seconds += time.perf_counter() - run_started
+            for key, output in logits.items():
+                result.tallies[key].add(
+                    output, chunk.targets, None if key == REFERENCE else logits.get(REFERENCE)
+                )
+        result.images += count + len(chunk.skipped)
+        if progress is not None:
+            progress(name, result.images, total)
+    result.wall_s = time.perf_counter() - started
+    if result.images and len(result.skipped) == result.images:
+        first = result.skipped[0]
+        raise DataError(f"none of the {result.images} images could be read ({first.path}: {first.reason})")
+    return result
+
+
+def _evaluate_model(
+    model: Model,
+    image_set: ImageSet,
+    backends: Sequence[str],
+    options: EvalOptions,
+    progress: Progress | None,
+) -> ModelEvaluation:
+    from timm.data import create_transform
+
+    from zoo.backends import BackendConfig
+    from zoo.measure.inputs import resolve_data_config
+    from zoo.weights import find_weights
+
+    data = resolve_data_config(model.name, declared=model)
+    found = find_weights(model.name, options.checkpoint, declared=model)
+    declared = {
+        "declared_top1": model.declared_accuracy("Top 1 Accuracy"),
+        "declared_top5": model.declared_accuracy("Top 5 Accuracy"),
+    }
+    wanted = [(name, options.precision) for name in backends]
+
+    def row(key: tuple[str, str], weights: str, **values: Any) -> BackendAccuracy:
+        return BackendAccuracy(model.name, key[0], key[1], image_set.name, weights, **declared, **values)
+
+    def evaluation(rows: list[BackendAccuracy], weights: str, **values: Any) -> ModelEvaluation:
+        config, differences = dict(data.config), tuple(data.differences)
+        return ModelEvaluation(model.name, weights, found.note, config, differences, tuple(rows), **values)
+
+    def unavailable(weights: str) -> ModelEvaluation:  # no image is run: random weights' numbers mislead
+        return evaluation(
+            [row(key, weights, status="unavailable", reason=RANDOM_WEIGHTS) for key in wanted], weights
+        )
+
+    if found.is_random:
+        return unavailable(found.kind)
+
+    def config_for(precision: str) -> Any:
+        return BackendConfig(
+            model.name,
+            tuple(data.config["input_size"]),
+            batch=options.batch,
+            precision=precision,
+            threads=options.threads,
+            checkpoint=options.checkpoint,
+            declared=model,
+        )
+
+    keys = list(dict.fromkeys([REFERENCE, *wanted]))  # the reference runs even when it was not asked for
+    loaded, failures, weights = _load(keys, config_for)
+    if weights == "random":
+        return unavailable(weights)
+    transform = create_transform(**data.config)
+    run = _run_images(model.name, loaded, failures, image_set, transform, options, progress)
+    rows = []
+    for key in wanted:
+        tally = run.tallies.get(key)
+        if key in run.failures or tally is None:
+            rows.append(row(key, weights, status="error", reason=run.failures.get(key, "not run")))
+            continue
+        rows.append(
+            row(
+                key,
+                weights,
+                status="ok",
+                images=tally.images,
+                top1=_proportion(tally.top1, tally.images),
+                top5=_proportion(tally.top5, tally.images),
+                agreement=None if key == REFERENCE else tally.agreement(" ".join(REFERENCE)),
+                inference_s=tally.seconds,
+            )
+        )
+    return evaluation(rows, weights, skipped=tuple(run.skipped), wall_s=run.wall_s, wait_s=run.wait_s)
+
+
+@dataclass(frozen=True)
+class EvalOptions:
+    """How to run: the static batch, precision, images (limit), decode workers, threads and checkpoint."""
+
+    batch: int = 1
+    precision: str = "fp32"
+    limit: int | None = None
+    workers: int = 0
+    threads: int = field(default_factory=lambda: os.cpu_count() or 1)
+    checkpoint: Path | None = None
+
+    def __post_init__(self) -> None:
+        if self.batch < 1:
+            raise ZooError(f"--batch must be at least 1, got {self.batch}")
+        if self.limit is not None and self.limit < 1:
+            raise ZooError(f"--limit must be at least 1, got {self.limit}")
+        if self.workers < 0:
+            raise ZooError(f"--workers cannot be negative, got {self.workers}")
+
+
+def evaluate(
+    models: Sequence[Model],
+    image_set: ImageSet,
+    backends: Sequence[str] = ("torch", "onnxruntime", "openvino"),
+    options: EvalOptions | None = None,
+    progress: Progress | None = None,
+) -> EvalReport:
+    """Accuracy of each model on each backend over `image_set`, each image preprocessed once per model."""
+    from zoo.measure.environment import fingerprint
+
+    options = options or EvalOptions()
+    if not models:
+        raise ZooError("no models to evaluate")
+    evaluations = tuple(_evaluate_model(model, image_set, backends, options, progress) for model in models)
+    return EvalReport(
+        dataset=image_set.name,
+        root=str(image_set.root),
+        layout=image_set.layout,
+        smoke=image_set.smoke,
+        images=len(spread_indices(len(image_set), options.limit)),
+        warnings=image_set.warnings,
+        evaluations=evaluations,
+        environment=fingerprint(options.threads)["id"],
+        measured_at=datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+    )
+
+
+def _rounded(value: float | None, digits: int) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def csv_rows(report: EvalReport) -> list[dict[str, Any]]:
+    """The `accuracy.csv` rows of a report: measured rows and random-weights rows (which carry no
+    accuracy); a backend that failed is left out, so it cannot blank an earlier measurement."""
+    rows = []
+    for result in report.rows:
+        if result.status == "error":
+            continue
+        top1, top5 = result.top1, result.top5
+        rows.append(
+            {
+                "model": result.model,
+                "backend": result.backend,
+                "precision": result.precision,
+                "dataset": result.dataset,
+                "images": result.images or None,
+                "weights": result.weights,
+                "top1": _rounded(top1 and top1.percent, 3),
+                "top1_ci_low": _rounded(top1 and top1.low, 3),
+                "top1_ci_high": _rounded(top1 and top1.high, 3),
+                "top5": _rounded(top5 and top5.percent, 3),
+                "top5_ci_low": _rounded(top5 and top5.low, 3),
+                "top5_ci_high": _rounded(top5 and top5.high, 3),
+                "declared_top1": result.declared_top1,
+                "declared_top5": result.declared_top5,
+                "images_per_s": _rounded(result.images_per_s, 2),
+                "environment": report.environment,
+                "measured_at": report.measured_at,
+            }
+        )
+    return rows
+
+
+def export_csv(report: EvalReport, path: Path) -> Path:
+    """Merge the report into `accuracy.csv`: one row per model, backend, precision, dataset; newest wins."""
+    import pandas as pd
+
+    new = pd.DataFrame(csv_rows(report), columns=list(CSV_COLUMNS))
+    if path.exists():
+        old = pd.read_csv(path, dtype={"images": "Int64"})
+        missing = set(CSV_COLUMNS) - set(old.columns)
+        if missing:
+            raise ZooError(f"{path} lacks the accuracy.csv columns {sorted(missing)}; it is not zoo's export")
+        replaced = old.set_index(CSV_KEY).index.isin(new.set_index(CSV_KEY).index)
+        new = pd.concat([old.loc[~replaced, list(CSV_COLUMNS)], new], ignore_index=True)
+    new["images"] = new["images"].astype("Int64")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    new.sort_values(CSV_KEY).to_csv(path, index=False)
+    return path
