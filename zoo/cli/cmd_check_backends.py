@@ -1,0 +1,117 @@
+"""`zoo check-backends`: does every backend compute what PyTorch fp32 computes, on real photos?"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from zoo._errors import ZooError
+from zoo.cli._common import add_index_argument, add_json_argument, print_json
+
+DEFAULT_BACKENDS = ("torch", "onnxruntime", "openvino")
+EXPORT_PATH = Path("benchmarks/results/agreement.csv")  # beside the index's root file
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser(
+        "check-backends",
+        help="compare each backend's logits with PyTorch fp32 on real photos",
+        description="Run each model on each backend and compare the logits with PyTorch fp32 on the same "
+        "preprocessed photos. Exits 1 when an fp32 backend disagrees beyond tolerance or fails.",
+    )
+    parser.add_argument("models", nargs="*", metavar="MODEL", help="models to check (or --all)")
+    parser.add_argument("--all", action="store_true", help="every model in the index")
+    parser.add_argument(
+        "--backend",
+        action="append",
+        metavar="NAME",
+        help=f"backend to check (repeatable; default: {', '.join(DEFAULT_BACKENDS)}; also torch-compile)",
+    )
+    parser.add_argument(
+        "--precision", default="fp32", choices=["fp32", "bf16"], help="(the reference is fp32)"
+    )
+    parser.add_argument("--threads", type=int, default=os.cpu_count() or 1, help="thread budget per backend")
+    parser.add_argument("--checkpoint", type=Path, help="weights file for the one model named")
+    parser.add_argument(
+        "--export",
+        nargs="?",
+        const=EXPORT_PATH,
+        type=Path,
+        metavar="CSV",
+        help=f"merge the results into {EXPORT_PATH} (relative to the index)",
+    )
+    add_index_argument(parser)
+    add_json_argument(parser)
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from zoo.backends import backend_class
+    from zoo.index import load_index
+    from zoo.measure.agreement import compare_backends, export_csv
+
+    if bool(args.models) == bool(args.all):
+        raise ZooError("name the models to check, or pass --all (not both)")
+    if args.checkpoint is not None and len(args.models) != 1:
+        raise ZooError("--checkpoint needs exactly one model")
+    if args.threads < 1:
+        raise ZooError(f"--threads must be at least 1, got {args.threads}")
+    backends = list(dict.fromkeys(args.backend or DEFAULT_BACKENDS))
+    for name in backends:
+        backend_class(name)  # an unknown backend is an error before any model is loaded
+    index = load_index(args.index)
+    models = index.select(args.models or None)
+    rows = []
+    for model in models:
+        if not args.json:
+            print(f"checking {model.name} ...", file=sys.stderr, flush=True)
+        rows += compare_backends(
+            model.name, backends, args.precision, model, args.checkpoint, threads=args.threads
+        )
+    exported = None
+    if args.export:
+        target = args.export if args.export.is_absolute() else index.root.parent / args.export
+        exported = str(export_csv(rows, target))
+    if args.json:
+        print_json({"results": [row.as_dict() for row in rows], "exported": exported})
+    else:
+        print_table(rows)
+        if exported:
+            print(f"\nexported to {exported}")
+    return 1 if any(row.precision == "fp32" and row.status != "ok" for row in rows) else 0
+
+
+def _number(value: float | None, spec: str) -> str:
+    return "-" if value is None else format(value, spec)
+
+
+def _table_row(row: Any) -> dict[str, Any]:
+    return {
+        "backend": row.backend,
+        "precision": row.precision,
+        "images": row.images,
+        "top-1 agree": _number(row.top1_agreement, ".0%"),
+        "max |dlogit|": _number(row.max_abs_diff, ".2e"),
+        "mean |dlogit|": _number(row.mean_abs_diff, ".2e"),
+        "status": row.status,
+        "reason": row.reason,
+    }
+
+
+def print_table(rows: list[Any]) -> None:
+    import pandas as pd
+
+    from zoo.measure.agreement import FP32_TOLERANCE, REFERENCE
+
+    for model in dict.fromkeys(row.model for row in rows):
+        mine = [row for row in rows if row.model == model]
+        weights = mine[0].weights
+        caveat = ": agreement only, these logits say nothing about accuracy" if weights == "random" else ""
+        print(f"{model}  (weights: {weights}{caveat})")
+        table = pd.DataFrame([_table_row(row) for row in mine])
+        print("  " + table.to_string(index=False).replace("\n", "\n  "))
+        print()
+    print(f"reference: {REFERENCE} on the same photos; fp32 passes at max |dlogit| <= {FP32_TOLERANCE:g}")
