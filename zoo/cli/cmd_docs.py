@@ -1,0 +1,61 @@
+"""`zoo docs`: render the model cards from the templates and the committed results (never re-measures)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from zoo.cli._common import add_index_argument
+from zoo.index._errors import display_path
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser(
+        "docs",
+        help="render one model card per collection template from the index and the committed results",
+    )
+    add_index_argument(parser)
+    parser.add_argument(
+        "--templates",
+        type=Path,
+        default=Path("docs/templates"),
+        help="templates folder; its models/ subfolder holds one template per card (default: docs/templates)",
+    )
+    parser.add_argument(
+        "--out", type=Path, default=Path("docs/models"), help="where cards go (default: docs/models)"
+    )
+    parser.add_argument(
+        "--results",
+        type=Path,
+        default=Path("benchmarks/results"),
+        help="the committed results export (default: benchmarks/results)",
+    )
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="write nothing; exit 1 naming every card or chart that is stale, missing or extra",
+    )
+    parser.set_defaults(run=run_docs)
+
+
+def run_docs(args: argparse.Namespace) -> int:
+    from zoo.cards import render_cards, stale_cards, write_cards
+    from zoo.index import load_index
+
+    index = load_index(args.index) if args.index.is_file() else None
+    files = render_cards(args.templates, args.results, args.out, index)
+    if args.check:
+        problems = stale_cards(files, args.out)
+        for problem in problems:
+            print(problem, file=sys.stderr)
+        if problems:
+            print("zoo docs: run `zoo docs` to render the cards again", file=sys.stderr)
+            return 1
+        print(f"{len(files)} files in {display_path(args.out)} are up to date")
+        return 0
+    changed = write_cards(files, args.out)
+    for path in changed:
+        print(f"wrote {display_path(path)}" if path.exists() else f"removed {display_path(path)}")
+    print(f"{len(files)} files in {display_path(args.out)}, {len(changed)} changed")
+    return 0
