@@ -55,6 +55,11 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         default=min(4, max((os.cpu_count() or 1) - 1, 0)),
         help="image decoding processes",
     )
+    parser.add_argument(
+        "--no-reference",
+        action="store_true",
+        help="do not run torch fp32 to compare logits with, unless asked",
+    )
     parser.add_argument("--checkpoint", type=Path, help="weights file to use instead of the packaged ones")
     parser.add_argument(
         "--export",
@@ -83,7 +88,15 @@ def run(args: argparse.Namespace) -> int:
         raise ZooError(f"unknown backend {', '.join(unknown)}; known: {', '.join(list_backends())}")
     if args.threads < 1:
         raise ZooError(f"--threads must be at least 1, got {args.threads}")
-    options = EvalOptions(args.batch, args.precision, args.limit, args.workers, args.threads, args.checkpoint)
+    options = EvalOptions(
+        args.batch,
+        args.precision,
+        args.limit,
+        args.workers,
+        args.threads,
+        args.checkpoint,
+        not args.no_reference,
+    )
     index = load_index(args.index)
     models = index.select(args.models or None)
     image_set = find_images(args.data, args.split, args.labels) if args.data else smoke_set()

@@ -329,7 +329,7 @@ def _evaluate_model(
             declared=model,
         )
 
-    keys = list(dict.fromkeys([REFERENCE, *wanted]))  # the reference runs even when it was not asked for
+    keys = list(dict.fromkeys([REFERENCE, *wanted] if options.reference else wanted))
     loaded, failures, weights = _load(keys, config_for)
     if weights == "random":
         return unavailable(weights)
@@ -358,7 +358,7 @@ def _evaluate_model(
 
 @dataclass(frozen=True)
 class EvalOptions:
-    """How to run: the static batch, precision, images (limit), decode workers, threads and checkpoint."""
+    """How to run: static batch, precision, images (limit), decode workers, threads, weights, reference."""
 
     batch: int = 1
     precision: str = "fp32"
@@ -366,6 +366,7 @@ class EvalOptions:
     workers: int = 0
     threads: int = field(default_factory=lambda: os.cpu_count() or 1)
     checkpoint: Path | None = None
+    reference: bool = True  # also run torch fp32 when it was not asked for, to compare logits with
 
     def __post_init__(self) -> None:
         if self.batch < 1:
