@@ -119,13 +119,19 @@ def test_card_starts_with_generated_note_and_keeps_its_model_index(card: str, tm
         )
 
 
-def write_template(root: Path, body: str, name: str = "family", model: str = "tf_efficientnet_lite0") -> Path:
+def write_template(
+    root: Path,
+    body: str,
+    name: str = "family",
+    model: str = "tf_efficientnet_lite0",
+    interpolation: str = "bicubic",
+) -> Path:
     """A collection template: `body`, then a model-index block declaring `model`."""
     (root / "models").mkdir(parents=True, exist_ok=True)
     block = (
         "<!--\nType: model-index\nCollections:\n- Name: Family\nModels:\n"
         f"- Name: {model!r}\n  In Collection: Family\n  Metadata:\n    Parameters: 4650000\n"
-        "    FLOPs: 488052032\n    Image Size: '224'\n-->\n"
+        f"    FLOPs: 488052032\n    Image Size: '224'\n    Interpolation: {interpolation!r}\n-->\n"
     )
     path = root / "models" / f"{name}.md"
     path.write_text(body + "\n" + block)
@@ -156,15 +162,25 @@ def test_syntax_error_names_template_and_line(tmp_path: Path, capsys: pytest.Cap
     assert f"{path}:2: " in capsys.readouterr().err
 
 
-def test_metadata_is_escaped_as_text(tmp_path: Path, results_dir: Path) -> None:
+def test_metadata_is_escaped_as_text(tmp_path: Path) -> None:
     name = "<script>alert(1)</script>|x*y*"
-    write_template(tmp_path / "t", "# Family\n\n{% include 'zoo_model_details.md' %}", model=name)
-    assert render(tmp_path / "t", results_dir, tmp_path / "out") == 0
+    interpolation = "<img src=x onerror=alert(1)>|*bicubic*"
+    template = "# Family\n\n{% include 'zoo_model_details.md' %}"
+    write_template(tmp_path / "t", template, model=name, interpolation=interpolation)
+    results = tmp_path / "results"
+    results.mkdir()
+    columns = "model,field,declared,measured,convention,verdict,detail\n"
+    (results / "validation.csv").write_text(
+        columns + f'"{name}",crop_pct,,0.875,,unknown,<b>not | declared</b>\n'
+    )
+    assert render(tmp_path / "t", results, tmp_path / "out") == 0
     card = (tmp_path / "out" / "family.md").read_text()
     outside_index = re.sub(r"<!--.*?-->", "", card, flags=re.DOTALL)
     html = MarkdownIt("commonmark").enable("table").render(outside_index)
-    assert "<script>" not in html
+    assert "<script>" not in html and "<img" not in html and "<b>" not in html and "<em>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;|x*y*" in html  # shown as text, emphasis and all
+    assert "&lt;img src=x onerror=alert(1)&gt;|*bicubic*" in html
+    assert "&lt;b&gt;not | declared&lt;/b&gt;" in html
     for table in re.findall(r"<table>.*?</table>", html, flags=re.DOTALL):
         rows = re.findall(r"<tr>(.*?)</tr>", table, flags=re.DOTALL)
         cells = {len(re.findall(r"<t[hd]", row)) for row in rows}

@@ -4,7 +4,7 @@
 ones differ; the `zoo docs` command is those three calls.
 """
 
-from zoo.cards._context import Card, Environment, ModelFacts, SpecRow
+from zoo.cards._context import Card, EnvironmentInfo, ModelFacts, SpecRow
 from zoo.cards._files import stale_cards, write_cards
 from zoo.cards._render import PACKAGE_TEMPLATES, CardFile, CardTemplateError, render_cards
 from zoo.cards._results import Results, ResultsError, load_results
@@ -14,7 +14,7 @@ __all__ = [
     "Card",
     "CardFile",
     "CardTemplateError",
-    "Environment",
+    "EnvironmentInfo",
     "ModelFacts",
     "Results",
     "ResultsError",

@@ -72,7 +72,7 @@ class ModelFacts:
 
 
 @dataclass(frozen=True)
-class Environment:
+class EnvironmentInfo:
     """A machine that measured something on the card, as `environments.json` describes it."""
 
     id: str
@@ -89,9 +89,10 @@ class Card:
     usage_model: str  # the model the usage snippets load: the smallest one with packaged weights
     models: tuple[Model, ...]
     facts: tuple[ModelFacts, ...]
-    environments: tuple[Environment, ...]
+    environments: tuple[EnvironmentInfo, ...]
     chart: str | None  # file name of the chart next to the card, when there is data to draw
     results: Results
+    results_folder: str  # as the card names it
 
 
 def model_facts(model: Model, results: Results) -> ModelFacts:
@@ -179,7 +180,7 @@ def _number_or_text(value: Any) -> Any:
     return value
 
 
-def environments(facts: tuple[ModelFacts, ...], results: Results) -> tuple[Environment, ...]:
+def environments(facts: tuple[ModelFacts, ...], results: Results) -> tuple[EnvironmentInfo, ...]:
     """The environments the card's measurements name, described from `environments.json`."""
     ids = sorted(
         {
@@ -193,7 +194,7 @@ def environments(facts: tuple[ModelFacts, ...], results: Results) -> tuple[Envir
     for env_id in ids:
         described = results.environments.get(env_id)
         items = tuple(_flatten(described)) if described is not None else ()
-        found.append(Environment(env_id, described is not None, items))
+        found.append(EnvironmentInfo(env_id, described is not None, items))
     return tuple(found)
 
 

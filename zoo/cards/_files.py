@@ -22,10 +22,13 @@ def _generated_files(out: Path) -> set[Path]:
     return {
         path
         for path in out.iterdir()
-        if path.is_file()
-        and path.suffix in _GENERATED_SUFFIXES
-        and GENERATED_MARK.encode() in path.read_bytes()[:4096]
+        if path.is_file() and path.suffix in _GENERATED_SUFFIXES and _starts_with_mark(path)
     }
+
+
+def _starts_with_mark(path: Path) -> bool:
+    with path.open("rb") as file:
+        return GENERATED_MARK.encode() in file.read(4096)
 
 
 def stale_cards(files: Iterable[CardFile], out: Path) -> list[str]:

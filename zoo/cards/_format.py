@@ -36,6 +36,8 @@ def escape_markdown(value: Any) -> Markup:
     """`value` as literal text in Markdown: HTML escaped, markup characters backslash-escaped, one line."""
     if isinstance(value, Markup):
         return value
+    if is_missing(value):
+        return Markup(MISSING)
     text = re.sub(r"\s+", " ", html.escape(str(value), quote=False))
     return Markup(_MARKDOWN_PUNCTUATION.sub(lambda match: "\\" + match.group(0), text))
 

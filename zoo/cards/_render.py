@@ -95,13 +95,14 @@ def _card(path: Path, results: Results, index: Index | None) -> Card:
         environments=environments(facts, results),
         chart=None,
         results=results,
+        results_folder=display_path(results.folder),
     )
 
 
 def _render(environment: jinja2.Environment, card: Card) -> bytes:
     header = (
         f"<!-- {GENERATED_MARK} from {display_path(card.template)} and "
-        f"{display_path(card.results.folder)}/; do not edit. -->\n"
+        f"{card.results_folder}/; do not edit. -->\n"
     )
     try:
         body = environment.get_template(card.template.name).render(

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from zoo.cli._common import add_index_argument
+from zoo.cli._common import DEFAULT_INDEX, add_index_argument
 from zoo.index._errors import display_path
 
 
@@ -43,7 +43,9 @@ def run_docs(args: argparse.Namespace) -> int:
     from zoo.cards import render_cards, stale_cards, write_cards
     from zoo.index import load_index
 
-    index = load_index(args.index) if args.index.is_file() else None
+    # Without the default index the templates are read alone; an index asked for must exist.
+    use_index = args.index.exists() or args.index != Path(DEFAULT_INDEX)
+    index = load_index(args.index) if use_index else None
     files = render_cards(args.templates, args.results, args.out, index)
     if args.check:
         problems = stale_cards(files, args.out)
