@@ -30,6 +30,12 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "--timeout", type=float, default=600.0, help="seconds before a configuration is failed"
     )
     parser.add_argument(
+        "--executor", choices=["local", "ray"], default="local", help="where configurations run"
+    )
+    parser.add_argument(
+        "--address", help="Ray cluster address for --executor ray (default: a local instance)"
+    )
+    parser.add_argument(
         "--resume", action="store_true", help="continue the latest run, skipping what is done"
     )
     parser.add_argument("--checkpoint", help="weights file to use instead of the packaged ones")
