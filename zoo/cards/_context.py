@@ -1,7 +1,8 @@
 """What a card template gets: per model, its declared metadata beside what was measured.
 
-Only facts are gathered here; how they look is the templates' business. Values are display text
-(numbers formatted the same way everywhere) and are escaped when the template renders them.
+Only facts are gathered here; how they look is the templates' business. Specification rows are
+display text (numbers written the same way everywhere); measurement rows are the results' rows,
+which the templates format with the filters of `_format`. All of it is escaped when rendered.
 """
 
 from __future__ import annotations
@@ -147,7 +148,7 @@ def _spec_rows(model: Model, validation: tuple[Row, ...]) -> tuple[SpecRow, ...]
             SpecRow(
                 label,
                 show(model.metadata.get(key)),
-                show(_number_or_text(row.get("measured"))),
+                show(_as_written(row.get("measured"))),
                 row.get("verdict") or MISSING,
                 note,
             )
@@ -156,8 +157,8 @@ def _spec_rows(model: Model, validation: tuple[Row, ...]) -> tuple[SpecRow, ...]
         rows.append(
             SpecRow(
                 str(row["field"]),
-                fmt(row.get("declared")),
-                fmt(row.get("measured")),
+                fmt(_as_written(row.get("declared"))),
+                fmt(_as_written(row.get("measured"))),
                 row.get("verdict") or MISSING,
                 _note(row),
             )
@@ -169,14 +170,15 @@ def _note(row: Row) -> str:
     return "; ".join(str(row[key]) for key in ("convention", "detail") if row.get(key))
 
 
-def _number_or_text(value: Any) -> Any:
-    """A measured value as the CSV wrote it; numbers written as text are shown as numbers."""
+def _as_written(value: Any) -> Any:
+    """A validation value as a number where it is one (224, not 224.0, whatever pandas made of it)."""
     if isinstance(value, str):
         try:
-            number = float(value)
+            value = float(value)
         except ValueError:
             return value
-        return int(number) if number.is_integer() else number
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
     return value
 
 

@@ -60,9 +60,8 @@ def render_cards(
         chart = latency_chart(card.facts, title=card.models[0].collection or path.stem)
         if chart is not None:
             card = dataclasses.replace(card, chart=f"{path.stem}.svg")
-        files.append(CardFile(out / path.name, _render(environment, card)))
-        if card.chart is not None and chart is not None:
             files.append(CardFile(out / card.chart, chart))
+        files.append(CardFile(out / path.name, _render(environment, card)))
     return files
 
 
