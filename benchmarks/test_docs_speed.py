@@ -19,7 +19,7 @@ from zoo.cards import render_cards
 from zoo.index import load_index
 
 REPO = Path(__file__).resolve().parents[1]
-CORPUS_TEMPLATES = Path("/work/shared/corpus/timm-docs/docs/models/.templates")
+CORPUS_TEMPLATES = REPO.parent / "shared" / "corpus" / "timm-docs" / "docs" / "models" / ".templates"
 
 
 def test_zoo_docs_check_command(benchmark: BenchmarkFixture) -> None:
@@ -64,7 +64,7 @@ def test_render_project_cards_with_chart(benchmark: BenchmarkFixture, latency_re
     assert any(f.path.suffix == ".svg" for f in files)
 
 
-@pytest.mark.skipif(not CORPUS_TEMPLATES.is_dir(), reason="the timm-docs corpus is not on this machine")
+@pytest.mark.skipif(not CORPUS_TEMPLATES.is_dir(), reason="corpus not beside this checkout")
 def test_render_corpus_templates(benchmark: BenchmarkFixture, tmp_path: Path) -> None:
     files = benchmark(render_cards, CORPUS_TEMPLATES, tmp_path / "no-results", tmp_path / "out")
     assert len(files) == 65
