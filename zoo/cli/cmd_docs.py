@@ -54,10 +54,10 @@ def run_docs(args: argparse.Namespace) -> int:
         if problems:
             print("zoo docs: run `zoo docs` to render the cards again", file=sys.stderr)
             return 1
-        print(f"{len(files)} files in {display_path(args.out)} are up to date")
+        print(f"{display_path(args.out)}: all {len(files)} rendered file(s) are up to date")
         return 0
     changed = write_cards(files, args.out)
     for path in changed:
         print(f"wrote {display_path(path)}" if path.exists() else f"removed {display_path(path)}")
-    print(f"{len(files)} files in {display_path(args.out)}, {len(changed)} changed")
+    print(f"{display_path(args.out)}: {len(files)} rendered file(s), {len(changed)} changed")
     return 0
