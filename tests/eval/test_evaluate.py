@@ -110,6 +110,7 @@ def test_smoke_set_on_lite0(capsys: pytest.CaptureFixture[str], expected_hits: t
     assert main(["eval", LITE0, "--backend", "torch", "--workers", "0", "--index", INDEX, "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["smoke"] is True and report["dataset"] == "smoke"
+    assert "not an ImageNet accuracy" in report["notice"]
     (row,) = report["evaluations"][0]["results"]
     assert (row["top1"]["hits"], row["top5"]["hits"]) == expected_hits
     assert row["weights"] == "packaged"

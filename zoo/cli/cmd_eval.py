@@ -178,13 +178,14 @@ def print_report(report: Any) -> None:
     from zoo.data import SMOKE_NOTICE
 
     if report.smoke:
-        print(f"SMOKE CHECK: {report.images} bundled photos; {SMOKE_NOTICE}. Pass --data DIR for ImageNet.\n")
+        print(f"SMOKE CHECK on {report.images} bundled photos: {SMOKE_NOTICE}.")
+        print("Pass --data DIR to evaluate on ImageNet.\n")
     else:
         print(f"{report.dataset}: {report.images} images, {report.layout} layout in {report.root}\n")
     for warning in report.warnings:
         print(f"warning: {warning}")
     for evaluation in report.evaluations:
-        print(f"{evaluation.model}  weights: {evaluation.weights} ({evaluation.weights_note})")
+        print(f"{evaluation.model}  weights: {evaluation.weights}; {evaluation.weights_note}")
         print(f"  preprocessing: {_preprocessing(evaluation.data_config)}")
         for difference in evaluation.differences:
             print(f"  declared differs from timm, declared used: {difference}")

@@ -15,7 +15,7 @@ from zoo.data.imagenet import synset_to_index
 from zoo.data.layouts import FLAT, ImageSet
 
 SMOKE = "smoke"
-SMOKE_NOTICE = "smoke check on bundled photos, not an ImageNet accuracy"
+SMOKE_NOTICE = "a few photos say whether a model works at all; this is not an ImageNet accuracy"
 
 
 def smoke_folder() -> Path:

@@ -19,11 +19,13 @@ from typing import Any
 import numpy as np
 
 from zoo._errors import ZooError
-from zoo.data import DataError, ImageSet, SkippedImage, batches, spread_indices
+from zoo.data import SMOKE_NOTICE, DataError, ImageSet, SkippedImage, batches, spread_indices
 from zoo.index import Model
+from zoo.measure.agreement import logit_differences
 
 CONFIDENCE = 0.95
 REFERENCE = ("torch", "fp32")
+REFERENCE_NAME = " ".join(REFERENCE)
 RANDOM_WEIGHTS = "accuracy unavailable: random weights"
 CSV_COLUMNS = (
     "model", "backend", "precision", "dataset", "images", "weights", "top1", "top1_ci_low", "top1_ci_high",
@@ -46,15 +48,18 @@ class Proportion:
     high: float
 
     @classmethod
-    def of(cls, hits: int, total: int, confidence: float = CONFIDENCE) -> Proportion:
+    def of(cls, hits: int, total: int, confidence: float = CONFIDENCE) -> Proportion | None:
+        """None for no images: no proportion, rather than a 0% that was never measured."""
         from scipy.stats import binomtest
 
+        if not total:
+            return None
         interval = binomtest(hits, total).proportion_ci(confidence_level=confidence, method="wilson")
         return cls(hits, total, 100.0 * hits / total, 100.0 * interval.low, 100.0 * interval.high)
 
 
 @dataclass(frozen=True)
-class Agreement:
+class LogitAgreement:
     """How closely a backend's logits follow the reference's on the same preprocessed images."""
 
     reference: str
@@ -80,7 +85,7 @@ class BackendAccuracy:
     top5: Proportion | None = None
     declared_top1: float | None = None
     declared_top5: float | None = None
-    agreement: Agreement | None = None
+    agreement: LogitAgreement | None = None
     inference_s: float = 0.0
 
     @property
@@ -159,7 +164,8 @@ class EvalReport:
         return [result for evaluation in self.evaluations for result in evaluation.results]
 
     def as_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "evaluations": [evaluation.as_dict() for evaluation in self.evaluations]}
+        evaluations = [evaluation.as_dict() for evaluation in self.evaluations]
+        return {**asdict(self), "notice": SMOKE_NOTICE if self.smoke else None, "evaluations": evaluations}
 
 
 @dataclass
@@ -182,17 +188,17 @@ class _Tally:
         self.top1 += int((top5[:, 0] == targets).sum())
         self.top5 += int((top5 == targets[:, None]).any(axis=1).sum())
         if reference is not None:
-            difference = np.abs(logits.astype(np.float64) - reference)
-            self.agreeing += int((logits.argmax(axis=1) == reference.argmax(axis=1)).sum())
-            self.max_diff = max(self.max_diff, float(difference.max()))
-            self.sum_diff += float(difference.sum())
-            self.compared += difference.size
+            top1, max_diff, mean_diff = logit_differences(reference, logits)
+            self.agreeing += round(top1 * len(targets))
+            self.max_diff = max(self.max_diff, max_diff)
+            self.sum_diff += mean_diff * logits.size
+            self.compared += logits.size
 
-    def agreement(self, reference: str) -> Agreement | None:
+    def agreement(self, reference: str) -> LogitAgreement | None:
         if not self.compared:
             return None
         percent = 100.0 * self.agreeing / self.images
-        return Agreement(reference, self.images, percent, self.max_diff, self.sum_diff / self.compared)
+        return LogitAgreement(reference, self.images, percent, self.max_diff, self.sum_diff / self.compared)
 
 
 def _pad(images: np.ndarray, batch: int) -> np.ndarray:
@@ -202,10 +208,6 @@ def _pad(images: np.ndarray, batch: int) -> np.ndarray:
     padded = np.zeros((batch, *images.shape[1:]), dtype=np.float32)
     padded[: len(images)] = images
     return padded
-
-
-def _proportion(hits: int, total: int) -> Proportion | None:
-    return Proportion.of(hits, total) if total else None
 
 
 def _load(keys: Sequence[tuple[str, str]], config_for: Callable[[str], Any]) -> tuple[dict, dict, str]:
@@ -347,9 +349,9 @@ def _evaluate_model(
                 weights,
                 status="ok",
                 images=tally.images,
-                top1=_proportion(tally.top1, tally.images),
-                top5=_proportion(tally.top5, tally.images),
-                agreement=None if key == REFERENCE else tally.agreement(" ".join(REFERENCE)),
+                top1=Proportion.of(tally.top1, tally.images),
+                top5=Proportion.of(tally.top5, tally.images),
+                agreement=None if key == REFERENCE else tally.agreement(REFERENCE_NAME),
                 inference_s=tally.seconds,
             )
         )
