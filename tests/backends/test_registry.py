@@ -1,0 +1,110 @@
+"""Backends by name: the built-ins, third-party entry points, and clear errors for what is not there."""
+
+from __future__ import annotations
+
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy
+import pytest
+
+from zoo import ZooError
+from zoo.backends import (
+    BackendConfig,
+    BackendError,
+    UnknownBackendError,
+    backend_class,
+    create_backend,
+    list_backends,
+)
+from zoo.cli import main
+
+BUILT_IN = ["onnxruntime", "openvino", "torch", "torch-compile"]
+CONFIG = BackendConfig("test_efficientnet", (3, 160, 160), threads=1)
+
+
+def test_built_in_backends_are_registered() -> None:
+    assert set(BUILT_IN) <= set(list_backends())
+    assert [backend_class(name).NAME for name in BUILT_IN] == BUILT_IN
+
+
+def test_unknown_backend_error_lists_the_backends() -> None:
+    with pytest.raises(UnknownBackendError) as raised:
+        create_backend("tensorrt", CONFIG)
+    assert all(name in str(raised.value) for name in BUILT_IN)
+
+
+def test_unknown_backend_on_the_command_line_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check-backends", "tf_efficientnet_lite0", "--backend", "tensorrt"]) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and "unknown backend 'tensorrt'" in error and "openvino" in error
+
+
+PLUGIN = """
+from __future__ import annotations
+
+import numpy
+
+from zoo.backends import Backend, LoadReport
+from zoo.weights import find_weights
+
+
+class ZerosBackend(Backend):
+    NAME = "zeros"
+
+    def load(self):
+        return LoadReport(cache_hit=None, weights=find_weights(self.config.model))
+
+    def run(self, inputs):
+        return numpy.zeros((len(inputs), 1000), dtype=numpy.float32)
+
+    def settings(self):
+        return {"versions": {"zoo-test-plugin": "0.1"}, "threads": 1}
+
+
+class NotABackend:
+    pass
+"""
+
+
+@pytest.fixture
+def installed_plugin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A distribution on sys.path that declares two `zoo.backends` entry points, as pip would install it."""
+    (tmp_path / "zoo_test_plugin.py").write_text(PLUGIN)
+    dist_info = tmp_path / "zoo_test_plugin-0.1.dist-info"
+    dist_info.mkdir()
+    (dist_info / "METADATA").write_text("Metadata-Version: 2.1\nName: zoo-test-plugin\nVersion: 0.1\n")
+    (dist_info / "entry_points.txt").write_text(
+        textwrap.dedent("""\
+            [zoo.backends]
+            zeros = zoo_test_plugin:ZerosBackend
+            not-a-backend = zoo_test_plugin:NotABackend
+        """)
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "zoo_test_plugin", raising=False)
+
+
+def test_a_third_party_backend_comes_in_through_entry_points(installed_plugin: None) -> None:
+    assert {"zeros", "not-a-backend"} <= set(list_backends())
+    backend = create_backend("zeros", CONFIG)
+    assert backend.load().weights.kind == "random"
+    assert backend.run(numpy.zeros(CONFIG.input_shape, dtype=numpy.float32)).shape == (1, 1000)
+    assert backend.describe()["backend"] == "zeros"
+    with pytest.raises(BackendError, match=r"not a zoo\.backends\.Backend"):
+        create_backend("not-a-backend", CONFIG)
+
+
+def test_a_missing_openvino_is_a_clear_message(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "openvino", None)  # what `import openvino` sees when it is not installed
+    backend = create_backend("openvino", CONFIG)
+    with pytest.raises(BackendError, match="pip install openvino"):
+        backend.load()
+
+
+def test_config_rejects_impossible_values() -> None:
+    with pytest.raises(ZooError, match="precision"):
+        BackendConfig("test_efficientnet", (3, 160, 160), precision="fp16")
+    with pytest.raises(ZooError, match="batch"):
+        BackendConfig("test_efficientnet", (3, 160, 160), batch=0)
