@@ -55,8 +55,7 @@ def resolve_data_config(model: str, declared: Model | None = None) -> DataConfig
     for key, value in wanted.items():
         if value is None or _same(value, config.get(key)):
             continue
-        shown = value[-1] if key == "input_size" else value
-        differences.append(f"{key}: declared {shown}, timm {config.get(key)}")
+        differences.append(f"{key}: declared {value}, timm {config.get(key)}")
         config[key] = value
     return DataConfig(config, tuple(differences))
 
