@@ -112,13 +112,14 @@ def _executor(args: argparse.Namespace) -> Any:
 def _run_with_progress(
     configs: list[Any], done: set[str], executor: Any, store: Any, run_id: int
 ) -> list[Any]:
+    from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from zoo.measure.sweep import run_sweep
 
     todo = [c for c in configs if c.key not in done]
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, transient=True) as progress:
+    with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
         task = progress.add_task("starting", total=len(todo))
 
         def announce(config_iter: Any) -> Any:
