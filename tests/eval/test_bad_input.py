@@ -115,6 +115,14 @@ def test_models_or_all(capsys: pytest.CaptureFixture[str]) -> None:
     assert "--all" in capsys.readouterr().err
 
 
+def test_smoke_set_is_never_exported(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A smoke check in accuracy.csv would be rendered on model cards as if it were an accuracy."""
+    target = tmp_path / "accuracy.csv"
+    assert main(["eval", LITE0, "--backend", "torch", "--index", INDEX, "--export", str(target)]) == 2
+    assert "smoke check" in capsys.readouterr().err
+    assert not target.exists()
+
+
 def test_every_image_unreadable(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """Images that all fail to decode leave nothing to measure: exit 2, naming one and why."""
     truncate(CAT, tmp_path / "val" / "n02123045" / "a.jpg")

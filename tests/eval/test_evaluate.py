@@ -129,3 +129,25 @@ def test_random_weights_give_no_accuracy(capsys: pytest.CaptureFixture[str]) -> 
     assert row["top1"] is None and row["top5"] is None and row["images_per_s"] is None
     assert main(args) == 0
     assert RANDOM_WEIGHTS in capsys.readouterr().out
+
+
+def test_declared_preprocessing_wins_and_is_reported(tmp_path: Path) -> None:
+    """An index that declares another crop and interpolation than timm's: those are used, and said."""
+    card = tmp_path / "lite0.yml"
+    card.write_text(
+        "Models:\n- Name: tf_efficientnet_lite0\n  Metadata:\n    Crop Pct: '1.0'\n    Image Size: '224'\n"
+        "    Interpolation: bilinear\n"
+    )
+    model = load_index(card).model(LITE0)
+    options = EvalOptions(workers=0, threads=1, reference=False)
+    (evaluation,) = evaluate(
+        [model], find_images(make_image_folder(tmp_path)), ["torch"], options
+    ).evaluations
+    assert evaluation.data_config["crop_pct"] == 1.0
+    assert evaluation.data_config["interpolation"] == "bilinear"
+    assert sorted(evaluation.differences) == [
+        "crop_pct: declared 1.0, timm 0.875",
+        "interpolation: declared bilinear, timm bicubic",
+    ]
+    (row,) = evaluation.results
+    assert row.status == "ok" and row.declared_top1 is None and row.top1_difference is None

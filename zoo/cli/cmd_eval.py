@@ -86,6 +86,11 @@ def run(args: argparse.Namespace) -> int:
     unknown = [name for name in backends if name not in list_backends()]
     if unknown:
         raise ZooError(f"unknown backend {', '.join(unknown)}; known: {', '.join(list_backends())}")
+    if args.export and not args.data:
+        raise ZooError(
+            "--export writes ImageNet accuracy for the model cards, and the bundled photos are only a smoke "
+            "check: pass --data DIR"
+        )
     if args.threads < 1:
         raise ZooError(f"--threads must be at least 1, got {args.threads}")
     options = EvalOptions(
