@@ -151,3 +151,23 @@ def test_declared_preprocessing_wins_and_is_reported(tmp_path: Path) -> None:
     ]
     (row,) = evaluation.results
     assert row.status == "ok" and row.declared_top1 is None and row.top1_difference is None
+
+
+def test_a_backend_that_cannot_run_is_its_row(capsys: pytest.CaptureFixture[str]) -> None:
+    """onnxruntime offers no bf16: its row says why, the torch reference still runs, exit 1."""
+    args = [
+        "eval",
+        LITE0,
+        "--backend",
+        "onnxruntime",
+        "--precision",
+        "bf16",
+        "--workers",
+        "0",
+        "--index",
+        INDEX,
+    ]
+    assert main([*args, "--json"]) == 1
+    (row,) = json.loads(capsys.readouterr().out)["evaluations"][0]["results"]
+    assert row["status"] == "error" and "bf16" in row["reason"]
+    assert row["top1"] is None

@@ -180,7 +180,6 @@ class _Tally:
     max_diff: float = 0.0
     sum_diff: float = 0.0
     compared: int = 0
-    error: str = ""
 
     def add(self, logits: np.ndarray, targets: np.ndarray, reference: np.ndarray | None) -> None:
         top5 = np.argsort(-logits, axis=1)[:, :5]
@@ -210,20 +209,26 @@ def _pad(images: np.ndarray, batch: int) -> np.ndarray:
     return padded
 
 
-def _load(keys: Sequence[tuple[str, str]], config_for: Callable[[str], Any]) -> tuple[dict, dict, str]:
-    """Each backend loaded and warmed up once; one that cannot load is kept as a reason, not raised."""
+def _one_line(error: Exception) -> str:
+    text = " ".join(str(error).split())
+    return text if isinstance(error, ZooError) else f"{type(error).__name__}: {text}"
+
+
+def _load(keys: Sequence[tuple[str, str]], config_for: Callable[[str], Any]) -> tuple[dict, dict, str | None]:
+    """Each backend loaded and warmed up once; one that cannot load is kept as a reason, not raised.
+    The weights kind is what the backends actually loaded (None when none could load)."""
     from zoo.backends import create_backend
 
     loaded: dict[tuple[str, str], Any] = {}
     failures: dict[tuple[str, str], str] = {}
-    weights = "random"
+    weights = None
     for name, precision in keys:
         try:
             backend = create_backend(name, config_for(precision))
             weights = backend.load().weights.kind
             backend.run(np.zeros(backend.config.input_shape, np.float32))  # warm-up, so images/s is steady
-        except ZooError as error:
-            failures[name, precision] = str(error)
+        except Exception as error:  # one backend's failure is its row; the others still run
+            failures[name, precision] = _one_line(error)
             continue
         loaded[name, precision] = backend
     return loaded, failures, weights
@@ -252,6 +257,8 @@ def _run_images(
 ) -> _Pass:
     """Each batch preprocessed once, then run on every backend; padding is cut from the logits."""
     result = _Pass({key: _Tally() for key in loaded}, failures, [])
+    if not loaded:  # every backend failed to load: nothing to decode images for
+        return result
     total = len(spread_indices(len(image_set), options.limit))
     started = time.perf_counter()
     for chunk in batches(image_set, transform, options.batch, limit=options.limit, workers=options.workers):
@@ -265,8 +272,8 @@ def _run_images(
                 run_started = time.perf_counter()
                 try:
                     logits[key] = backend.run(inputs)[:count]
-                except ZooError as error:  # a backend that fails mid-way is reported, the others go on
-                    failures[key] = str(error)
+                except Exception as error:  # a backend that fails mid-way is reported, the others go on
+                    failures[key] = _one_line(error)
                     del loaded[key]
                     continue
                 result.tallies[key].seconds += time.perf_counter() - run_started
@@ -332,9 +339,12 @@ def _evaluate_model(
         )
 
     keys = list(dict.fromkeys([REFERENCE, *wanted] if options.reference else wanted))
-    loaded, failures, weights = _load(keys, config_for)
-    if weights == "random":
-        return unavailable(weights)
+    if progress is not None:  # the bar shows while backends export and compile
+        progress(model.name, 0, len(spread_indices(len(image_set), options.limit)))
+    loaded, failures, loaded_weights = _load(keys, config_for)
+    if loaded_weights == "random":
+        return unavailable(loaded_weights)
+    weights = loaded_weights or found.kind
     transform = create_transform(**data.config)
     run = _run_images(model.name, loaded, failures, image_set, transform, options, progress)
     rows = []
