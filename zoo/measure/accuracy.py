@@ -69,6 +69,10 @@ class LogitAgreement:
     mean_abs_diff: float
 
 
+def _minus(measured: Proportion | None, declared: float | None) -> float | None:
+    return None if measured is None or declared is None else measured.percent - declared
+
+
 @dataclass(frozen=True)
 class BackendAccuracy:
     """One row: a model on one backend and precision over one dataset."""
@@ -95,19 +99,11 @@ class BackendAccuracy:
     @property
     def top1_difference(self) -> float | None:
         """Measured minus declared top-1, in percentage points."""
-        return (
-            None
-            if self.top1 is None or self.declared_top1 is None
-            else self.top1.percent - self.declared_top1
-        )
+        return _minus(self.top1, self.declared_top1)
 
     @property
     def top5_difference(self) -> float | None:
-        return (
-            None
-            if self.top5 is None or self.declared_top5 is None
-            else self.top5.percent - self.declared_top5
-        )
+        return _minus(self.top5, self.declared_top5)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -416,7 +412,7 @@ def evaluate(
     )
 
 
-def _rounded(value: float | None, digits: int) -> float | None:
+def _rounded(value: float | None, digits: int = 3) -> float | None:
     return None if value is None else round(value, digits)
 
 
@@ -424,31 +420,16 @@ def csv_rows(report: EvalReport) -> list[dict[str, Any]]:
     """The `accuracy.csv` rows of a report: measured rows and random-weights rows (which carry no
     accuracy); a backend that failed is left out, so it cannot blank an earlier measurement."""
     rows = []
-    for result in report.rows:
-        if result.status == "error":
-            continue
-        top1, top5 = result.top1, result.top5
-        rows.append(
-            {
-                "model": result.model,
-                "backend": result.backend,
-                "precision": result.precision,
-                "dataset": result.dataset,
-                "images": result.images or None,
-                "weights": result.weights,
-                "top1": _rounded(top1 and top1.percent, 3),
-                "top1_ci_low": _rounded(top1 and top1.low, 3),
-                "top1_ci_high": _rounded(top1 and top1.high, 3),
-                "top5": _rounded(top5 and top5.percent, 3),
-                "top5_ci_low": _rounded(top5 and top5.low, 3),
-                "top5_ci_high": _rounded(top5 and top5.high, 3),
-                "declared_top1": result.declared_top1,
-                "declared_top5": result.declared_top5,
-                "images_per_s": _rounded(result.images_per_s, 2),
-                "environment": report.environment,
-                "measured_at": report.measured_at,
-            }
-        )
+    for result in (result for result in report.rows if result.status != "error"):
+        row: dict[str, Any] = {key: getattr(result, key) for key in CSV_KEY}
+        row.update(images=result.images or None, weights=result.weights)
+        for name, proportion in (("top1", result.top1), ("top5", result.top5)):
+            row[name] = _rounded(proportion and proportion.percent)
+            row[f"{name}_ci_low"] = _rounded(proportion and proportion.low)
+            row[f"{name}_ci_high"] = _rounded(proportion and proportion.high)
+        row.update(declared_top1=result.declared_top1, declared_top5=result.declared_top5)
+        row.update(images_per_s=_rounded(result.images_per_s, 2), environment=report.environment)
+        rows.append({**row, "measured_at": report.measured_at})
     return rows
 
 
