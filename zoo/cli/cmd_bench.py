@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shlex
 import sys
@@ -84,7 +85,8 @@ def run(args: argparse.Namespace) -> int:
         done = store.done_keys(run_id) if run_id else set()
         if run_id is None:
             run_id = store.start_run(shlex.join(["zoo", *sys.argv[1:]]), executor.name, git_commit())
-        results = _run_with_progress(configs, done, executor, store, run_id)
+        with contextlib.redirect_stdout(sys.stderr):  # stdout is for the table or --json alone (Ray prints)
+            results = _run_with_progress(configs, done, executor, store, run_id)
         failed = [m for m in results if m.status != "ok"]
         store.finish_run(run_id, "failed" if failed else "finished")
 
