@@ -13,14 +13,18 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# The main job: measure every model of the bundled index on every backend, export the latest
+# results to benchmarks/results/, and render the model cards from them.
 bench: $(STAMP)
-	$(BIN)/zoo list
-	$(BIN)/zoo show tf_efficientnet_lite0
+	$(BIN)/zoo bench --all
+	$(BIN)/zoo results export
+	$(BIN)/zoo docs
 
 test: $(STAMP)
 	$(BIN)/ruff check zoo tests benchmarks
 	$(BIN)/ruff format --check zoo tests benchmarks
 	$(BIN)/python -m pytest
+	$(BIN)/zoo docs --check
 
 benchmarks: $(STAMP)
 	$(BIN)/python -m pytest benchmarks --benchmark-only --benchmark-autosave
