@@ -56,3 +56,11 @@ def flat_folder(tmp_path: Path) -> Path:
         lines.append(f"{image_id},{synset} 1 2 3 4")
     (flat / "LOC_val_solution.csv").write_text("\n".join(lines) + "\n")
     return flat
+
+
+@pytest.fixture(autouse=True)
+def results_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every `zoo eval` of a test keeps its history in the test's own database."""
+    db = tmp_path / "results.db"
+    monkeypatch.setenv("ZOO_DB", str(db))
+    return db

@@ -21,6 +21,7 @@ from zoo.data import find_images
 from zoo.index import load_index
 from zoo.measure.accuracy import RANDOM_WEIGHTS, EvalOptions, EvalReport, evaluate, export_csv
 from zoo.measure.inputs import timm_data_config
+from zoo.results import open_store
 from zoo.weights import load_model
 
 from .conftest import INDEX, PHOTOS, TRUTH, make_image_folder
@@ -105,10 +106,20 @@ def test_export_merges_rows(folder_report: EvalReport, tmp_path: Path) -> None:
     assert {row["dataset"] for row in rows} == {"imagenet-val"}
 
 
-def test_smoke_set_on_lite0(capsys: pytest.CaptureFixture[str], expected_hits: tuple[int, int]) -> None:
-    """Without --data: the bundled photos, said plainly to be a smoke check."""
+def test_smoke_set_on_lite0(
+    capsys: pytest.CaptureFixture[str], expected_hits: tuple[int, int], results_db: Path
+) -> None:
+    """Without --data: the bundled photos, said plainly to be a smoke check; kept in the results history."""
     assert main(["eval", LITE0, "--backend", "torch", "--workers", "0", "--index", INDEX, "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
+    with open_store(results_db) as store:
+        [stored] = store.accuracy(report["run"])
+        assert (stored["model"], stored["dataset"], stored["top1"]["hits"]) == (
+            LITE0,
+            "smoke",
+            expected_hits[0],
+        )
+        assert store.environments({stored["environment"]})[stored["environment"]]["libraries"]["torch"]
     assert report["smoke"] is True and report["dataset"] == "smoke"
     assert "not an ImageNet accuracy" in report["notice"]
     (row,) = report["evaluations"][0]["results"]

@@ -103,3 +103,20 @@ def test_compare_finds_a_real_regression_and_ignores_noise(tmp_path: Path) -> No
     assert by_key["torch"].regression and by_key["torch"].ratio == pytest.approx(1.2, rel=0.02)
     assert not by_key["openvino"].significant
     assert all(c.comparable for c in by_key.values())
+
+
+def test_a_version_1_database_is_migrated_and_keeps_its_runs(tmp_path: Path) -> None:
+    db = tmp_path / "v1.db"
+    with open_store(db) as store:
+        run = store.start_run("zoo bench m", "local", None)
+        store.add(run, measurement("torch", 0.010))
+    with sqlite3.connect(db) as connection:  # as zoo 0.1 left it: no accuracy table, version 1
+        connection.execute("DROP TABLE accuracy")
+        connection.execute("UPDATE zoo_meta SET value='1'")
+    with open_store(db) as store:
+        assert [m.config.backend for m in store.measurements(run)] == ["torch"]
+        store.add_accuracy(run, {"model": "m", "backend": "torch", "precision": "fp32", "dataset": "smoke",
+                                 "status": "ok", "measured_at": "now", "environment": "env-a"}, {"id": "env-a"})  # fmt: skip
+        assert [row["dataset"] for row in store.accuracy(run)] == ["smoke"]
+    with sqlite3.connect(db) as connection:
+        assert connection.execute("SELECT value FROM zoo_meta").fetchone() == ("2",)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -69,6 +71,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         metavar="CSV",
         help=f"merge the results into {EXPORT_PATH} (relative to the index)",
     )
+    parser.add_argument("--db", type=Path, help="results database (default: $ZOO_DB or .zoo/results.db)")
     add_index_argument(parser)
     add_json_argument(parser)
     parser.set_defaults(run=run)
@@ -107,17 +110,35 @@ def run(args: argparse.Namespace) -> int:
     image_set = find_images(args.data, args.split, args.labels) if args.data else smoke_set()
     with _progress(enabled=not args.json) as progress:
         report = evaluate(models, image_set, backends, options, progress)
+    run_id = _store(report, args.db)
     exported = None
     if args.export:
         target = args.export if args.export.is_absolute() else index.root.parent / args.export
         exported = export_csv(report, target)
     if args.json:
-        print_json({**report.as_dict(), "exported": exported})
+        print_json({**report.as_dict(), "run": run_id, "exported": exported})
     else:
         print_report(report)
+        print(f"\nstored as run {run_id}; `zoo results list` shows the history")
         if exported:
             print(f"\nexported to {exported}")
     return 1 if any(result.status == "error" for result in report.rows) else 0
+
+
+def _store(report: Any, db: Path | None) -> int:
+    """Keep every evaluation in the results history, beside `zoo bench`'s runs."""
+    from zoo.measure.environment import git_commit
+    from zoo.results import open_store
+
+    with open_store(db) as store:
+        run_id = store.start_run(shlex.join(["zoo", *sys.argv[1:]]), "local", git_commit())
+        for result in report.rows:
+            row = {**result.as_dict(), "dataset": report.dataset, "measured_at": report.measured_at}
+            store.add_accuracy(
+                run_id, {**row, "environment": report.environment.get("id")}, report.environment
+            )
+        store.finish_run(run_id, "failed" if any(r.status == "error" for r in report.rows) else "finished")
+    return run_id
 
 
 @contextmanager

@@ -152,7 +152,7 @@ class EvalReport:
     images: int
     warnings: tuple[str, ...]
     evaluations: tuple[ModelEvaluation, ...]
-    environment: str | None
+    environment: dict[str, Any]  # the fingerprint of the machine that measured
     measured_at: str
 
     @property
@@ -407,7 +407,7 @@ def evaluate(
         images=len(spread_indices(len(image_set), options.limit)),
         warnings=image_set.warnings,
         evaluations=evaluations,
-        environment=fingerprint(options.threads)["id"],
+        environment=fingerprint(options.threads),
         measured_at=datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
     )
 
@@ -428,7 +428,7 @@ def csv_rows(report: EvalReport) -> list[dict[str, Any]]:
             row[f"{name}_ci_low"] = _rounded(proportion and proportion.low)
             row[f"{name}_ci_high"] = _rounded(proportion and proportion.high)
         row.update(declared_top1=result.declared_top1, declared_top5=result.declared_top5)
-        row.update(images_per_s=_rounded(result.images_per_s, 2), environment=report.environment)
+        row.update(images_per_s=_rounded(result.images_per_s, 2), environment=report.environment.get("id"))
         rows.append({**row, "measured_at": report.measured_at})
     return rows
 

@@ -40,11 +40,11 @@ def export(store: ResultsStore, out_dir: Path, run_id: int | None = None, fmt: s
         frame.to_csv(table, index=False)
     else:
         frame.to_json(table, orient="records", indent=2)
-    environments = {m.environment["id"]: m.environment for m in measurements if m.environment.get("id")}
+    # Every machine a committed result names: latency rows here, accuracy rows from `zoo eval`.
+    ids = {m.environment["id"] for m in measurements if m.environment.get("id")}
+    ids |= {row["environment"] for row in store.accuracy() if row.get("environment")}
     environments_path = out_dir / "environments.json"
-    environments_path.write_text(
-        json.dumps(dict(sorted(environments.items())), indent=2, sort_keys=True) + "\n"
-    )
+    environments_path.write_text(json.dumps(store.environments(ids), indent=2, sort_keys=True) + "\n")
     return [table, environments_path]
 
 

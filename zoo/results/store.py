@@ -19,10 +19,11 @@ from typing import Any
 from zoo._errors import ZooError
 from zoo.measure.latency import Measurement
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 DEFAULT_DB = Path(".zoo") / "results.db"
 
-_SCHEMA = """
+# Version 1; a new database is created at version 1 and migrated like any other.
+_SCHEMA_V1 = """
 CREATE TABLE zoo_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE runs (
     id INTEGER PRIMARY KEY,
@@ -52,7 +53,22 @@ CREATE TABLE measurements (
 );
 """
 # Version N -> the statements that take a database from N to N + 1.
-_MIGRATIONS: dict[int, str] = {}
+_MIGRATIONS: dict[int, str] = {
+    1: """
+CREATE TABLE accuracy (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER NOT NULL REFERENCES runs(id),
+    model TEXT NOT NULL,
+    backend TEXT NOT NULL,
+    precision TEXT NOT NULL,
+    dataset TEXT NOT NULL,
+    status TEXT NOT NULL,
+    environment_id TEXT REFERENCES environments(id),
+    measured_at TEXT NOT NULL,
+    data TEXT NOT NULL
+);
+""",
+}
 
 
 class ResultsStoreError(ZooError):
@@ -102,9 +118,10 @@ class ResultsStore:
     def _prepare_schema(self) -> None:
         tables = {row[0] for row in self.db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         if not tables:
-            self.db.executescript(f"BEGIN; {_SCHEMA} COMMIT;")
-            self.db.execute("INSERT INTO zoo_meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
-            return
+            self.db.executescript(
+                f"BEGIN; {_SCHEMA_V1} INSERT INTO zoo_meta VALUES ('schema_version', '1'); COMMIT;"
+            )
+            tables = {"zoo_meta"}
         if "zoo_meta" not in tables:
             raise ResultsStoreError(
                 f"{self.path}: not a zoo results database (tables: {', '.join(sorted(tables))})"
@@ -141,15 +158,18 @@ class ResultsStore:
         row = self.db.execute("SELECT max(id) FROM runs").fetchone()
         return row[0]
 
-    def add(self, run_id: int, measurement: Measurement) -> None:
-        """Store one measurement now; a repeated configuration in the same run replaces the old one."""
-        data = measurement.as_dict()
-        environment = data.pop("environment")
+    def _add_environment(self, environment: dict[str, Any]) -> str | None:
         environment_id = environment.get("id")
         if environment_id:
             self.db.execute(
                 "INSERT OR IGNORE INTO environments VALUES (?, ?)", (environment_id, json.dumps(environment))
             )
+        return environment_id
+
+    def add(self, run_id: int, measurement: Measurement) -> None:
+        """Store one measurement now; a repeated configuration in the same run replaces the old one."""
+        data = measurement.as_dict()
+        environment_id = self._add_environment(data.pop("environment"))
         config = measurement.config
         stats = measurement.stats
         self.db.execute(
@@ -171,6 +191,34 @@ class ResultsStore:
                 json.dumps(data),
             ),
         )
+
+    def add_accuracy(self, run_id: int, row: dict[str, Any], environment: dict[str, Any]) -> None:
+        """Store one model x backend accuracy result of `zoo eval` (a plain dictionary) now."""
+        self.db.execute(
+            "INSERT INTO accuracy (run_id, model, backend, precision, dataset, status, environment_id,"
+            " measured_at, data) VALUES (?,?,?,?,?,?,?,?,?)",
+            (
+                run_id,
+                row["model"],
+                row["backend"],
+                row["precision"],
+                row["dataset"],
+                row["status"],
+                self._add_environment(environment),
+                row["measured_at"],
+                json.dumps(row, default=str),
+            ),
+        )
+
+    def accuracy(self, run_id: int | None = None) -> list[dict[str, Any]]:
+        """Accuracy rows of one run, or of every run, oldest first."""
+        where, parameters = ("WHERE run_id=?", (run_id,)) if run_id else ("", ())
+        rows = self.db.execute(f"SELECT data FROM accuracy {where} ORDER BY id", parameters)
+        return [json.loads(data) for (data,) in rows]
+
+    def environments(self, ids: set[str]) -> dict[str, dict[str, Any]]:
+        rows = self.db.execute("SELECT id, data FROM environments")
+        return {env_id: json.loads(data) for env_id, data in rows if env_id in ids}
 
     def done_keys(self, run_id: int) -> set[str]:
         """Configurations that already have a successful measurement in a run (for `--resume`)."""
