@@ -1,0 +1,188 @@
+"""`zoo validate`: does each declared FLOPs, Parameters, File Size, input config and result hold?"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from zoo._errors import ZooError
+from zoo.cli._common import add_index_argument, add_json_argument, print_json
+
+EXPORT_PATH = Path("benchmarks/results/validation.csv")  # beside the index's root file
+MARKS = {"ok": "✓", "mismatch": "✗", "unknown": "?", "error": "!"}
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser(
+        "validate",
+        help="measure every declared field of each model and say whether it holds",
+        description="Build each model on the meta device and measure FLOPs (as flops, macs and the "
+        "timm-docs-2021 convention), Parameters, File Size and the input config; compare declared "
+        "Top-1/Top-5 with the latest `zoo eval` export. Exits 0 when every declaration holds, 1 when "
+        "one does not or cannot be measured, 2 on bad input.",
+    )
+    parser.add_argument("models", nargs="*", metavar="MODEL", help="models to validate (default: all)")
+    add_index_argument(parser)
+    parser.add_argument("--checkpoint", type=Path, help="the weights file of the one model named")
+    add_json_argument(parser)
+    parser.add_argument(
+        "--export",
+        nargs="?",
+        const=EXPORT_PATH,
+        type=Path,
+        metavar="CSV",
+        help=f"merge the verdicts into {EXPORT_PATH} (relative to the index)",
+    )
+    parser.add_argument(
+        "--write",
+        action="append",
+        metavar="FIELD",
+        help="rewrite a mismatching declared value in its source file (repeatable, or 'all')",
+    )
+    parser.add_argument("--dry-run", action="store_true", help="with --write: show the diff, change nothing")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from zoo.index import load_index
+    from zoo.validate import (
+        apply_edits,
+        exit_code,
+        export_csv,
+        plan_edits,
+        summarize,
+        unified_diff,
+        validate_index,
+        write_fields,
+    )
+
+    if args.dry_run and not args.write:
+        raise ZooError("--dry-run shows what --write would change; name the fields with --write")
+    if args.write:
+        write_fields(args.write)  # a misspelt field is bad input before minutes of work
+    if args.checkpoint is not None and not args.checkpoint.is_file():
+        raise ZooError(f"checkpoint {args.checkpoint} does not exist")
+    index = load_index(args.index)
+    models = index.select(args.models or None)
+    with _progress(len(models), enabled=not args.json) as advance:
+        verdicts = validate_index(index, args.models or None, checkpoint=args.checkpoint, progress=advance)
+    diff, written, skipped = "", [], []
+    if args.write:
+        edits, skipped = plan_edits(index, verdicts, args.write)
+        diff = unified_diff(edits)
+        if not args.dry_run:
+            written = [str(path) for path in apply_edits(edits)]
+    exported = None
+    if args.export:
+        target = args.export if args.export.is_absolute() else index.root.parent / args.export
+        exported = str(export_csv(verdicts, target))
+    summary = summarize(verdicts)
+    if args.json:
+        print_json(
+            {
+                "summary": summary,
+                "verdicts": [v.as_dict() for v in verdicts],
+                "diff": diff,
+                "written": written,
+                "not_written": skipped,
+                "exported": exported,
+            }
+        )
+        return exit_code(verdicts)
+    _print_table(verdicts)
+    _print_findings(verdicts)
+    _print_summary(summary)
+    for line in skipped:
+        print(line)
+    if diff:
+        print(("\nwould change (dry run):\n" if args.dry_run else "\nchanged:\n") + diff, end="")
+    elif args.write:
+        print("\nnothing to write")
+    if exported:
+        print(f"\nexported to {exported}")
+    return exit_code(verdicts)
+
+
+@contextmanager
+def _progress(total: int, enabled: bool) -> Iterator[Any]:
+    """A live rich progress bar on stderr while models are measured; nothing when not a terminal."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    console = Console(stderr=True)
+    columns = (
+        TextColumn("validate {task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(
+        *columns, console=console, transient=True, disable=not (enabled and console.is_terminal)
+    ) as bar:
+        task = bar.add_task("", total=total)
+
+        def advance(model: Any) -> None:
+            bar.update(task, advance=1, description=model.name)
+
+        yield advance
+
+
+def _cell(verdict: Any) -> str:
+    """A mark, then the measured value in short (for FLOPs, the convention it was judged by)."""
+    mark = MARKS[verdict.verdict]
+    if verdict.field == "FLOPs":
+        shown = verdict.convention
+        if verdict.verdict == "ok" and verdict.measured != verdict.declared:
+            shown = f"~{shown}"
+        elif verdict.verdict == "mismatch":
+            shown = f"none (x{verdict.declared / verdict.measured:.2f} {shown})"
+    elif verdict.field == "File Size" and verdict.measured is not None:
+        shown = f"{verdict.measured:,} ({verdict.convention})"
+    elif isinstance(verdict.measured, int) and not isinstance(verdict.measured, bool):
+        shown = f"{verdict.measured:,}"
+    elif isinstance(verdict.measured, tuple):
+        shown = ",".join(f"{v:g}" for v in verdict.measured)
+    else:
+        shown = verdict.measured
+    return mark if shown is None else f"{mark} {shown}"
+
+
+def _print_table(verdicts: Sequence[Any]) -> None:
+    import pandas as pd
+
+    from zoo.validate import FIELDS
+
+    if not verdicts:
+        print("(no models)")
+        return
+    frame = pd.DataFrame([{"model": v.model, "field": v.field, "cell": _cell(v)} for v in verdicts])
+    table = frame.pivot(index="model", columns="field", values="cell")
+    order = list(dict.fromkeys(v.model for v in verdicts))
+    table = table.reindex(index=order, columns=[f for f in FIELDS if f in table.columns])
+    table.columns = [f.replace(" Accuracy", "") for f in table.columns]
+    print(table.to_string(na_rep="-", index_names=False))
+
+
+def _print_findings(verdicts: Sequence[Any]) -> None:
+    """Why each declaration does not hold or could not be measured (once per model and reason)."""
+    quiet = {"not declared", "not measured"}
+    seen = set()
+    lines = []
+    for v in verdicts:
+        if v.verdict == "ok" or v.detail in quiet or (v.model, v.detail) in seen:
+            continue
+        seen.add((v.model, v.detail))
+        field = "" if v.verdict == "unknown" else f" {v.field}"
+        lines.append(f"{MARKS[v.verdict]} {v.model}{field}: {v.detail}")
+    if lines:
+        print("\n" + "\n".join(lines))
+
+
+def _print_summary(summary: dict[str, Any]) -> None:
+    counts = ", ".join(f"{n} {verdict}" for verdict, n in sorted(summary["verdicts"].items()))
+    conventions = ", ".join(f"{name} {n}" for name, n in summary["flops_conventions"].items() if n)
+    print(f"\n{summary['models']} models: {counts}")
+    print(f"FLOPs declarations by convention: {conventions}")

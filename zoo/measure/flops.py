@@ -1,0 +1,152 @@
+"""Count a model's FLOPs under the conventions that model indexes use, from shapes alone.
+
+"FLOPs" in a model index has no fixed unit. Three conventions cover what indexes publish:
+
+- `flops`: `torch.utils.flop_counter.FlopCounterMode` on a square (1, 3, S, S) input (2 per multiply-add);
+- `macs`: the same, counted as multiply-accumulates (half of `flops`);
+- `timm-docs-2021`: how timm's model-index numbers were produced, by an old `thop` on a non-square
+  (1, 3, S, floor(S * 1546 / 1213)) input with per-module rules (see `_count_2021`).
+
+Every count needs only shapes, so a model built on the `meta` device is counted in milliseconds.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from torch import nn
+
+__all__ = ["CONVENTIONS", "FlopCount", "count_flops", "timm_docs_2021_input"]
+
+CONVENTIONS = ("flops", "macs", "timm-docs-2021")
+
+# The 2021 docs ran thop on a 1213 x 1546 photo resized so that its short side is S.
+_TIMM_DOCS_ASPECT = (1546, 1213)
+
+
+@dataclass(frozen=True)
+class FlopCount:
+    """One convention's count for one model and input; `value` is None when the input cannot run."""
+
+    convention: str
+    value: int | None
+    input_shape: tuple[int, ...]
+    error: str | None = None
+
+
+def timm_docs_2021_input(image_size: int) -> tuple[int, int, int, int]:
+    """The non-square input the timm-docs-2021 numbers were measured on."""
+    width, height = _TIMM_DOCS_ASPECT
+    return (1, 3, image_size, image_size * width // height)
+
+
+def count_flops(model: nn.Module, image_size: int) -> dict[str, FlopCount]:
+    """The model's count under every convention; the model is put in eval mode (BatchNorm counts differ)."""
+    import torch
+
+    model.eval()
+    device = next(model.parameters(), torch.empty(0)).device
+    square = (1, 3, image_size, image_size)
+    counts: dict[str, FlopCount] = {}
+    try:
+        flops = _count_flop_counter(model, torch.empty(square, device=device))
+    except Exception as error:  # a model that cannot run at this size: report why, keep going
+        reason = _one_line(error)
+        counts["flops"] = FlopCount("flops", None, square, reason)
+        counts["macs"] = FlopCount("macs", None, square, reason)
+    else:
+        counts["flops"] = FlopCount("flops", flops, square)
+        counts["macs"] = FlopCount("macs", flops // 2, square)
+    wide = timm_docs_2021_input(image_size)
+    try:
+        counts["timm-docs-2021"] = FlopCount(
+            "timm-docs-2021", _count_2021(model, torch.empty(wide, device=device)), wide
+        )
+    except Exception as error:
+        counts["timm-docs-2021"] = FlopCount("timm-docs-2021", None, wide, _one_line(error))
+    return counts
+
+
+def _count_flop_counter(model: nn.Module, image: Any) -> int:
+    import torch
+    from torch.utils.flop_counter import FlopCounterMode
+
+    with FlopCounterMode(display=False) as counter, torch.no_grad(), _shape_only_batch_norm(model):
+        model(image)
+    return int(counter.get_total_flops())
+
+
+def _count_2021(model: nn.Module, image: Any) -> int:
+    """thop's rules as the 2021 docs ran them, matched by exact module type as thop did.
+
+    Plain `nn.Conv2d`: output elements x (in/groups x kh x kw, + 1 with bias); BatchNorm (eval):
+    2 x input elements; `AdaptiveAvgPool2d`: (kernel area + 1) x output elements; `AvgPool2d`: output
+    elements. Everything else (activations, max-pool, `nn.Linear`, timm's `Conv2dSame`) counts 0.
+    """
+    import torch
+    from timm.layers import BatchNormAct2d
+    from torch import nn
+
+    total = 0
+
+    def count(module: nn.Module, inputs: tuple[Any, ...], output: Any) -> None:
+        nonlocal total
+        kind = type(module)
+        if kind is nn.Conv2d:
+            kh, kw = module.kernel_size
+            per_output = module.in_channels // module.groups * kh * kw + (module.bias is not None)
+            total += output.numel() * per_output
+        elif kind is nn.BatchNorm2d or kind is BatchNormAct2d:
+            total += 2 * inputs[0].numel()
+        elif kind is nn.AdaptiveAvgPool2d:
+            kernel = [size // out for size, out in zip(inputs[0].shape[2:], output.shape[2:], strict=True)]
+            total += (math.prod(kernel) + 1) * output.numel()
+        elif kind is nn.AvgPool2d:
+            total += output.numel()
+
+    counted = (nn.Conv2d, nn.BatchNorm2d, BatchNormAct2d, nn.AdaptiveAvgPool2d, nn.AvgPool2d)
+    hooks = [m.register_forward_hook(count) for m in model.modules() if type(m) in counted]
+    try:
+        with torch.no_grad(), _shape_only_batch_norm(model):
+            model(image)
+    finally:
+        for hook in hooks:
+            hook.remove()
+    return total
+
+
+@contextmanager
+def _shape_only_batch_norm(model: nn.Module) -> Iterator[None]:
+    """On `meta`, eval BatchNorm modules pass their input through: the same shape, none of the arithmetic.
+
+    Neither convention counts BatchNorm (or an activation fused into it) from its arithmetic:
+    FlopCounterMode counts none, the 2021 rule counts from the input's size. torch's meta BatchNorm is
+    a slow Python decomposition that would take most of the time of counting a model.
+    """
+    from torch import nn
+
+    patched = [
+        m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm) and not m.training
+    ]
+    patched = [m for m in patched if all(t.is_meta for t in (*m.parameters(False), *m.buffers(False)))]
+    for module in patched:
+        module.forward = _pass_through  # an instance attribute shadows the class's forward
+    try:
+        yield
+    finally:
+        for module in patched:
+            del module.forward
+
+
+def _pass_through(image: Any) -> Any:
+    return image
+
+
+def _one_line(error: Exception) -> str:
+    text = " ".join(str(error).split()) or type(error).__name__
+    return f"{type(error).__name__}: {text[:300]}"

@@ -1,0 +1,39 @@
+"""Check a model index against the models: measure each declared field and say whether it holds.
+
+`validate_model` builds a model once on the `meta` device and measures FLOPs (under several
+conventions), parameters, file size and input config from it; declared accuracy is compared with the
+latest `zoo eval` export. Each field becomes a `Verdict`, plain data that the CLI only prints.
+"""
+
+from zoo.validate._checks import FILE_SIZE_TOLERANCE, FLOPS_TOLERANCE, declared_rounding
+from zoo.validate._export import VALIDATION_CSV, export_csv
+from zoo.validate._meta import build_meta_model, estimate_file_size
+from zoo.validate._results import ACCURACY_CSV, load_accuracy
+from zoo.validate._run import validate_index, validate_model
+from zoo.validate._verdict import FIELDS, VERDICTS, Verdict, exit_code, summarize
+from zoo.validate._write import WRITABLE, Edit, apply_edits, plan_edits, unified_diff, write_fields
+
+__all__ = [
+    "ACCURACY_CSV",
+    "FIELDS",
+    "FILE_SIZE_TOLERANCE",
+    "FLOPS_TOLERANCE",
+    "VALIDATION_CSV",
+    "VERDICTS",
+    "WRITABLE",
+    "Edit",
+    "Verdict",
+    "apply_edits",
+    "build_meta_model",
+    "declared_rounding",
+    "estimate_file_size",
+    "exit_code",
+    "export_csv",
+    "load_accuracy",
+    "plan_edits",
+    "summarize",
+    "unified_diff",
+    "validate_index",
+    "validate_model",
+    "write_fields",
+]

@@ -1,0 +1,202 @@
+"""One check per declared field: compare what the index says with what was measured, and say why."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from zoo.index import Declared
+from zoo.measure.flops import CONVENTIONS, FlopCount
+from zoo.validate._verdict import Verdict
+
+# Conventions differ by at least 27% (the 2021 input's aspect ratio) or 2x (flops vs macs), so 5% cannot
+# mistake one for another, while it absorbs the small drift of some architectures since 2021.
+FLOPS_TOLERANCE = 0.05
+# The state-dict estimate lands within 0.001% of timm's released files; 0.5% also covers torch's zip format.
+FILE_SIZE_TOLERANCE = 0.005
+# A run of nines at the end of a count is a float truncated to int: 8199999 is 8.2e6 written by int().
+_TRUNCATED_FLOAT = re.compile(r"9{3,}$")
+
+
+def undeclared(model: str, field: str, measured: Any = None, convention: str | None = None) -> Verdict:
+    return Verdict(model, field, None, measured, convention, "unknown", "not declared")
+
+
+def parameters(model: str, declared: Declared | None, measured: int) -> Verdict:
+    """Exact count against the declared one, allowing the rounding its trailing zeros show."""
+    if declared is None:
+        return undeclared(model, "Parameters", measured, "count")
+    meant, unit, note = declared_rounding(declared.value)
+    notes = [note] if note else []
+    if measured == declared.value:
+        return Verdict(model, "Parameters", declared.value, measured, "count", "ok", f"exactly {measured:,}")
+    if unit > 1:
+        notes.append(f"declared to the nearest {unit:,}")
+    if abs(measured - meant) * 2 <= unit:
+        detail = f"{measured:,} rounds to {meant:,} ({'; '.join(notes)})"
+        return Verdict(model, "Parameters", declared.value, measured, "count", "ok", detail)
+    off = measured - meant
+    detail = f"measured {measured:,}, {off:+,} ({off / max(meant, 1):+.2%}) from the declared {meant:,}"
+    if notes:
+        detail += f" ({'; '.join(notes)})"
+    return Verdict(model, "Parameters", declared.value, measured, "count", "mismatch", detail)
+
+
+def declared_rounding(value: int) -> tuple[int, int, str | None]:
+    """(the number meant, the rounding unit its trailing zeros show, a note when it was not as written)."""
+    meant, note = value, None
+    if _TRUNCATED_FLOAT.search(str(value)):
+        meant = value + 1
+        note = f"{value} read as {meant:,}, a float truncated to an integer"
+    digits = str(meant)
+    zeros = len(digits) - len(digits.rstrip("0")) if meant else 0
+    return meant, 10**zeros, note
+
+
+def flops(model: str, declared: Declared | None, counts: Mapping[str, FlopCount], size_note: str) -> Verdict:
+    """Which convention the declared number is, if any: exactly, within tolerance, or none."""
+    values = {name: counts[name].value for name in CONVENTIONS}
+    failed = [count for count in counts.values() if count.value is None]
+    measured = {name: value for name, value in values.items() if value is not None}
+    if declared is None:
+        verdict = undeclared(model, "FLOPs", measured.get("flops"), "flops")
+        return Verdict(**{**verdict.__dict__, "by_convention": values})
+    target = declared.value
+    parts = [f"declared {target:,}{size_note}"]
+    parts += [f"{name} {value:,} (x{_ratio(target / value)})" for name, value in measured.items() if value]
+    parts += [f"{c.convention} cannot run on {c.input_shape}: {c.error}" for c in failed]
+    if not measured:
+        return Verdict(model, "FLOPs", target, None, None, "error", "; ".join(parts), values)
+
+    def distance(name: str) -> float:
+        value = measured[name]
+        return math.inf if value <= 0 or target <= 0 else abs(math.log(target / value))
+
+    nearest = min(measured, key=distance)
+    value = measured[nearest]
+    if value == target:
+        verdict, summary = "ok", f"matches {nearest} exactly"
+    elif distance(nearest) <= math.log1p(FLOPS_TOLERANCE):
+        verdict, summary = "ok", f"matches {nearest} within {FLOPS_TOLERANCE:.0%}"
+    else:
+        verdict = "mismatch"
+        summary = f"matches no convention within {FLOPS_TOLERANCE:.0%}; nearest is {nearest}"
+    detail = f"{summary}: {'; '.join(parts)}"
+    return Verdict(model, "FLOPs", target, value, nearest, verdict, detail, values)
+
+
+def file_size(model: str, declared: Declared | None, measured: int, how: str, where: str) -> Verdict:
+    """Bytes on disk must equal the declaration; an estimate must come within `FILE_SIZE_TOLERANCE`."""
+    if declared is None:
+        return undeclared(model, "File Size", measured, how)
+    off = (measured - declared.value) / max(declared.value, 1)
+    if how == "estimate":
+        holds = abs(off) <= FILE_SIZE_TOLERANCE
+        rule = f"an estimate, so within {FILE_SIZE_TOLERANCE:.1%}"
+    else:
+        holds = measured == declared.value
+        rule = "the file on disk, so byte for byte"
+    detail = f"{where}: {measured:,} bytes, declared {declared.value:,} ({off:+.3%}; {rule})"
+    return Verdict(model, "File Size", declared.value, measured, how, "ok" if holds else "mismatch", detail)
+
+
+def input_config(
+    model: str, fields: Mapping[str, Declared], config: Mapping[str, Any], pretrained: Mapping[str, Any]
+) -> list[Verdict]:
+    """Image Size, Crop Pct and Interpolation (and Mean, Std when declared) against timm's config.
+
+    `config` is timm's resolved data config; `pretrained` its pretrained_cfg, which also names the
+    weights tag and may carry test-time values that a declaration may quote instead.
+    """
+    tag = ".".join(str(pretrained[k]) for k in ("architecture", "tag") if pretrained.get(k))
+    source = f"timm pretrained_cfg {tag}"
+    size, test_size = _side(config["input_size"]), _side(pretrained.get("test_input_size"))
+    crop, test_crop = config["crop_pct"], pretrained.get("test_crop_pct")
+    verdicts = [
+        _config_value(model, "Image Size", fields.get("image_size"), size, test_size, source),
+        _config_value(model, "Crop Pct", fields.get("crop_pct"), crop, test_crop, source),
+        _config_value(
+            model, "Interpolation", fields.get("interpolation"), config["interpolation"], None, source
+        ),
+    ]
+    for key, name in (("mean", "Mean"), ("std", "Std")):
+        if key in fields:
+            verdicts.append(_config_value(model, name, fields[key], tuple(config[key]), None, source))
+    return verdicts
+
+
+def _side(input_size: Sequence[int] | None) -> int | tuple[int, ...] | None:
+    """A (C, H, W) input size as the one number an index declares, or (H, W) when it is not square."""
+    if not input_size:
+        return None
+    height, width = input_size[-2:]
+    return height if height == width else (height, width)
+
+
+def _config_value(
+    model: str, field: str, declared: Declared | None, expected: Any, at_test: Any, source: str
+) -> Verdict:
+    if declared is None:
+        return undeclared(model, field, expected, source)
+    try:
+        value = _comparable(declared.value)
+    except ValueError:
+        detail = f"cannot read {declared.text!r}"
+        return Verdict(model, field, declared.value, expected, source, "error", detail)
+    if _same(value, expected):
+        return Verdict(
+            model, field, declared.value, expected, source, "ok", f"{_show(expected)}, as in {source}"
+        )
+    if _within_written_decimals(declared, expected):
+        decimals = len(declared.text.split(".")[1])
+        detail = f"{_show(expected)} in {source}, declared to the {decimals} decimals written"
+        return Verdict(model, field, declared.value, expected, source, "ok", detail)
+    if at_test is not None and _same(value, _comparable(at_test)):
+        detail = f"{_show(value)} is {source}'s test-time value; it trains and evaluates at {_show(expected)}"
+        return Verdict(model, field, declared.value, expected, source, "ok", detail)
+    detail = f"declared {declared.text}, {source} says {_show(expected)}"
+    return Verdict(model, field, declared.value, expected, source, "mismatch", detail)
+
+
+def _within_written_decimals(declared: Declared, expected: Any) -> bool:
+    """0.897 declares 0.8975 to the three decimals it was written with."""
+    text = declared.text.strip()
+    if not isinstance(expected, float) or not re.fullmatch(r"\d*\.\d+", text):
+        return False
+    half_unit = 0.5 * 10 ** -len(text.split(".")[1])
+    return abs(float(text) - expected) <= half_unit * (1 + 1e-9)
+
+
+def _comparable(value: Any) -> Any:
+    """A declared value in the form timm's config uses: a lower-case name, a number, or a tuple."""
+    if isinstance(value, Sequence) and not isinstance(value, str):
+        return tuple(float(v) for v in value)
+    if isinstance(value, str):
+        parts = [p for p in re.split(r"[\s,()\[\]]+", value) if p]
+        if len(parts) > 1:
+            return tuple(float(p) for p in parts)
+        return value.strip().lower()
+    return value
+
+
+def _same(declared: Any, expected: Any) -> bool:
+    if isinstance(expected, tuple):
+        if not isinstance(declared, tuple) or len(declared) != len(expected):
+            return False
+        return all(math.isclose(a, b, abs_tol=1e-3) for a, b in zip(declared, expected, strict=True))
+    if isinstance(expected, float) and isinstance(declared, int | float):
+        return math.isclose(declared, expected, abs_tol=1e-6)
+    if isinstance(expected, str):
+        return str(declared).lower() == expected.lower()
+    return declared == expected
+
+
+def _ratio(ratio: float) -> str:
+    """declared / measured, to three decimals unless that shows nothing."""
+    return f"{ratio:.3f}" if 0.01 <= ratio < 1000 else f"{ratio:.3g}"
+
+
+def _show(value: Any) -> str:
+    return ", ".join(f"{v:g}" for v in value) if isinstance(value, tuple) else str(value)
