@@ -154,16 +154,19 @@ def _config_value(
         detail = f"{_show(expected)} in {source}, declared to the {decimals} decimals written"
         return Verdict(model, field, declared.value, expected, source, "ok", detail)
     if at_test is not None and _same(value, _comparable(at_test)):
-        detail = f"{_show(value)} is {source}'s test-time value; it trains and evaluates at {_show(expected)}"
+        detail = f"{_show(value)} is the test-time value of {source}; its default is {_show(expected)}"
         return Verdict(model, field, declared.value, expected, source, "ok", detail)
     detail = f"declared {declared.text}, {source} says {_show(expected)}"
     return Verdict(model, field, declared.value, expected, source, "mismatch", detail)
 
 
 def _within_written_decimals(declared: Declared, expected: Any) -> bool:
-    """0.897 declares 0.8975 to the three decimals it was written with."""
+    """0.897 declares timm's 0.8975 to the three decimals indexes write a crop pct with.
+
+    A shorter value is meant as written: 0.9 declares 0.9, not anything from 0.85 to 0.95.
+    """
     text = declared.text.strip()
-    if not isinstance(expected, float) or not re.fullmatch(r"\d*\.\d+", text):
+    if not isinstance(expected, float) or not re.fullmatch(r"\d*\.\d{3,}", text):
         return False
     half_unit = 0.5 * 10 ** -len(text.split(".")[1])
     return abs(float(text) - expected) <= half_unit * (1 + 1e-9)

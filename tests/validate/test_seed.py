@@ -1,0 +1,94 @@
+"""The five seed models of the bundled index: every declaration holds, and each verdict says how."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from zoo.index import load_index
+from zoo.validate import FILE_SIZE_TOLERANCE, declared_rounding, summarize, validate_index
+
+from .conftest import INDEX, SEED_MODELS
+
+
+@pytest.fixture(scope="module")
+def verdicts(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], object]:
+    no_results = tmp_path_factory.mktemp("results") / "accuracy.csv"
+    return {(v.model, v.field): v for v in validate_index(load_index(INDEX), accuracy_csv=no_results)}
+
+
+@pytest.mark.parametrize("model", SEED_MODELS)
+def test_flops_are_timm_docs_2021_exactly(verdicts, model: str) -> None:
+    flops = verdicts[model, "FLOPs"]
+    assert (flops.verdict, flops.convention) == ("ok", "timm-docs-2021")
+    assert flops.measured == flops.declared == flops.by_convention["timm-docs-2021"]
+    assert flops.by_convention["flops"] == 2 * flops.by_convention["macs"]
+    assert flops.detail.startswith("matches timm-docs-2021 exactly")
+
+
+@pytest.mark.parametrize("model", SEED_MODELS)
+def test_parameters_hold_within_the_declared_rounding(verdicts, model: str) -> None:
+    parameters = verdicts[model, "Parameters"]
+    assert parameters.verdict == "ok"
+    assert parameters.measured != parameters.declared  # every seed count is rounded
+    meant, unit, _ = declared_rounding(parameters.declared)
+    assert abs(parameters.measured - meant) * 2 <= unit
+    assert "rounds to" in parameters.detail and "nearest" in parameters.detail
+
+
+def test_lite3_count_is_read_as_a_truncated_float(verdicts) -> None:
+    detail = verdicts["tf_efficientnet_lite3", "Parameters"].detail
+    assert "8199999 read as 8,200,000" in detail and "nearest 100,000" in detail
+
+
+@pytest.mark.parametrize(
+    ("declared", "expected"),
+    [(4650000, (4650000, 10000, None)), (53456696, (53456696, 1, None)), (0, (0, 1, None))],
+)
+def test_declared_rounding(declared: int, expected: tuple) -> None:
+    assert declared_rounding(declared) == expected
+
+
+@pytest.mark.parametrize("model", SEED_MODELS)
+def test_input_config_matches_timm(verdicts, model: str) -> None:
+    for field in ("Image Size", "Crop Pct", "Interpolation"):
+        verdict = verdicts[model, field]
+        assert verdict.verdict == "ok", verdict
+        assert verdict.convention == f"timm pretrained_cfg {model}.in1k"
+
+
+@pytest.mark.parametrize("model", SEED_MODELS)
+def test_file_size_is_estimated_within_tolerance(verdicts, model: str) -> None:
+    """No declared checkpoint on disk (packaged weights are another serialization): an estimate."""
+    size = verdicts[model, "File Size"]
+    assert (size.verdict, size.convention) == ("ok", "estimate")
+    assert abs(size.measured - size.declared) / size.declared < 0.004 < FILE_SIZE_TOLERANCE
+    assert size.detail.startswith("estimated from the state dict")
+
+
+def test_results_are_not_measured_without_an_eval_export(verdicts) -> None:
+    top1 = verdicts["tf_efficientnet_lite0", "Top 1 Accuracy"]
+    assert (top1.declared, top1.verdict, top1.detail) == (74.83, "unknown", "not measured")
+
+
+def test_summary(verdicts) -> None:
+    summary = summarize(verdicts.values())
+    assert summary["models"] == 5
+    assert summary["verdicts"] == {"ok": 30, "unknown": 10}
+    assert summary["flops_conventions"]["timm-docs-2021 (exact)"] == 5
+
+
+def test_checkpoint_on_disk_is_compared_byte_for_byte(tmp_path: Path) -> None:
+    index = load_index(INDEX)
+    declared = index.model("tf_efficientnet_lite0").metadata.file_size
+    checkpoint = tmp_path / "lite0.pth"
+    for size, verdict in ((declared, "ok"), (declared - 1, "mismatch")):
+        with checkpoint.open("wb") as handle:
+            handle.truncate(size)
+        [file_size] = [
+            v for v in validate_index(index, ["tf_efficientnet_lite0"], checkpoint=checkpoint)
+            if v.field == "File Size"
+        ]  # fmt: skip
+        assert (file_size.verdict, file_size.convention, file_size.measured) == (verdict, "checkpoint", size)
+        assert "byte for byte" in file_size.detail
