@@ -53,6 +53,18 @@ def test_json(capsys: pytest.CaptureFixture[str], index_copy: Path, lite_card: P
     assert report["summary"]["verdicts"] == {"ok": 5, "mismatch": 1, "unknown": 2}
 
 
+def test_mean_and_std_are_checked_when_declared(
+    capsys: pytest.CaptureFixture[str], index_copy: Path, lite_card: Path
+) -> None:
+    declared = "Interpolation: bicubic\n    Mean: [0.485, 0.456, 0.406]\n    Std: '0.5, 0.5, 0.5'"
+    replace_in_model(lite_card, LITE0, "Interpolation: bicubic", declared)
+    assert main(["validate", LITE0, "--index", str(index_copy), "--json"]) == 1
+    verdicts = {v["field"]: v for v in json.loads(capsys.readouterr().out)["verdicts"]}
+    assert verdicts["Mean"]["verdict"] == "mismatch" and verdicts["Mean"]["measured"] == [0.5, 0.5, 0.5]
+    assert "declared 0.485, 0.456, 0.406" in verdicts["Mean"]["detail"]
+    assert verdicts["Std"]["verdict"] == "ok"
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from zoo.index import Declared
@@ -61,8 +62,7 @@ def flops(model: str, declared: Declared | None, counts: Mapping[str, FlopCount]
     failed = [count for count in counts.values() if count.value is None]
     measured = {name: value for name, value in values.items() if value is not None}
     if declared is None:
-        verdict = undeclared(model, "FLOPs", measured.get("flops"), "flops")
-        return Verdict(**{**verdict.__dict__, "by_convention": values})
+        return replace(undeclared(model, "FLOPs", measured.get("flops"), "flops"), by_convention=values)
     target = declared.value
     parts = [f"declared {target:,}{size_note}"]
     parts += [f"{name} {value:,} (x{_ratio(target / value)})" for name, value in measured.items() if value]
@@ -142,7 +142,7 @@ def _config_value(
         return undeclared(model, field, expected, source)
     try:
         value = _comparable(declared.value)
-    except ValueError:
+    except (ValueError, TypeError):
         detail = f"cannot read {declared.text!r}"
         return Verdict(model, field, declared.value, expected, source, "error", detail)
     if _same(value, expected):

@@ -39,7 +39,13 @@ def validate_model(
             else f"timm {timm.__version__} has no model named {model.name!r}"
         )
         return [*_unmeasured(model, "error" if known else "unknown", reason), *results(model, accuracy)]
-    return [*_measure(model, module, checkpoint), *results(model, accuracy)]
+    try:
+        measured = _measure(model, module, checkpoint)
+    except ZooError:
+        raise  # bad input, such as a checkpoint that is not this model's file
+    except Exception as error:  # one model's surprise must not end a run over a whole index
+        measured = _unmeasured(model, "error", f"cannot measure it: {_one_line(error)}")
+    return [*measured, *results(model, accuracy)]
 
 
 def validate_index(
