@@ -6,10 +6,14 @@ import argparse
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from zoo._errors import ZooError
 from zoo.cli._common import add_index_argument, add_json_argument, print_json
+
+if TYPE_CHECKING:
+    from zoo.index import Model
+    from zoo.validate import Verdict
 
 EXPORT_PATH = Path("benchmarks/results/validation.csv")  # beside the index's root file
 MARKS = {"ok": "✓", "mismatch": "✗", "unknown": "?", "error": "!"}
@@ -124,21 +128,21 @@ def _progress(total: int, enabled: bool) -> Iterator[Any]:
     ) as bar:
         task = bar.add_task("", total=total)
 
-        def advance(model: Any) -> None:
+        def advance(model: Model) -> None:
             bar.update(task, advance=1, description=model.name)
 
         yield advance
 
 
-def _cell(verdict: Any) -> str:
+def _cell(verdict: Verdict) -> str:
     """A mark, then the measured value in short (for FLOPs, the convention it was judged by)."""
     mark = MARKS[verdict.verdict]
     if verdict.field == "FLOPs":
-        shown = verdict.convention
-        if verdict.verdict == "ok" and verdict.measured != verdict.declared:
-            shown = f"~{shown}"
-        elif verdict.verdict == "mismatch":
-            shown = f"none (x{verdict.declared / verdict.measured:.2f} {shown})"
+        shown = None
+        if verdict.verdict == "ok":
+            shown = verdict.convention if verdict.measured == verdict.declared else f"~{verdict.convention}"
+        elif verdict.verdict == "mismatch" and verdict.measured:
+            shown = f"none (x{verdict.declared / verdict.measured:.2f} {verdict.convention})"
     elif verdict.field == "File Size" and verdict.measured is not None:
         shown = f"{verdict.measured:,} ({verdict.convention})"
     elif isinstance(verdict.measured, int) and not isinstance(verdict.measured, bool):
@@ -150,7 +154,7 @@ def _cell(verdict: Any) -> str:
     return mark if shown is None else f"{mark} {shown}"
 
 
-def _print_table(verdicts: Sequence[Any]) -> None:
+def _print_table(verdicts: Sequence[Verdict]) -> None:
     import pandas as pd
 
     from zoo.validate import FIELDS
@@ -166,7 +170,7 @@ def _print_table(verdicts: Sequence[Any]) -> None:
     print(table.to_string(na_rep="-", index_names=False))
 
 
-def _print_findings(verdicts: Sequence[Any]) -> None:
+def _print_findings(verdicts: Sequence[Verdict]) -> None:
     """Why each declaration does not hold or could not be measured (once per model and reason)."""
     quiet = {"not declared", "not measured"}
     seen = set()
