@@ -90,6 +90,7 @@ class OpenVinoBackend(Backend):
             "effective_precision": read("INFERENCE_PRECISION_HINT").to_string(),
             "hint": str(read("PERFORMANCE_HINT")),
             "streams": read("NUM_STREAMS"),
+            "compiled_input_shape": str(self._compiled.input(0).get_partial_shape()),
             "execution_devices": read("EXECUTION_DEVICES"),
             "openvino_device": self._device,
             "artefact": str(self._artefact),

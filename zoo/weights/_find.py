@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 SOURCES = ("checkpoint", "hub-cache", "packaged")
 _HUB_FILES = ("model.safetensors", "pytorch_model.bin")
 _HASH_IN_NAME = re.compile(r"-([a-f0-9]{8,64})\.")  # torch.hub's convention: a sha256 prefix in the name
+_HF_BLOB = re.compile(r"[a-f0-9]{64}")  # the Hugging Face cache names large files' blobs by their sha256
 log = logging.getLogger(__name__)
 
 
@@ -122,12 +123,15 @@ _FINDERS: dict[str, Callable[[str, Model | None], WeightsInfo | None]] = {
 def _checked(info: WeightsInfo, declared: Model | None, *, trust_name: bool) -> WeightsInfo:
     """Refuse a file whose size or digest disagrees with what its name or the index declares."""
     assert info.path is not None and info.sha256 is not None
-    expected = _HASH_IN_NAME.search(info.path.name) if trust_name else None
-    if expected and not info.sha256.startswith(expected.group(1)):
-        raise WeightsError(
-            f"{info.path} is corrupt: its sha256 {info.sha256[:12]} does not start with the "
-            f"{expected.group(1)} its name promises; delete it and reinstall or re-download it"
-        )
+    if trust_name:
+        named = _HASH_IN_NAME.search(info.path.name)
+        blob = info.path.resolve().name
+        expected = named.group(1) if named else blob if _HF_BLOB.fullmatch(blob) else None
+        if expected and not info.sha256.startswith(expected):
+            raise WeightsError(
+                f"{info.path} is corrupt: its sha256 {info.sha256[:12]} does not start with the "
+                f"{expected[:12]} its name promises; delete it and reinstall or re-download it"
+            )
     if (
         declared is None
         or not declared.weights
