@@ -113,6 +113,12 @@ def test_every_backend_is_compared_and_failures_are_rows(fake_backends: None) ->
     assert noisy.status == "disagrees" and noisy.max_abs_diff == pytest.approx(1e-3, rel=1e-2)
 
 
+def test_backends_run_in_batches_of_the_size_asked_for(fake_backends: None) -> None:
+    (row,) = compare_backends(LITE0, ["noisy"], batch=3, threads=2)
+    assert row.images % 3 == 0 and row.images >= 4  # the photos cycled to fill the last batch
+    assert row.status == "disagrees" and row.top1_agreement == 1.0
+
+
 def test_check_backends_exports_the_readme_columns(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -33,6 +33,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.add_argument(
         "--precision", default="fp32", choices=["fp32", "bf16"], help="(the reference is fp32)"
     )
+    parser.add_argument("--batch", type=int, default=1, help="static batch each backend is built for")
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 1, help="thread budget per backend")
     parser.add_argument("--checkpoint", type=Path, help="weights file for the one model named")
     parser.add_argument(
@@ -57,8 +58,8 @@ def run(args: argparse.Namespace) -> int:
         raise ZooError("name the models to check, or pass --all (not both)")
     if args.checkpoint is not None and len(args.models) != 1:
         raise ZooError("--checkpoint needs exactly one model")
-    if args.threads < 1:
-        raise ZooError(f"--threads must be at least 1, got {args.threads}")
+    if args.threads < 1 or args.batch < 1:
+        raise ZooError(f"--threads and --batch must be at least 1, got {args.threads} and {args.batch}")
     backends = list(dict.fromkeys(args.backend or DEFAULT_BACKENDS))
     for name in backends:
         backend_class(name)  # an unknown backend is an error before any model is loaded
@@ -69,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
         if not args.json:
             print(f"checking {model.name} ...", file=sys.stderr, flush=True)
         rows += compare_backends(
-            model.name, backends, args.precision, model, args.checkpoint, threads=args.threads
+            model.name, backends, args.precision, model, args.checkpoint, args.threads, batch=args.batch
         )
     exported = None
     if args.export:

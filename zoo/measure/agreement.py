@@ -8,6 +8,7 @@ passes when it picks the same top-1 class on every photo.
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -78,13 +79,21 @@ def compare_backends(
     checkpoint: Path | None = None,
     threads: int | None = None,
     tolerance: float = FP32_TOLERANCE,
+    batch: int = 1,
 ) -> list[Agreement]:
-    """Each backend's logits against PyTorch fp32; a backend that fails is a `failed` row, not an abort."""
+    """Each backend's logits against PyTorch fp32; a backend that fails is a `failed` row, not an abort.
+
+    Backends are built for `batch` (1 by default, the configuration `zoo bench` measures first) and
+    run over the photos in batches, cycling the photos to fill the last one.
+    """
     import torch
 
     for name in backends:
         backend_class(name)  # an unknown name fails before any work is done
-    inputs = preprocessed_batch(model, len(sample_images()), declared)
+    if batch < 1:
+        raise ZooError(f"batch must be at least 1, got {batch}")
+    count = math.ceil(len(sample_images()) / batch) * batch
+    inputs = preprocessed_batch(model, count, declared)
     net, weights = load_model(model, checkpoint, declared)
     with torch.inference_mode():
         reference = net(torch.from_numpy(inputs)).numpy()
@@ -92,7 +101,7 @@ def compare_backends(
     config = BackendConfig(
         model,
         inputs.shape[1:],
-        batch=inputs.shape[0],
+        batch=batch,
         precision=precision,
         threads=threads or os.cpu_count() or 1,
         checkpoint=checkpoint,
@@ -109,6 +118,8 @@ def _compare_one(
     weights: WeightsInfo,
     tolerance: float,
 ) -> Agreement:
+    import numpy
+
     row = {
         "model": config.model,
         "backend": name,
@@ -120,7 +131,9 @@ def _compare_one(
     try:
         backend = create_backend(name, config)
         report = backend.load()
-        top1, max_abs, mean_abs = logit_differences(reference, backend.run(inputs))
+        chunks = range(0, len(inputs), config.batch)
+        logits = numpy.concatenate([backend.run(inputs[i : i + config.batch]) for i in chunks])
+        top1, max_abs, mean_abs = logit_differences(reference, logits)
     except Exception as error:  # one backend's failure is its row; the others still run
         return Agreement(
             **row,
@@ -133,7 +146,12 @@ def _compare_one(
     status, reason = verdict(config.precision, top1, max_abs, tolerance)
     row["weights"] = report.weights.kind
     return Agreement(
-        **row, top1_agreement=top1, max_abs_diff=max_abs, mean_abs_diff=mean_abs, status=status, reason=reason
+        **row,
+        top1_agreement=top1,
+        max_abs_diff=max_abs,
+        mean_abs_diff=mean_abs,
+        status=status,
+        reason=reason,
     )
 
 
