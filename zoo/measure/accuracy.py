@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from zoo._errors import ZooError
+from zoo._errors import ZooError, one_line
 from zoo.data import SMOKE_NOTICE, DataError, ImageSet, SkippedImage, batches, spread_indices
 from zoo.index import Model
 from zoo.measure.agreement import logit_differences
@@ -205,11 +205,6 @@ def _pad(images: np.ndarray, batch: int) -> np.ndarray:
     return padded
 
 
-def _one_line(error: Exception) -> str:
-    text = " ".join(str(error).split())
-    return text if isinstance(error, ZooError) else f"{type(error).__name__}: {text}"
-
-
 def _load(keys: Sequence[tuple[str, str]], config_for: Callable[[str], Any]) -> tuple[dict, dict, str | None]:
     """Each backend loaded and warmed up once; one that cannot load is kept as a reason, not raised.
     The weights kind is what the backends actually loaded (None when none could load)."""
@@ -224,7 +219,7 @@ def _load(keys: Sequence[tuple[str, str]], config_for: Callable[[str], Any]) -> 
             weights = backend.load().weights.kind
             backend.run(np.zeros(backend.config.input_shape, np.float32))  # warm-up, so images/s is steady
         except Exception as error:  # one backend's failure is its row; the others still run
-            failures[name, precision] = _one_line(error)
+            failures[name, precision] = one_line(error)
             continue
         loaded[name, precision] = backend
     return loaded, failures, weights
@@ -269,7 +264,7 @@ def _run_images(
                 try:
                     logits[key] = backend.run(inputs)[:count]
                 except Exception as error:  # a backend that fails mid-way is reported, the others go on
-                    failures[key] = _one_line(error)
+                    failures[key] = one_line(error)
                     del loaded[key]
                     continue
                 result.tallies[key].seconds += time.perf_counter() - run_started

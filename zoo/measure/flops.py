@@ -18,6 +18,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from zoo._errors import one_line
+
 if TYPE_CHECKING:
     from torch import nn
 
@@ -56,7 +58,7 @@ def count_flops(model: nn.Module, image_size: int) -> dict[str, FlopCount]:
     try:
         flops = _count_flop_counter(model, torch.empty(square, device=device))
     except Exception as error:  # a model that cannot run at this size: report why, keep going
-        reason = _one_line(error)
+        reason = one_line(error)
         counts["flops"] = FlopCount("flops", None, square, reason)
         counts["macs"] = FlopCount("macs", None, square, reason)
     else:
@@ -68,7 +70,7 @@ def count_flops(model: nn.Module, image_size: int) -> dict[str, FlopCount]:
             "timm-docs-2021", _count_2021(model, torch.empty(wide, device=device)), wide
         )
     except Exception as error:
-        counts["timm-docs-2021"] = FlopCount("timm-docs-2021", None, wide, _one_line(error))
+        counts["timm-docs-2021"] = FlopCount("timm-docs-2021", None, wide, one_line(error))
     return counts
 
 
@@ -145,8 +147,3 @@ def _shape_only_batch_norm(model: nn.Module) -> Iterator[None]:
 
 def _pass_through(image: Any) -> Any:
     return image
-
-
-def _one_line(error: Exception) -> str:
-    text = " ".join(str(error).split()) or type(error).__name__
-    return f"{type(error).__name__}: {text[:300]}"

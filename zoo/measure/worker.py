@@ -14,6 +14,7 @@ import sys
 import traceback
 from pathlib import Path
 
+from zoo._errors import one_line
 from zoo.measure.environment import fingerprint
 from zoo.measure.latency import BenchConfig, Measurement, measure
 
@@ -31,8 +32,7 @@ def main(config_path: str, result_path: str) -> int:
         result = measure(config, environment)
     except Exception as error:  # a failing configuration is a result, not a crash of the sweep
         traceback.print_exc()
-        reason = f"{type(error).__name__}: {error}".splitlines()[0][:500]
-        result = Measurement.failed(config, reason, environment=environment)
+        result = Measurement.failed(config, one_line(error), environment=environment)
     _write_atomically(Path(result_path), result.as_dict())
     return 0
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
-from zoo._errors import ZooError
+from zoo._errors import ZooError, one_line
 from zoo.index import Index, Metadata, Model
 from zoo.validate import _checks
 from zoo.validate._meta import build_meta_model, estimate_file_size
@@ -34,7 +34,7 @@ def validate_model(
     except Exception as error:
         known = timm.is_model(model.name)
         reason = (
-            f"cannot build it in timm {timm.__version__}: {_one_line(error)}"
+            f"cannot build it in timm {timm.__version__}: {one_line(error)}"
             if known
             else f"timm {timm.__version__} has no model named {model.name!r}"
         )
@@ -44,7 +44,7 @@ def validate_model(
     except ZooError:
         raise  # bad input, such as a checkpoint that is not this model's file
     except Exception as error:  # one model's surprise must not end a run over a whole index
-        measured = _unmeasured(model, "error", f"cannot measure it: {_one_line(error)}")
+        measured = _unmeasured(model, "error", f"cannot measure it: {one_line(error)}")
     return [*measured, *results(model, accuracy)]
 
 
@@ -136,8 +136,3 @@ def _file_size(model: Model, module: nn.Module, checkpoint: Path | None) -> Verd
     return _checks.file_size(
         model.name, declared, estimate, "estimate", f"estimated from the state dict ({why})"
     )
-
-
-def _one_line(error: Exception) -> str:
-    text = " ".join(str(error).split()) or type(error).__name__
-    return f"{type(error).__name__}: {text[:300]}"
