@@ -430,17 +430,6 @@ def csv_rows(report: EvalReport) -> list[dict[str, Any]]:
 
 def export_csv(report: EvalReport, path: Path) -> Path:
     """Merge the report into `accuracy.csv`: one row per model, backend, precision, dataset; newest wins."""
-    import pandas as pd
+    from zoo.results import merge_csv
 
-    new = pd.DataFrame(csv_rows(report), columns=list(CSV_COLUMNS))
-    if path.exists():
-        old = pd.read_csv(path, dtype={"images": "Int64"})
-        missing = set(CSV_COLUMNS) - set(old.columns)
-        if missing:
-            raise ZooError(f"{path} lacks the accuracy.csv columns {sorted(missing)}; it is not zoo's export")
-        replaced = old.set_index(CSV_KEY).index.isin(new.set_index(CSV_KEY).index)
-        new = pd.concat([old.loc[~replaced, list(CSV_COLUMNS)], new], ignore_index=True)
-    new["images"] = new["images"].astype("Int64")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    new.sort_values(CSV_KEY).to_csv(path, index=False)
-    return path
+    return merge_csv(csv_rows(report), path, CSV_COLUMNS, CSV_KEY)

@@ -1,5 +1,6 @@
 """Store every measurement, export the latest, and compare runs."""
 
+from zoo.results._csv import merge_csv
 from zoo.results.analysis import Comparison, compare, export, latest_measurements, results_frame
 from zoo.results.store import ResultsStore, ResultsStoreError, Run, as_row, default_db_path, open_store
 
@@ -13,6 +14,7 @@ __all__ = [
     "default_db_path",
     "export",
     "latest_measurements",
+    "merge_csv",
     "open_store",
     "results_frame",
 ]

@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from zoo._errors import ZooError
 from zoo.validate._verdict import Verdict
 
 VALIDATION_CSV = Path("benchmarks/results/validation.csv")
@@ -15,19 +14,10 @@ CSV_COLUMNS = ("model", "field", "declared", "measured", "convention", "verdict"
 
 def export_csv(verdicts: Sequence[Verdict], path: Path = VALIDATION_CSV) -> Path:
     """Write the verdicts, replacing every earlier row of the models validated now and keeping the rest."""
-    import pandas as pd
+    from zoo.results import merge_csv
 
-    new = pd.DataFrame(
-        [{c: _cell(getattr(v, c)) for c in CSV_COLUMNS} for v in verdicts], columns=CSV_COLUMNS
-    )
-    if path.exists():
-        old = pd.read_csv(path, dtype=str, keep_default_na=False)
-        if list(old.columns) != list(CSV_COLUMNS):
-            raise ZooError(f"{path} does not have the validation.csv columns {', '.join(CSV_COLUMNS)}")
-        new = pd.concat([old[~old["model"].isin(set(new["model"]))], new], ignore_index=True)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    new.sort_values("model", kind="stable").to_csv(path, index=False)
-    return path
+    rows = [{column: _cell(getattr(v, column)) for column in CSV_COLUMNS} for v in verdicts]
+    return merge_csv(rows, path, CSV_COLUMNS, key=["model"])
 
 
 def _cell(value: Any) -> Any:
