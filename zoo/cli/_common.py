@@ -6,7 +6,12 @@ import argparse
 import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from zoo._errors import ZooError
+
+if TYPE_CHECKING:
+    from zoo.index import Index, Model
 
 DEFAULT_INDEX = "model-index.yml"
 
@@ -26,3 +31,53 @@ def add_json_argument(parser: argparse.ArgumentParser) -> None:
 
 def print_json(data: Any) -> None:
     print(json.dumps(data, indent=2, default=str, ensure_ascii=False))
+
+
+DEFAULT_BACKENDS = ("torch", "onnxruntime", "openvino")
+
+
+def add_model_arguments(parser: argparse.ArgumentParser, verb: str) -> None:
+    parser.add_argument("models", nargs="*", metavar="MODEL", help=f"models to {verb} (or --all)")
+    parser.add_argument("--all", action="store_true", help="every model in the index")
+
+
+def selected_models(args: argparse.Namespace, index: Index, verb: str) -> list[Model]:
+    """The models named, or all with --all; naming none (or both) is a usage error."""
+    if bool(args.models) == bool(args.all):
+        raise ZooError(f"name the models to {verb}, or pass --all (not both)")
+    return index.select(args.models or None)
+
+
+def add_run_arguments(parser: argparse.ArgumentParser) -> None:
+    """Which backends run, and the thread budget every one of them gets."""
+    parser.add_argument(
+        "--backend",
+        action="append",
+        metavar="NAME",
+        help=f"backend to run (repeatable; default: {', '.join(DEFAULT_BACKENDS)}; also torch-compile)",
+    )
+    parser.add_argument("--threads", type=int, default=os.cpu_count() or 1, help="thread budget per backend")
+
+
+def selected_backends(args: argparse.Namespace) -> list[str]:
+    """The backends asked for (default: the three), each known, in order, without repeats."""
+    from zoo.backends import list_backends
+
+    backends = list(dict.fromkeys(args.backend or DEFAULT_BACKENDS))
+    unknown = [name for name in backends if name not in list_backends()]
+    if unknown:
+        raise ZooError(f"unknown backend {', '.join(unknown)}; known: {', '.join(list_backends())}")
+    if args.threads < 1:
+        raise ZooError(f"--threads must be at least 1, got {args.threads}")
+    return backends
+
+
+def add_export_argument(parser: argparse.ArgumentParser, path: Path, what: str) -> None:
+    parser.add_argument(
+        "--export",
+        nargs="?",
+        const=path,
+        type=Path,
+        metavar="CSV",
+        help=f"merge the {what} into {path} (relative to the index)",
+    )

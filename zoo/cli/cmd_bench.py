@@ -4,23 +4,28 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import os
 import shlex
 import sys
 from typing import Any
 
 from zoo._errors import ZooError
-from zoo.cli._common import add_index_argument, add_json_argument, print_json
+from zoo.cli._common import (
+    add_index_argument,
+    add_json_argument,
+    add_model_arguments,
+    add_run_arguments,
+    print_json,
+    selected_backends,
+    selected_models,
+)
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = commands.add_parser("bench", help="measure latency and throughput; every result is stored")
-    parser.add_argument("models", nargs="*", metavar="MODEL", help="models to measure (or --all)")
-    parser.add_argument("--all", action="store_true", help="every model in the index")
-    parser.add_argument("--backend", action="append", help="backend to run (repeatable; default: all three)")
+    add_model_arguments(parser, "measure")
+    add_run_arguments(parser)
     parser.add_argument("--precision", action="append", choices=["fp32", "bf16"], help="default: fp32")
     parser.add_argument("--batch", action="append", type=int, help="batch size (repeatable; default: 1)")
-    parser.add_argument("--threads", type=int, default=os.cpu_count(), help="thread budget for every backend")
     parser.add_argument("--min-time", type=float, default=2.0, help="seconds of timed iterations at least")
     parser.add_argument(
         "--max-time", type=float, default=10.0, help="seconds before giving up on the CI target"
@@ -49,23 +54,16 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from zoo.backends import list_backends
     from zoo.index import load_index
     from zoo.measure.environment import git_commit
     from zoo.measure.latency import BenchConfig
-    from zoo.measure.sweep import DEFAULT_BACKENDS, plan
+    from zoo.measure.sweep import plan
     from zoo.results import open_store
 
-    if bool(args.models) == bool(args.all):
-        raise ZooError("name the models to measure, or pass --all (not both)")
-    index = load_index(args.index)
-    models = [model.name for model in index.select(args.models or None)]
-    backends = args.backend or list(DEFAULT_BACKENDS)
-    unknown = [name for name in backends if name not in list_backends()]
-    if unknown:
-        raise ZooError(f"unknown backend {', '.join(unknown)}; known: {', '.join(list_backends())}")
-    if args.threads < 1 or any(batch < 1 for batch in args.batch or [1]):
-        raise ZooError("--threads and --batch must be positive")
+    models = [model.name for model in selected_models(args, load_index(args.index), "measure")]
+    backends = selected_backends(args)
+    if any(batch < 1 for batch in args.batch or [1]):
+        raise ZooError("--batch must be positive")
     template = BenchConfig(
         model="",
         backend="",

@@ -13,9 +13,17 @@ from typing import Any
 
 from zoo._errors import ZooError
 from zoo.backends import PRECISIONS
-from zoo.cli._common import add_index_argument, add_json_argument, print_json
+from zoo.cli._common import (
+    add_export_argument,
+    add_index_argument,
+    add_json_argument,
+    add_model_arguments,
+    add_run_arguments,
+    print_json,
+    selected_backends,
+    selected_models,
+)
 
-DEFAULT_BACKENDS = ("torch", "onnxruntime", "openvino")
 EXPORT_PATH = Path("benchmarks/results/accuracy.csv")  # beside the index's root file
 
 
@@ -26,8 +34,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         description="Accuracy per model and backend with each model's own preprocessing. Without --data it "
         "runs a few bundled photos: a smoke check, not an ImageNet accuracy.",
     )
-    parser.add_argument("models", nargs="*", metavar="MODEL", help="models to evaluate (or --all)")
-    parser.add_argument("--all", action="store_true", help="every model in the index")
+    add_model_arguments(parser, "evaluate")
+    add_run_arguments(parser)
     parser.add_argument(
         "--data",
         type=Path,
@@ -40,17 +48,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "--labels", type=Path, help="labels file for a flat folder (default: looked for beside it)"
     )
     parser.add_argument("--limit", type=int, help="evaluate N images spread evenly over the set")
-    parser.add_argument(
-        "--backend",
-        action="append",
-        metavar="NAME",
-        help="backend to run (repeatable; default: torch, onnxruntime and openvino)",
-    )
     parser.add_argument("--batch", type=int, default=1, help="static batch size every backend is built for")
     parser.add_argument("--precision", default="fp32", choices=PRECISIONS, help="(the reference stays fp32)")
-    parser.add_argument(
-        "--threads", type=int, default=os.cpu_count() or 1, help="thread budget for each backend"
-    )
     parser.add_argument(
         "--workers",
         type=int,
@@ -63,14 +62,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help="do not run torch fp32 to compare logits with, unless asked",
     )
     parser.add_argument("--checkpoint", type=Path, help="weights file to use instead of the packaged ones")
-    parser.add_argument(
-        "--export",
-        nargs="?",
-        const=EXPORT_PATH,
-        type=Path,
-        metavar="CSV",
-        help=f"merge the results into {EXPORT_PATH} (relative to the index)",
-    )
+    add_export_argument(parser, EXPORT_PATH, "results")
     parser.add_argument("--db", type=Path, help="results database (default: $ZOO_DB or .zoo/results.db)")
     add_index_argument(parser)
     add_json_argument(parser)
@@ -78,24 +70,18 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 def run(args: argparse.Namespace) -> int:
-    from zoo.backends import list_backends
     from zoo.data import find_images, smoke_set
     from zoo.index import load_index
     from zoo.measure.accuracy import EvalOptions, evaluate, export_csv
 
-    if bool(args.models) == bool(args.all):
-        raise ZooError("name the models to evaluate, or pass --all (not both)")
-    backends = list(dict.fromkeys(args.backend or DEFAULT_BACKENDS))
-    unknown = [name for name in backends if name not in list_backends()]
-    if unknown:
-        raise ZooError(f"unknown backend {', '.join(unknown)}; known: {', '.join(list_backends())}")
+    index = load_index(args.index)
+    models = selected_models(args, index, "evaluate")
+    backends = selected_backends(args)
     if args.export and not args.data:
         raise ZooError(
             "--export writes ImageNet accuracy for the model cards, and the bundled photos are only a smoke "
             "check: pass --data DIR"
         )
-    if args.threads < 1:
-        raise ZooError(f"--threads must be at least 1, got {args.threads}")
     options = EvalOptions(
         args.batch,
         args.precision,
@@ -105,8 +91,6 @@ def run(args: argparse.Namespace) -> int:
         args.checkpoint,
         not args.no_reference,
     )
-    index = load_index(args.index)
-    models = index.select(args.models or None)
     image_set = find_images(args.data, args.split, args.labels) if args.data else smoke_set()
     with _progress(enabled=not args.json) as progress:
         report = evaluate(models, image_set, backends, options, progress)

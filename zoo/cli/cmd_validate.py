@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from zoo._errors import ZooError
-from zoo.cli._common import add_index_argument, add_json_argument, print_json
+from zoo.cli._common import add_export_argument, add_index_argument, add_json_argument, print_json
 
 if TYPE_CHECKING:
     from zoo.index import Model
@@ -32,14 +32,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     add_index_argument(parser)
     parser.add_argument("--checkpoint", type=Path, help="the weights file of the one model named")
     add_json_argument(parser)
-    parser.add_argument(
-        "--export",
-        nargs="?",
-        const=EXPORT_PATH,
-        type=Path,
-        metavar="CSV",
-        help=f"merge the verdicts into {EXPORT_PATH} (relative to the index)",
-    )
+    add_export_argument(parser, EXPORT_PATH, "verdicts")
     parser.add_argument(
         "--write",
         action="append",

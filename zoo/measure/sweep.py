@@ -13,8 +13,6 @@ from dataclasses import replace
 from zoo.measure.executors import Executor
 from zoo.measure.latency import BenchConfig, Measurement
 
-DEFAULT_BACKENDS = ("torch", "onnxruntime", "openvino")
-
 
 def plan(
     models: Iterable[str],
