@@ -72,7 +72,12 @@ class TorchBackend(Backend):
 
 @register_backend
 class TorchCompileBackend(TorchBackend):
-    """`torch.compile` with inductor freezing (weights folded into the graph); load() includes compiling."""
+    """`torch.compile` with inductor freezing (weights folded into the graph); load() includes compiling.
+
+    Shapes are static (`dynamic=False`): otherwise a second model compiled in the same process (timm's
+    shared `forward`, new input size) turns dynamic, and inductor's C++ codegen then spends tens of
+    minutes simplifying symbolic indices (pytorch#133734).
+    """
 
     NAME = "torch-compile"
 
@@ -84,7 +89,7 @@ class TorchCompileBackend(TorchBackend):
         # Freezing folds the weights into the graph as constants (inference only); compiling happens on
         # the first call, so make it here, inside the patch, and load() counts it.
         with torch._inductor.config.patch(freezing=True), _quiet("torch.utils.cpp_extension"):
-            self._net = torch.compile(net, backend="inductor")
+            self._net = torch.compile(net, backend="inductor", dynamic=False)
             self.run(numpy.zeros(self.config.input_shape, dtype=numpy.float32))
         return self._net
 
