@@ -142,5 +142,5 @@ def test_torch_hub_file_of_the_declared_weights_is_checked(
 
 
 def test_unknown_model_is_one_line_with_suggestions() -> None:
-    with pytest.raises(ZooError, match="did you mean tf_efficientnet_lite.*tf_efficientnet_lite0"):
+    with pytest.raises(ZooError, match=r"did you mean tf_efficientnet_lite.*tf_efficientnet_lite0"):
         load_model("tf_efficientnet_lite")
