@@ -114,7 +114,10 @@ def test_interrupt_keeps_finished_results_and_resume_skips_them(index: Path, tmp
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["bench", "tf_efficientnet_lite0", "--backend", "tensorrt"], "unknown backend tensorrt; known:"),
+        (
+            ["bench", "tf_efficientnet_lite0", "--backend", "tensorrt"],
+            "unknown backend 'tensorrt'; backends are",
+        ),
         (["bench", "tf_efficientnet_lite9"], "unknown model 'tf_efficientnet_lite9'"),
         (["bench"], "pass --all"),
     ],

@@ -85,7 +85,7 @@ CASES: dict[str, tuple[dict[str, str | Path | None], list[str], list[str]]] = {
     "unknown backend": (
         {"val/n02123045/a.jpg": CAT},
         ["--backend", "tensorrt"],
-        ["unknown backend tensorrt"],
+        ["unknown backend 'tensorrt'"],
     ),
 }
 

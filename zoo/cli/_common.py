@@ -61,12 +61,11 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
 
 def selected_backends(args: argparse.Namespace) -> list[str]:
     """The backends asked for (default: the three), each known, in order, without repeats."""
-    from zoo.backends import list_backends
+    from zoo.backends import backend_class
 
     backends = list(dict.fromkeys(args.backend or DEFAULT_BACKENDS))
-    unknown = [name for name in backends if name not in list_backends()]
-    if unknown:
-        raise ZooError(f"unknown backend {', '.join(unknown)}; known: {', '.join(list_backends())}")
+    for name in backends:
+        backend_class(name)  # an unknown name is an error that lists the known ones
     if args.threads < 1:
         raise ZooError(f"--threads must be at least 1, got {args.threads}")
     return backends
@@ -81,3 +80,9 @@ def add_export_argument(parser: argparse.ArgumentParser, path: Path, what: str) 
         metavar="CSV",
         help=f"merge the {what} into {path} (relative to the index)",
     )
+
+
+def export_target(args: argparse.Namespace, index: Index) -> Path:
+    """Where `--export` writes: a relative path is taken beside the index's root file."""
+    path: Path = args.export
+    return path if path.is_absolute() else index.root.parent / path

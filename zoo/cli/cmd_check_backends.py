@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 from typing import Any
 
 from zoo._errors import ZooError
-from zoo.cli._common import add_index_argument, add_json_argument, print_json
+from zoo.cli._common import (
+    add_export_argument,
+    add_index_argument,
+    add_json_argument,
+    add_model_arguments,
+    add_run_arguments,
+    export_target,
+    print_json,
+    selected_backends,
+    selected_models,
+)
 
-DEFAULT_BACKENDS = ("torch", "onnxruntime", "openvino")
 EXPORT_PATH = Path("benchmarks/results/agreement.csv")  # beside the index's root file
 
 
@@ -22,49 +30,30 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         description="Run each model on each backend and compare the logits with PyTorch fp32 on the same "
         "preprocessed photos. Exits 1 when an fp32 backend disagrees beyond tolerance or fails.",
     )
-    parser.add_argument("models", nargs="*", metavar="MODEL", help="models to check (or --all)")
-    parser.add_argument("--all", action="store_true", help="every model in the index")
-    parser.add_argument(
-        "--backend",
-        action="append",
-        metavar="NAME",
-        help=f"backend to check (repeatable; default: {', '.join(DEFAULT_BACKENDS)}; also torch-compile)",
-    )
+    add_model_arguments(parser, "check")
+    add_run_arguments(parser)
     parser.add_argument(
         "--precision", default="fp32", choices=["fp32", "bf16"], help="(the reference is fp32)"
     )
     parser.add_argument("--batch", type=int, default=1, help="static batch each backend is built for")
-    parser.add_argument("--threads", type=int, default=os.cpu_count() or 1, help="thread budget per backend")
     parser.add_argument("--checkpoint", type=Path, help="weights file for the one model named")
-    parser.add_argument(
-        "--export",
-        nargs="?",
-        const=EXPORT_PATH,
-        type=Path,
-        metavar="CSV",
-        help=f"merge the results into {EXPORT_PATH} (relative to the index)",
-    )
+    add_export_argument(parser, EXPORT_PATH, "results")
     add_index_argument(parser)
     add_json_argument(parser)
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from zoo.backends import backend_class
     from zoo.index import load_index
     from zoo.measure.agreement import compare_backends, export_csv
 
-    if bool(args.models) == bool(args.all):
-        raise ZooError("name the models to check, or pass --all (not both)")
     if args.checkpoint is not None and len(args.models) != 1:
         raise ZooError("--checkpoint needs exactly one model")
-    if args.threads < 1 or args.batch < 1:
-        raise ZooError(f"--threads and --batch must be at least 1, got {args.threads} and {args.batch}")
-    backends = list(dict.fromkeys(args.backend or DEFAULT_BACKENDS))
-    for name in backends:
-        backend_class(name)  # an unknown backend is an error before any model is loaded
+    if args.batch < 1:
+        raise ZooError(f"--batch must be at least 1, got {args.batch}")
+    backends = selected_backends(args)  # an unknown backend is an error before any model is loaded
     index = load_index(args.index)
-    models = index.select(args.models or None)
+    models = selected_models(args, index, "check")
     rows = []
     for model in models:
         if not args.json:
@@ -74,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
         )
     exported = None
     if args.export:
-        target = args.export if args.export.is_absolute() else index.root.parent / args.export
+        target = export_target(args, index)
         exported = str(export_csv(rows, target))
     if args.json:
         print_json({"results": [row.as_dict() for row in rows], "exported": exported})

@@ -19,6 +19,7 @@ from zoo.cli._common import (
     add_json_argument,
     add_model_arguments,
     add_run_arguments,
+    export_target,
     print_json,
     selected_backends,
     selected_models,
@@ -97,7 +98,7 @@ def run(args: argparse.Namespace) -> int:
     run_id = _store(report, args.db)
     exported = None
     if args.export:
-        target = args.export if args.export.is_absolute() else index.root.parent / args.export
+        target = export_target(args, index)
         exported = export_csv(report, target)
     if args.json:
         print_json({**report.as_dict(), "run": run_id, "exported": exported})

@@ -9,7 +9,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from zoo._errors import ZooError
-from zoo.cli._common import add_export_argument, add_index_argument, add_json_argument, print_json
+from zoo.cli._common import (
+    add_export_argument,
+    add_index_argument,
+    add_json_argument,
+    export_target,
+    print_json,
+)
 
 if TYPE_CHECKING:
     from zoo.index import Model
@@ -74,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
             written = [str(path) for path in apply_edits(edits)]
     exported = None
     if args.export:
-        target = args.export if args.export.is_absolute() else index.root.parent / args.export
+        target = export_target(args, index)
         exported = str(export_csv(verdicts, target))
     summary = summarize(verdicts)
     if args.json:

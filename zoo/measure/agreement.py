@@ -166,18 +166,6 @@ CSV_KEY = ["model", "backend", "precision"]
 
 def export_csv(agreements: list[Agreement], path: Path) -> Path:
     """Merge rows into `agreement.csv`: one row per model, backend and precision; the newest wins."""
-    import pandas as pd
+    from zoo.results import merge_csv
 
-    new = pd.DataFrame([a.as_dict() for a in agreements], columns=list(CSV_COLUMNS))
-    if path.exists():
-        old = pd.read_csv(path)
-        missing = set(CSV_COLUMNS) - set(old.columns)
-        if missing:
-            raise ZooError(
-                f"{path} lacks the agreement.csv columns {sorted(missing)}; it is not zoo's export"
-            )
-        replaced = old.set_index(CSV_KEY).index.isin(new.set_index(CSV_KEY).index)
-        new = pd.concat([old.loc[~replaced, list(CSV_COLUMNS)], new], ignore_index=True)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    new.sort_values(CSV_KEY).to_csv(path, index=False)
-    return path
+    return merge_csv([a.as_dict() for a in agreements], path, CSV_COLUMNS, CSV_KEY)
