@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import itertools
+import math
 from collections import defaultdict
 
 from zoo.cards._context import ModelFacts
@@ -57,6 +58,12 @@ def latency_points(facts: tuple[ModelFacts, ...]) -> tuple[float, dict[str, list
     return batch, {label: sorted(points) for label, points in sorted(series.items())}
 
 
+def _tick_label(value: float, _: object) -> str:
+    """Plain numbers on log axes, only at 1, 2 and 5 times a power of ten, so labels never crowd."""
+    mantissa = round(value / 10 ** math.floor(math.log10(value)), 6) if value > 0 else 0
+    return f"{value:g}" if mantissa in (1, 2, 5) else ""
+
+
 def latency_chart(facts: tuple[ModelFacts, ...], title: str) -> bytes | None:
     """The chart as SVG bytes, or None when nothing on the card was measured."""
     batch, series = latency_points(facts)
@@ -64,27 +71,38 @@ def latency_chart(facts: tuple[ModelFacts, ...], title: str) -> bytes | None:
         return None
     import matplotlib.style
     from matplotlib.figure import Figure
+    from matplotlib.ticker import FuncFormatter
 
     with matplotlib.style.context(["default", _STYLE]):
         figure = Figure()
         axes = figure.subplots()
         for marker, (label, points) in zip(itertools.cycle(_MARKERS), series.items(), strict=False):
             axes.plot([p[0] for p in points], [p[1] for p in points], marker=marker, label=label)
-        named: dict[str, tuple[float, float]] = {}
+        named: dict[str, tuple[float, float]] = {}  # each model named once, above its slowest point
         for points in series.values():
             for flops, median, name in points:
-                if name not in named or median < named[name][1]:
+                if name not in named or median > named[name][1]:
                     named[name] = (flops, median)
         for name, (flops, median) in sorted(named.items()):
             axes.annotate(
-                name, (flops, median), textcoords="offset points", xytext=(0, -14), ha="center", fontsize=7
+                name,
+                (flops, median),
+                textcoords="offset points",
+                xytext=(0, 8),
+                ha="left",
+                fontsize=7,
+                rotation=30,
             )
-        axes.margins(x=0.15)
-        axes.set_xlabel("declared FLOPs, G (convention not stated by the index)")
-        axes.set_ylabel("median latency (ms)")
+        axes.set_xscale("log")  # model families span 10x in FLOPs: log axes keep the small ones apart
+        axes.set_yscale("log")
+        for axis in (axes.xaxis, axes.yaxis):
+            axis.set_major_formatter(FuncFormatter(_tick_label))
+            axis.set_minor_formatter(FuncFormatter(_tick_label))
+        axes.margins(x=0.1, y=0.25)
+        axes.set_xlabel("declared FLOPs, G (log scale)")
+        axes.set_ylabel("median latency, ms (log scale)")
         axes.set_title(f"{title}: latency at batch {batch:g} (lower is better)")
-        axes.set_ylim(bottom=0)
-        axes.legend(loc="upper left")
+        axes.legend(loc="lower right")
         figure.tight_layout()
         buffer = io.BytesIO()
         figure.savefig(
