@@ -149,17 +149,22 @@ class _Loader:
                 raise IndexFormatError(path, f"{what} entry #{number} is not a mapping", line=line)
         return entries
 
-    def _add_collection(self, path: Path, entry: LocatedDict) -> None:
-        fields = _Fields(path, entry, "collection")
+    @staticmethod
+    def _unique_name(fields: _Fields, declared: dict[str, Collection] | dict[str, Model]) -> str:
         name = fields.name()
-        if name in self.collections:
+        if name in declared:
             raise IndexFormatError(
-                path,
-                f"duplicate collection name (first declared at {self.collections[name].source})",
-                line=entry.line,
+                fields.path,
+                f"duplicate {fields.kind} name (first declared at {declared[name].source})",
+                line=fields.entry.line,
                 model=name,
                 field="Name",
             )
+        return name
+
+    def _add_collection(self, path: Path, entry: LocatedDict) -> None:
+        fields = _Fields(path, entry, "collection")
+        name = self._unique_name(fields, self.collections)
         self.collections[name] = Collection(
             name=name,
             paper=fields.paper(),
@@ -171,15 +176,7 @@ class _Loader:
 
     def _add_model(self, path: Path, entry: LocatedDict) -> None:
         fields = _Fields(path, entry, "model")
-        name = fields.name()
-        if name in self.models:
-            raise IndexFormatError(
-                path,
-                f"duplicate model name (first declared at {self.models[name].source})",
-                line=entry.line,
-                model=name,
-                field="Name",
-            )
+        name = self._unique_name(fields, self.models)
         self.models[name] = Model(
             name=name,
             collection=fields.text("in_collection"),
