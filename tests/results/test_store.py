@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -120,3 +122,15 @@ def test_a_version_1_database_is_migrated_and_keeps_its_runs(tmp_path: Path) -> 
         assert [row["dataset"] for row in store.accuracy(run)] == ["smoke"]
     with sqlite3.connect(db) as connection:
         assert connection.execute("SELECT value FROM zoo_meta").fetchone() == ("2",)
+
+
+def test_each_measurement_keeps_its_own_commit_and_the_export_describes_the_latest(tmp_path: Path) -> None:
+    first, second = measurement("torch", 0.010), measurement("torch", 0.011)
+    first = replace(first, environment={"id": "env-a", "git_commit": "old"})
+    second = replace(second, environment={"id": "env-a", "git_commit": "new"})
+    with open_store(tmp_path / "r.db") as store:
+        for result in (first, second):
+            store.add(store.start_run("zoo bench m", "local", None), result)
+        assert [m.environment["git_commit"] for m in store.measurements()] == ["old", "new"]
+        _, environments = export(store, tmp_path / "out")
+    assert json.loads(environments.read_text())["env-a"]["git_commit"] == "new"

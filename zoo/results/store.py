@@ -159,17 +159,18 @@ class ResultsStore:
         return row[0]
 
     def _add_environment(self, environment: dict[str, Any]) -> str | None:
+        """Describe a comparable environment by its latest fingerprint (its commit and date move on)."""
         environment_id = environment.get("id")
         if environment_id:
             self.db.execute(
-                "INSERT OR IGNORE INTO environments VALUES (?, ?)", (environment_id, json.dumps(environment))
+                "INSERT OR REPLACE INTO environments VALUES (?, ?)", (environment_id, json.dumps(environment))
             )
         return environment_id
 
     def add(self, run_id: int, measurement: Measurement) -> None:
         """Store one measurement now; a repeated configuration in the same run replaces the old one."""
-        data = measurement.as_dict()
-        environment_id = self._add_environment(data.pop("environment"))
+        data = measurement.as_dict()  # with its own environment: the commit and date it was measured at
+        environment_id = self._add_environment(measurement.environment)
         config = measurement.config
         stats = measurement.stats
         self.db.execute(
@@ -237,16 +238,9 @@ class ResultsStore:
 
     def measurements(self, run_id: int | None = None) -> Iterator[Measurement]:
         """Measurements of one run, or of every run, each with its environment."""
-        query = (
-            "SELECT m.data, e.data FROM measurements m LEFT JOIN environments e ON e.id = m.environment_id"
-        )
-        rows = (
-            self.db.execute(f"{query} WHERE m.run_id=? ORDER BY m.id", (run_id,))
-            if run_id
-            else self.db.execute(f"{query} ORDER BY m.id")
-        )
-        for data, environment in rows:
-            yield Measurement.from_dict({**json.loads(data), "environment": json.loads(environment or "{}")})
+        where, parameters = ("WHERE run_id=?", (run_id,)) if run_id else ("", ())
+        for (data,) in self.db.execute(f"SELECT data FROM measurements {where} ORDER BY id", parameters):
+            yield Measurement.from_dict(json.loads(data))
 
     def run_exists(self, run_id: int) -> bool:
         return self.db.execute("SELECT 1 FROM runs WHERE id=?", (run_id,)).fetchone() is not None
