@@ -191,6 +191,12 @@ ENVIRONMENTS = {
 }
 
 
+def docs(templates: Path, results: Path, out: Path, *extra: str) -> list[str]:
+    """The `zoo docs` arguments for rendering `templates` with `results` into `out`."""
+    return ["docs", "--index", str(REPO / "model-index.yml"), "--templates", str(templates),
+            "--results", str(results), "--out", str(out), *extra]  # fmt: skip
+
+
 def write_results(folder: Path) -> Path:
     """Write all five files of a results export into `folder`."""
     folder.mkdir(parents=True, exist_ok=True)

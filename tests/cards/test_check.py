@@ -11,23 +11,10 @@ import pytest
 from zoo.cli import main
 from zoo.index import load_index
 
+from .conftest import docs
+
 REPO = Path(__file__).resolve().parents[2]
 CORPUS_CARDS = REPO.parent / "shared" / "corpus" / "timm-docs" / "docs" / "models"
-
-
-def docs(templates: Path, results: Path, out: Path, *extra: str) -> list[str]:
-    return [
-        "docs",
-        "--index",
-        str(REPO / "model-index.yml"),
-        "--templates",
-        str(templates),
-        "--results",
-        str(results),
-        "--out",
-        str(out),
-        *extra,
-    ]
 
 
 def test_check_catches_a_one_character_edit_and_missing_or_extra_files(

@@ -12,26 +12,15 @@ from zoo.cards import render_cards
 from zoo.cli import main
 from zoo.index import load_index
 
+from .conftest import docs
+
 REPO = Path(__file__).resolve().parents[2]
 CARD = "tf-efficientnet-lite.md"
 DASH = "\u2013"  # what a card shows for a value the results do not hold
 
 
 def render(templates: Path, results: Path, out: Path, *extra: str) -> int:
-    return main(
-        [
-            "docs",
-            "--index",
-            str(REPO / "model-index.yml"),
-            "--templates",
-            str(templates),
-            "--results",
-            str(results),
-            "--out",
-            str(out),
-            *extra,
-        ]
-    )
+    return main(docs(templates, results, out, *extra))
 
 
 def section(card: str, model: str) -> str:

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import contextlib
-import logging
-from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+from zoo._logging import quiet_logger
 from zoo.backends._base import Backend, LoadReport, versions
 from zoo.backends._registry import register_backend
 from zoo.weights import load_model
@@ -87,23 +86,12 @@ class TorchCompileBackend(TorchBackend):
         import torch._inductor.config
 
         # Freezing folds the weights into the graph as constants (inference only); compiling happens on
-        # the first call, so make it here, inside the patch, and load() counts it.
-        with torch._inductor.config.patch(freezing=True), _quiet("torch.utils.cpp_extension"):
+        # the first call, so make it here, inside the patch, and load() counts it. Inductor's C++ build
+        # warns "No CUDA runtime is found" on every CPU: that logger is muted meanwhile.
+        with torch._inductor.config.patch(freezing=True), quiet_logger("torch.utils.cpp_extension"):
             self._net = torch.compile(net, backend="inductor", dynamic=False)
             self.run(numpy.zeros(self.config.input_shape, dtype=numpy.float32))
         return self._net
 
     def settings(self) -> dict[str, Any]:
         return {**super().settings(), "mode": "torch.compile inductor, freezing"}
-
-
-@contextlib.contextmanager
-def _quiet(logger: str) -> Iterator[None]:
-    """Mute a logger for a while: inductor's C++ build warns "No CUDA runtime is found" on every CPU."""
-    log = logging.getLogger(logger)
-    level = log.level
-    log.setLevel(logging.ERROR)
-    try:
-        yield
-    finally:
-        log.setLevel(level)

@@ -6,10 +6,8 @@ here it gives up after one try instead, and the image is skipped and counted wit
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +16,7 @@ import torch
 from PIL import Image
 from torch.utils.data import DataLoader, Dataset, default_collate
 
+from zoo._logging import quiet_logger
 from zoo.data.layouts import ImageSet
 
 
@@ -85,18 +84,6 @@ def spread_indices(total: int, limit: int | None) -> list[int]:
     return sorted({int(i) for i in np.linspace(0, total - 1, num=max(limit, 1)).round()})
 
 
-@contextmanager
-def _quiet_timm_skips() -> Iterator[None]:
-    """timm logs each skipped image; they are counted and reported once instead."""
-    logger = logging.getLogger("timm.data.dataset")
-    level = logger.level
-    logger.setLevel(logging.ERROR)
-    try:
-        yield
-    finally:
-        logger.setLevel(level)
-
-
 def batches(
     image_set: ImageSet,
     transform: Callable[[Any], torch.Tensor],
@@ -115,7 +102,7 @@ def batches(
         collate_fn=_collate,
         prefetch_factor=4 if workers else None,
     )
-    with _quiet_timm_skips():
+    with quiet_logger("timm.data.dataset"):  # each skipped image is counted and reported once
         iterator = iter(loader)
         while True:
             started = time.perf_counter()
