@@ -158,7 +158,7 @@ def _print_summary(results: list[Any], run_id: int, skipped: int) -> None:
         if (ok.batch > 1).any():
             columns.append("throughput_ips")
         with pd.option_context("display.float_format", "{:.2f}".format):
-            print(ok[columns].to_string(index=False))
+            print(ok[columns].to_string(index=False, na_rep="-"))
     for row in frame[frame.status != "ok"].itertuples():
         print(f"FAILED {row.model} {row.backend} {row.precision} b{row.batch}: {row.reason}")
     hosts = pd.Series([m.environment.get("host", "?") for m in results]).value_counts()
