@@ -17,7 +17,9 @@ from zoo._errors import ZooError
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="zoo", description=__doc__.splitlines()[0] if __doc__ else None)
+    parser = argparse.ArgumentParser(
+        prog="zoo", description="Benchmark, evaluate, validate and document a zoo of vision models."
+    )
     parser.add_argument("--version", action="version", version=f"zoo {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for module in sorted(m.name for m in pkgutil.iter_modules(__path__) if m.name.startswith("cmd_")):
