@@ -105,6 +105,31 @@ def test_unusable_input(case: str, tmp_path: Path, capsys: pytest.CaptureFixture
         assert fragment in err
 
 
+def test_a_checkpoint_is_for_one_model_and_unusable_weights_are_bad_input(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    garbage = tmp_path / "garbage.pth"
+    garbage.write_bytes(b"not a checkpoint")
+    two = ["eval", LITE0, "tf_efficientnet_lite1", "--backend", "torch", "--index", INDEX]
+    assert main([*two, "--checkpoint", str(garbage)]) == 2
+    assert "name exactly one" in capsys.readouterr().err
+    one = [
+        "eval",
+        LITE0,
+        "--backend",
+        "torch",
+        "--workers",
+        "0",
+        "--index",
+        INDEX,
+        "--checkpoint",
+        str(garbage),
+    ]
+    assert main(one) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("zoo: error: cannot read") and err.count("\n") == 1, err
+
+
 def test_unknown_model_suggests(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["eval", "tf_efficientnet_lite9", "--index", INDEX]) == 2
     assert "did you mean" in capsys.readouterr().err

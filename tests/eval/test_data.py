@@ -76,6 +76,7 @@ def test_flat_folder_with_kaggle_csv(flat_folder: Path) -> None:
         ("file,label\na.JPEG,n02123045\n", {"a.JPEG": 281}),  # header and commas
         ("# comment\n\na.JPEG\t652\n", {"a.JPEG": 652}),
         ("ImageId,PredictionString\na,n03773504 1 2 3 4 n03773504 5 6 7 8\n", {"a": 657}),  # Kaggle
+        ("\ufeffImageId,PredictionString\na,n03773504 1 2 3 4\n", {"a": 657}),  # saved by Excel: a BOM
     ],
 )
 def test_labels_file_forms(tmp_path: Path, text: str, expected: dict[str, int]) -> None:

@@ -90,6 +90,13 @@ def test_a_checkpoint_that_wants_to_run_code_is_refused(tmp_path: Path) -> None:
         load_model(TINY, checkpoint=path)
 
 
+def test_a_corrupt_safetensors_file_is_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "broken.safetensors"
+    path.write_bytes(b"\x01\x00")
+    with pytest.raises(WeightsError, match=r"cannot read .*broken\.safetensors"):
+        load_model(TINY, checkpoint=path)
+
+
 def test_hugging_face_cache_is_found_offline(empty_hub_caches: dict[str, Path]) -> None:
     net = create_model(TINY)
     state = {key: value.clone().contiguous() for key, value in net.state_dict().items()}

@@ -29,6 +29,11 @@ def add_json_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print JSON for machines instead of a table")
 
 
+def number(value: float | None, spec: str) -> str:
+    """A table cell: the value formatted, or a dash where there is none."""
+    return "-" if value is None else format(value, spec)
+
+
 def print_json(data: Any) -> None:
     print(json.dumps(data, indent=2, default=str, ensure_ascii=False))
 
@@ -45,6 +50,12 @@ def selected_models(args: argparse.Namespace, index: Index, verb: str) -> list[M
     """The models named, or all with --all; naming none (or both) is a usage error."""
     if bool(args.models) == bool(args.all):
         raise ZooError(f"name the models to {verb}, or pass --all (not both)")
+    checkpoint = getattr(args, "checkpoint", None)
+    if checkpoint is not None:
+        if len(args.models) != 1:
+            raise ZooError("--checkpoint holds the weights of one model: name exactly one")
+        if not Path(checkpoint).is_file():
+            raise ZooError(f"checkpoint {checkpoint} does not exist")
     return index.select(args.models or None)
 
 

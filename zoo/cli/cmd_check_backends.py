@@ -15,6 +15,7 @@ from zoo.cli._common import (
     add_model_arguments,
     add_run_arguments,
     export_target,
+    number,
     print_json,
     selected_backends,
     selected_models,
@@ -47,8 +48,6 @@ def run(args: argparse.Namespace) -> int:
     from zoo.index import load_index
     from zoo.measure.agreement import compare_backends, export_csv
 
-    if args.checkpoint is not None and len(args.models) != 1:
-        raise ZooError("--checkpoint needs exactly one model")
     if args.batch < 1:
         raise ZooError(f"--batch must be at least 1, got {args.batch}")
     backends = selected_backends(args)  # an unknown backend is an error before any model is loaded
@@ -74,18 +73,14 @@ def run(args: argparse.Namespace) -> int:
     return 1 if any(row.precision == "fp32" and row.status != "ok" for row in rows) else 0
 
 
-def _number(value: float | None, spec: str) -> str:
-    return "-" if value is None else format(value, spec)
-
-
 def _table_row(row: Any) -> dict[str, Any]:
     return {
         "backend": row.backend,
         "precision": row.precision,
         "images": row.images,
-        "top-1 agree": _number(row.top1_agreement, ".0%"),
-        "max |dlogit|": _number(row.max_abs_diff, ".2e"),
-        "mean |dlogit|": _number(row.mean_abs_diff, ".2e"),
+        "top-1 agree": number(row.top1_agreement, ".0%"),
+        "max |dlogit|": number(row.max_abs_diff, ".2e"),
+        "mean |dlogit|": number(row.mean_abs_diff, ".2e"),
         "status": row.status,
         "reason": row.reason,
     }

@@ -20,6 +20,7 @@ from zoo.cli._common import (
     add_model_arguments,
     add_run_arguments,
     export_target,
+    number,
     print_json,
     selected_backends,
     selected_models,
@@ -153,10 +154,6 @@ def _interval(proportion: Any) -> str:
     return f"{proportion.percent:.2f} [{proportion.low:.1f}, {proportion.high:.1f}]"
 
 
-def _number(value: float | None, spec: str) -> str:
-    return "-" if value is None else format(value, spec)
-
-
 def _table_row(result: Any) -> dict[str, Any]:
     from zoo.measure.accuracy import REFERENCE
 
@@ -170,12 +167,12 @@ def _table_row(result: Any) -> dict[str, Any]:
         "images": result.images,
         "top-1 % [95% CI]": _interval(result.top1),
         "top-5 % [95% CI]": _interval(result.top5),
-        "declared 1/5": f"{_number(result.declared_top1, '.2f')}/{_number(result.declared_top5, '.2f')}",
-        "diff top-1": _number(result.top1_difference, "+.2f"),
-        "agree top-1 %": unmatched if agreement is None else f"{agreement.top1_agreement:.2f}",
+        "declared 1/5": f"{number(result.declared_top1, '.2f')}/{number(result.declared_top5, '.2f')}",
+        "diff top-1": number(result.top1_difference, "+.2f"),
+        "agree top-1 %": unmatched if agreement is None else f"{100 * agreement.top1_agreement:.2f}",
         "max |dlogit|": "-" if agreement is None else f"{agreement.max_abs_diff:.2e}",
         "mean |dlogit|": "-" if agreement is None else f"{agreement.mean_abs_diff:.2e}",
-        "images/s": _number(result.images_per_s, ".1f"),
+        "images/s": number(result.images_per_s, ".1f"),
     }
 
 

@@ -4,7 +4,7 @@ Class indices are ImageNet-1k's sorted synsets (timm's `ImageNetInfo`); images a
 `ImageDataset` and preprocessed once per model in DataLoader workers (`batches`).
 """
 
-from zoo.data.imagenet import class_name, is_synset, synset_of, synset_to_index
+from zoo.data.imagenet import class_name, is_synset, synset_to_index
 from zoo.data.labels import LABEL_FILE_NAMES, LabelsError, read_labels
 from zoo.data.layouts import FLAT, IMAGEFOLDER, DataError, ImageSet, find_images
 from zoo.data.loader import Batch, SkippedImage, batches, spread_indices
@@ -29,6 +29,5 @@ __all__ = [
     "smoke_labels",
     "smoke_set",
     "spread_indices",
-    "synset_of",
     "synset_to_index",
 ]

@@ -26,10 +26,6 @@ def synset_to_index() -> dict[str, int]:
     return {synset: index for index, synset in enumerate(_info().label_names())}
 
 
-def synset_of(index: int) -> str:
-    return _info().index_to_label_name(index)
-
-
 def class_name(index: int) -> str:
     """The human description of a class index, e.g. 281 -> 'tabby, tabby cat'."""
     return _info().index_to_description(index)

@@ -80,7 +80,7 @@ def _pair_rows(lines: list[str], path: Path) -> list[tuple[int, str, str]]:
 def read_labels(path: Path) -> dict[str, int]:
     """`{file name or stem: class index}` from a labels file; a bad line is a one-line error."""
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        lines = path.read_text(encoding="utf-8-sig").splitlines()  # Excel writes a byte-order mark
     except (OSError, UnicodeDecodeError) as error:
         raise LabelsError(f"cannot read labels file {path}: {error}") from None
     header = lines[0] if lines else ""

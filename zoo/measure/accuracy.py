@@ -21,11 +21,13 @@ import numpy as np
 from zoo._errors import ZooError, one_line
 from zoo.data import SMOKE_NOTICE, DataError, ImageSet, SkippedImage, batches, spread_indices
 from zoo.index import Model
+from zoo.measure.agreement import REFERENCE as AGREEMENT_REFERENCE
 from zoo.measure.agreement import logit_differences
+from zoo.weights import WeightsError
 
 CONFIDENCE = 0.95
-REFERENCE = ("torch", "fp32")
-REFERENCE_NAME = " ".join(REFERENCE)
+REFERENCE_NAME = AGREEMENT_REFERENCE  # every backend's logits are compared with torch fp32's
+REFERENCE = tuple(REFERENCE_NAME.split())  # (backend, precision)
 RANDOM_WEIGHTS = "accuracy unavailable: random weights"
 CSV_COLUMNS = (
     "model", "backend", "precision", "dataset", "images", "weights", "top1", "top1_ci_low", "top1_ci_high",
@@ -64,7 +66,7 @@ class LogitAgreement:
 
     reference: str
     images: int
-    top1_agreement: float  # percent of images whose top-1 class equals the reference's
+    top1_agreement: float  # fraction of the compared images whose top-1 class equals the reference's
     max_abs_diff: float
     mean_abs_diff: float
 
@@ -172,10 +174,11 @@ class _Tally:
     top1: int = 0
     top5: int = 0
     seconds: float = 0.0
+    compared_images: int = 0  # only those the reference also ran on
     agreeing: int = 0
     max_diff: float = 0.0
     sum_diff: float = 0.0
-    compared: int = 0
+    compared_logits: int = 0
 
     def add(self, logits: np.ndarray, targets: np.ndarray, reference: np.ndarray | None) -> None:
         top5 = np.argsort(-logits, axis=1)[:, :5]
@@ -184,16 +187,22 @@ class _Tally:
         self.top5 += int((top5 == targets[:, None]).any(axis=1).sum())
         if reference is not None:
             top1, max_diff, mean_diff = logit_differences(reference, logits)
+            self.compared_images += len(targets)
             self.agreeing += round(top1 * len(targets))
             self.max_diff = max(self.max_diff, max_diff)
             self.sum_diff += mean_diff * logits.size
-            self.compared += logits.size
+            self.compared_logits += logits.size
 
     def agreement(self, reference: str) -> LogitAgreement | None:
-        if not self.compared:
+        if not self.compared_images:
             return None
-        percent = 100.0 * self.agreeing / self.images
-        return LogitAgreement(reference, self.images, percent, self.max_diff, self.sum_diff / self.compared)
+        return LogitAgreement(
+            reference,
+            self.compared_images,
+            self.agreeing / self.compared_images,
+            self.max_diff,
+            self.sum_diff / self.compared_logits,
+        )
 
 
 def _pad(images: np.ndarray, batch: int) -> np.ndarray:
@@ -218,6 +227,8 @@ def _load(keys: Sequence[tuple[str, str]], config_for: Callable[[str], Any]) -> 
             backend = create_backend(name, config_for(precision))
             weights = backend.load().weights.kind
             backend.run(np.zeros(backend.config.input_shape, np.float32))  # warm-up, so images/s is steady
+        except WeightsError:  # weights the user named that cannot be used: bad input, not a backend's fault
+            raise
         except Exception as error:  # one backend's failure is its row; the others still run
             failures[name, precision] = one_line(error)
             continue
@@ -240,14 +251,13 @@ class _Pass:
 def _run_images(
     name: str,
     loaded: dict[tuple[str, str], Any],
-    failures: dict[tuple[str, str], str],
     image_set: ImageSet,
     transform: Callable[[Any], Any],
     options: EvalOptions,
     progress: Progress | None,
 ) -> _Pass:
     """Each batch preprocessed once, then run on every backend; padding is cut from the logits."""
-    result = _Pass({key: _Tally() for key in loaded}, failures, [])
+    result = _Pass({key: _Tally() for key in loaded}, {}, [])
     if not loaded:  # every backend failed to load: nothing to decode images for
         return result
     total = len(spread_indices(len(image_set), options.limit))
@@ -264,7 +274,7 @@ def _run_images(
                 try:
                     logits[key] = backend.run(inputs)[:count]
                 except Exception as error:  # a backend that fails mid-way is reported, the others go on
-                    failures[key] = one_line(error)
+                    result.failures[key] = one_line(error)
                     del loaded[key]
                     continue
                 result.tallies[key].seconds += time.perf_counter() - run_started
@@ -337,12 +347,13 @@ def _evaluate_model(
         return unavailable(loaded_weights)
     weights = loaded_weights or found.kind
     transform = create_transform(**data.config)
-    run = _run_images(model.name, loaded, failures, image_set, transform, options, progress)
+    run = _run_images(model.name, loaded, image_set, transform, options, progress)
+    failures.update(run.failures)
     rows = []
     for key in wanted:
         tally = run.tallies.get(key)
-        if key in run.failures or tally is None:
-            rows.append(row(key, weights, status="error", reason=run.failures.get(key, "not run")))
+        if key in failures or tally is None:
+            rows.append(row(key, weights, status="error", reason=failures.get(key, "not run")))
             continue
         rows.append(
             row(

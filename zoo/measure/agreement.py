@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from zoo._errors import ZooError
+from zoo._errors import ZooError, one_line
 from zoo.backends import BackendConfig, backend_class, create_backend
 from zoo.measure.inputs import preprocessed_batch, sample_images
 from zoo.weights import WeightsInfo, load_model
@@ -26,7 +26,6 @@ if TYPE_CHECKING:
 
 FP32_TOLERANCE = 1e-4  # fp32 backends measured here differ by ~1e-5 on lite0's logits
 REFERENCE = "torch fp32"
-STATUSES = ("ok", "disagrees", "failed")
 
 
 @dataclass(frozen=True)
@@ -141,7 +140,7 @@ def _compare_one(
             max_abs_diff=None,
             mean_abs_diff=None,
             status="failed",
-            reason=_one_line(error),
+            reason=one_line(error),
         )
     status, reason = verdict(config.precision, top1, max_abs, tolerance)
     row["weights"] = report.weights.kind
@@ -153,11 +152,6 @@ def _compare_one(
         status=status,
         reason=reason,
     )
-
-
-def _one_line(error: BaseException) -> str:
-    text = " ".join(str(error).split())
-    return text if isinstance(error, ZooError) else f"{type(error).__name__}: {text}"[:300]
 
 
 CSV_COLUMNS = tuple(field.name for field in dataclasses.fields(Agreement))

@@ -119,18 +119,17 @@ def measure(config: BenchConfig, environment: dict[str, Any]) -> Measurement:
     """Load the model on the backend, time the first inference, then the steady state."""
     from zoo.backends import BackendConfig, create_backend
     from zoo.index import load_index
-    from zoo.measure.inputs import preprocessed_batch, resolve_data_config
+    from zoo.measure.inputs import preprocessed_batch
 
     declared = None
     if config.index and Path(config.index).is_file():
         declared = load_index(config.index).models.get(config.model)
-    data = resolve_data_config(config.model, declared)
-    inputs = preprocessed_batch(config.model, config.batch, declared)
+    inputs = preprocessed_batch(config.model, config.batch, declared)  # the model's own preprocessing
     backend = create_backend(
         config.backend,
         BackendConfig(
             model=config.model,
-            input_size=tuple(data.config["input_size"]),
+            input_size=tuple(inputs.shape[1:]),
             batch=config.batch,
             precision=config.precision,
             threads=config.threads,

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from zoo._errors import ZooError
+from zoo._errors import ZooError, one_line
 from zoo.weights._find import find_weights
 from zoo.weights._info import WeightsError, WeightsInfo
 from zoo.weights._packaged import from_lukemelas_layout, is_lukemelas_layout
@@ -44,17 +44,14 @@ def create_model(model: str) -> torch.nn.Module:
 def read_state_dict(path: Path) -> dict[str, Any]:
     """Tensors only: safetensors, or `torch.load(weights_only=True)` so a checkpoint cannot run code."""
     import torch
+    from safetensors.torch import load_file
 
-    if path.suffix == ".safetensors":
-        from safetensors.torch import load_file
-
-        return load_file(path)
     try:
+        if path.suffix == ".safetensors":
+            return load_file(path)
         loaded = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as error:  # a truncated zip or a pickle that wants code: both are unusable
-        raise WeightsError(
-            f"cannot read {path}: {type(error).__name__}: {str(error).splitlines()[0]}"
-        ) from None
+    except Exception as error:  # truncated, not a checkpoint, or a pickle that wants code: all unusable
+        raise WeightsError(f"cannot read {path}: {one_line(error)}") from None
     for wrapper in ("state_dict_ema", "state_dict", "model"):  # training checkpoints nest the weights
         if isinstance(loaded, Mapping) and isinstance(loaded.get(wrapper), Mapping):
             loaded = loaded[wrapper]
