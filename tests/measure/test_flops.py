@@ -49,7 +49,7 @@ def test_seed_declarations_are_timm_docs_2021_exactly(model: str) -> None:
     declared = load_index(INDEX).model(model).metadata
     counts = count_flops(build_meta_model(model), declared.image_size)
     assert counts["timm-docs-2021"].value == declared.flops
-    assert counts["flops"].value == 2 * counts["macs"].value != declared.flops
+    assert counts["flops"].value != declared.flops
 
 
 def test_lite0_number_from_the_issue() -> None:

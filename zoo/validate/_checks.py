@@ -17,8 +17,10 @@ from zoo.validate._verdict import Verdict
 FLOPS_TOLERANCE = 0.05
 # The state-dict estimate lands within 0.001% of timm's released files; 0.5% also covers torch's zip format.
 FILE_SIZE_TOLERANCE = 0.005
-# A run of nines at the end of a count is a float truncated to int: 8199999 is 8.2e6 written by int().
-_TRUNCATED_FLOAT = re.compile(r"9{3,}$")
+# A declared count keeps at least this many significant figures: 5,000,000 is not "to the nearest 5M".
+_SIGNIFICANT_FIGURES = 3
+# Three nines below those figures end a float truncated to int: 8199999 is 8.2e6 written by int().
+_TRUNCATED_FLOAT = re.compile(rf"\d{{{_SIGNIFICANT_FIGURES},}}999")
 
 
 def undeclared(model: str, field: str, measured: Any = None, convention: str | None = None) -> Verdict:
@@ -46,14 +48,17 @@ def parameters(model: str, declared: Declared | None, measured: int) -> Verdict:
 
 
 def declared_rounding(value: int) -> tuple[int, int, str | None]:
-    """(the number meant, the rounding unit its trailing zeros show, a note when it was not as written)."""
+    """(the number meant, the rounding unit its trailing zeros show, a note when it was not as written).
+
+    Trailing zeros count as rounding only below the first `_SIGNIFICANT_FIGURES` figures.
+    """
     meant, note = value, None
-    if _TRUNCATED_FLOAT.search(str(value)):
+    if _TRUNCATED_FLOAT.fullmatch(str(value)):
         meant = value + 1
         note = f"{value} read as {meant:,}, a float truncated to an integer"
     digits = str(meant)
     zeros = len(digits) - len(digits.rstrip("0")) if meant else 0
-    return meant, 10**zeros, note
+    return meant, 10 ** max(0, min(zeros, len(digits) - _SIGNIFICANT_FIGURES)), note
 
 
 def flops(model: str, declared: Declared | None, counts: Mapping[str, FlopCount], size_note: str) -> Verdict:

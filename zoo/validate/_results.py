@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from zoo._errors import ZooError
+from zoo._errors import ZooError, one_line
 from zoo.index import Model
 from zoo.validate._verdict import Verdict
 
@@ -15,7 +15,13 @@ if TYPE_CHECKING:
 
 ACCURACY_CSV = Path("benchmarks/results/accuracy.csv")
 _METRICS = (("Top 1 Accuracy", "top1"), ("Top 5 Accuracy", "top5"))
-_NEEDED = {"model", "dataset", "weights", "top1", "top1_ci_low", "top1_ci_high", "top5", "measured_at"}
+_NEEDED = {
+    "model", "backend", "precision", "dataset", "images", "weights",
+    "top1", "top1_ci_low", "top1_ci_high", "top5", "measured_at",
+}  # fmt: skip
+# The reference a declaration is judged against: other backends and precisions are compared with it
+# by `zoo check-backends`, and bf16 is expected to lose accuracy.
+_REFERENCE = ("torch", "fp32")
 # An export names the split it ran on ("imagenet-1k", "imagenet-val"); a declaration names the dataset.
 _SPLIT_SUFFIX = r"(?:[-_ ]?(?:1k|val|validation|2012|subset|sample))*"
 
@@ -26,7 +32,10 @@ def load_accuracy(path: Path | None = ACCURACY_CSV) -> pd.DataFrame | None:
 
     if path is None or not Path(path).is_file():
         return None
-    frame = pd.read_csv(path)
+    try:
+        frame = pd.read_csv(path)
+    except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as error:
+        raise ZooError(f"{path} is not a readable CSV ({one_line(error)}); it is not zoo's export") from error
     missing = _NEEDED - set(frame.columns)
     if missing:
         raise ZooError(f"{path} lacks the accuracy.csv columns {sorted(missing)}; it is not zoo's export")
@@ -34,15 +43,17 @@ def load_accuracy(path: Path | None = ACCURACY_CSV) -> pd.DataFrame | None:
 
 
 def results(model: Model, accuracy: pd.DataFrame | None) -> list[Verdict]:
+    import pandas as pd
+
     verdicts = []
     for field, column in _METRICS:
         declared = next((r for r in model.results if r.metric(field) is not None), None)
         if declared is None:
             verdicts.append(Verdict(model.name, field, None, None, None, "unknown", "not declared"))
             continue
-        row = _latest(accuracy, model.name, declared.dataset or "")
+        row = _reference_row(accuracy, model.name, declared.dataset or "")
         value = declared.metric(field)
-        if row is None or row.get(column) is None or row[column] != row[column]:
+        if row is None or pd.isna(row[column]):
             verdicts.append(Verdict(model.name, field, value, None, None, "unknown", "not measured"))
         else:
             verdicts.append(_compare(model.name, field, value, row, column))
@@ -51,26 +62,35 @@ def results(model: Model, accuracy: pd.DataFrame | None) -> list[Verdict]:
 
 def _compare(model: str, field: str, declared: float, row: dict[str, Any], column: str) -> Verdict:
     """The declaration holds when it lies inside the measurement's 95% interval."""
+    import pandas as pd
+
     measured, low, high = row[column], row.get(f"{column}_ci_low"), row.get(f"{column}_ci_high")
-    how = f"zoo eval {row.get('backend')} {row.get('precision')}, {row['weights']} weights"
-    images = f"{int(row['images']):,} images of " if row.get("images") == row.get("images") else ""
-    where = f"{images}{row['dataset']}, {row['measured_at']}"
-    if low is None or high is None or low != low or high != high:
-        detail = f"declared {declared:.2f}, measured {measured:.2f} on {where} (no interval to judge by)"
+    how = f"zoo eval {row['backend']} {row['precision']}, {row['weights']} weights"
+    images = f"{int(row['images']):,} images of " if pd.notna(row["images"]) else ""
+    where = f"{row['backend']} {row['precision']} on {images}{row['dataset']}, {row['measured_at']}"
+    if pd.isna(low) or pd.isna(high):
+        detail = f"declared {declared:.2f}, measured {measured:.2f} by {where} (no interval to judge by)"
         return Verdict(model, field, declared, measured, how, "unknown", detail)
     holds = low <= declared <= high
     detail = (
         f"declared {declared:.2f} is {'inside' if holds else 'outside'} the measured {measured:.2f} "
-        f"[{low:.2f}, {high:.2f}] (95%) on {where}"
+        f"[{low:.2f}, {high:.2f}] (95%) by {where}"
     )
     return Verdict(model, field, declared, measured, how, "ok" if holds else "mismatch", detail)
 
 
-def _latest(accuracy: pd.DataFrame | None, model: str, dataset: str) -> dict[str, Any] | None:
+def _reference_row(accuracy: pd.DataFrame | None, model: str, dataset: str) -> dict[str, Any] | None:
+    """The latest torch fp32 row of the declared dataset (else the latest fp32 row of any backend).
+
+    One `zoo eval` run gives all its rows one `measured_at`; of those, the one with more images wins.
+    """
     if accuracy is None:
         return None
     same_data = accuracy["dataset"].astype(str).str.fullmatch(re.escape(dataset) + _SPLIT_SUFFIX, case=False)
-    rows = accuracy[(accuracy["model"] == model) & same_data]
+    rows = accuracy[(accuracy["model"] == model) & same_data & (accuracy["precision"] == _REFERENCE[1])]
+    reference = rows[rows["backend"] == _REFERENCE[0]]
+    rows = reference if not reference.empty else rows
     if rows.empty:
         return None
-    return rows.sort_values("measured_at").iloc[-1].to_dict()
+    latest = rows.sort_values(["measured_at", "images"], kind="stable", na_position="first")
+    return latest.iloc[-1].to_dict()
