@@ -12,7 +12,7 @@ from torch import nn
 
 from zoo.index import load_index
 from zoo.measure.flops import CONVENTIONS, count_flops, timm_docs_2021_input
-from zoo.validate import build_meta_model
+from zoo.measure.meta_model import build_meta_model
 
 INDEX = Path(__file__).resolve().parents[2] / "model-index.yml"
 

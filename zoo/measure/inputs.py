@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from zoo.measure.meta_model import build_meta_model
 from zoo.weights import require_timm_model
 
 if TYPE_CHECKING:
@@ -30,12 +31,9 @@ class DataConfig:
 def timm_data_config(model: str) -> dict[str, Any]:
     """timm's data config for `model`, built on the meta device so no weights are allocated."""
     import timm
-    import torch
 
     require_timm_model(model)
-    with torch.device("meta"):
-        net = timm.create_model(model, pretrained=False)
-    return dict(timm.data.resolve_model_data_config(net))
+    return dict(timm.data.resolve_model_data_config(build_meta_model(model)))
 
 
 def resolve_data_config(model: str, declared: Model | None = None) -> DataConfig:

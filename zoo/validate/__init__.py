@@ -7,7 +7,7 @@ latest `zoo eval` export. Each field becomes a `Verdict`, plain data that the CL
 
 from zoo.validate._checks import FILE_SIZE_TOLERANCE, FLOPS_TOLERANCE, declared_rounding
 from zoo.validate._export import VALIDATION_CSV, export_csv
-from zoo.validate._meta import build_meta_model, estimate_file_size
+from zoo.validate._meta import estimate_file_size
 from zoo.validate._results import ACCURACY_CSV, load_accuracy
 from zoo.validate._run import validate_index, validate_model
 from zoo.validate._verdict import FIELDS, VERDICTS, Verdict, exit_code, summarize
@@ -24,7 +24,6 @@ __all__ = [
     "Edit",
     "Verdict",
     "apply_edits",
-    "build_meta_model",
     "declared_rounding",
     "estimate_file_size",
     "exit_code",

@@ -1,32 +1,14 @@
-"""A timm model built on the `meta` device: every shape, no storage, no arithmetic.
-
-Validation needs a model's structure (parameter count, state-dict layout, FLOPs) and its pretrained
-config, never its values, so it builds each model once on `meta` and skips weight initialisation.
-"""
+"""The size a model's released checkpoint file has, estimated from its structure alone."""
 
 from __future__ import annotations
 
 import io
-import warnings
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from torch import nn
 
-__all__ = ["build_meta_model", "estimate_file_size"]
-
-
-def build_meta_model(name: str) -> nn.Module:
-    """timm's model `name` on `meta`, in eval mode. A retired name timm still maps is built as its
-    new name (its pretrained_cfg names the new one)."""
-    import timm
-    import torch
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # "mapping deprecated model name": the config names the new one
-        with torch.device("meta"), _skip_init():
-            module = timm.create_model(name, pretrained=False)
-    return module.eval()
+__all__ = ["estimate_file_size"]
 
 
 def estimate_file_size(module: nn.Module) -> int:
@@ -44,27 +26,3 @@ def estimate_file_size(module: nn.Module) -> int:
     torch.save(skeleton, buffer, _use_new_zipfile_serialization=False)
     data = sum((t.numel() - 1) * t.element_size() for t in state.values() if t.numel())
     return buffer.tell() + data
-
-
-def _skip_init() -> Any:
-    """Weight initialisation on `meta` fills nothing and costs most of the build: skip it."""
-    import torch
-    from torch.overrides import TorchFunctionMode
-
-    # Value-only in-place ops that initialisers use; none of them changes a shape.
-    fills = {
-        getattr(torch.Tensor, name)
-        for name in ("normal_", "uniform_", "fill_", "zero_", "erfinv_", "mul_", "add_", "sub_", "div_",
-                     "clamp_", "clamp_min_", "clamp_max_", "copy_", "exponential_", "bernoulli_",
-                     "log_normal_", "random_", "abs_", "sqrt_", "exp_", "neg_", "fmod_", "remainder_",
-                     "sign_")
-    }  # fmt: skip
-    fills |= {getattr(torch.nn.init, n) for n in dir(torch.nn.init) if n.endswith("_") and n[0] != "_"}
-
-    class SkipInit(TorchFunctionMode):
-        def __torch_function__(self, func: Any, types: Any, args: Any = (), kwargs: Any = None) -> Any:
-            if func in fills and args and isinstance(args[0], torch.Tensor) and args[0].is_meta:
-                return args[0]
-            return func(*args, **(kwargs or {}))
-
-    return SkipInit()

@@ -10,8 +10,9 @@ from urllib.parse import urlparse
 
 from zoo._errors import ZooError, one_line
 from zoo.index import Index, Metadata, Model
+from zoo.measure.meta_model import build_meta_model
 from zoo.validate import _checks
-from zoo.validate._meta import build_meta_model, estimate_file_size
+from zoo.validate._meta import estimate_file_size
 from zoo.validate._results import ACCURACY_CSV, load_accuracy, results
 from zoo.validate._verdict import Verdict
 
