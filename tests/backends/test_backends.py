@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy
 import pytest
+from zoo_testing import make_spec
 
-from zoo.backends import BackendConfig, BackendError, create_backend
+from zoo.backends import BackendError, create_backend
 from zoo.measure.inputs import sample_images
+from zoo.spec import RunSpec
 
-THREADS = 2  # as in conftest.lite0_config
+THREADS = 2  # as in conftest.lite0_spec
 MILITARY_UNIFORM, ESPRESSO = 652, 967
 TABBY_TIGER_EGYPTIAN_CAT = {281, 282, 285}
 
@@ -22,12 +22,11 @@ def _photo(name: str) -> int:
 @pytest.mark.parametrize("name", ["torch", "onnxruntime", "openvino"])
 def test_lite0_logits_agree_with_pytorch_fp32(
     name: str,
-    session_cache: Path,
-    lite0_config: BackendConfig,
+    lite0_spec: RunSpec,
     photos: numpy.ndarray,
     reference_logits: numpy.ndarray,
 ) -> None:
-    backend = create_backend(name, lite0_config)
+    backend = create_backend(lite0_spec.with_(backend=name))
     report = backend.load()
     assert report.weights.kind == "packaged"
     logits = backend.run(photos)
@@ -47,8 +46,8 @@ def test_lite0_logits_agree_with_pytorch_fp32(
     assert described["versions"]
 
 
-def test_openvino_reads_back_its_explicit_settings(session_cache: Path, lite0_config: BackendConfig) -> None:
-    backend = create_backend("openvino", lite0_config)
+def test_openvino_reads_back_its_explicit_settings(lite0_spec: RunSpec) -> None:
+    backend = create_backend(lite0_spec.with_(backend="openvino"))
     backend.load()
     described = backend.describe()
     assert described["effective_precision"] == "f32"  # never the bf16 OpenVINO picks on its own
@@ -56,31 +55,30 @@ def test_openvino_reads_back_its_explicit_settings(session_cache: Path, lite0_co
     assert described["streams"] >= 1
 
 
-def test_bf16_is_its_own_precision_and_says_so(session_cache: Path, photos: numpy.ndarray) -> None:
-    config = BackendConfig(
-        "tf_efficientnet_lite0", photos.shape[1:], batch=len(photos), precision="bf16", threads=THREADS
-    )
+def test_bf16_is_its_own_precision_and_says_so(lite0_spec: RunSpec, photos: numpy.ndarray) -> None:
+    bf16 = lite0_spec.with_(precision="bf16")
     with pytest.raises(BackendError, match="onnxruntime cannot run precision bf16"):
-        create_backend("onnxruntime", config)
-    torch_bf16 = create_backend("torch", config)
+        create_backend(bf16.with_(backend="onnxruntime"))
+    torch_bf16 = create_backend(bf16)
     torch_bf16.load()
     assert torch_bf16.describe()["effective_precision"] == "bf16 autocast"
     assert torch_bf16.run(photos).dtype == numpy.float32
 
 
-def test_inputs_of_another_shape_are_refused(session_cache: Path, lite0_config: BackendConfig) -> None:
-    backend = create_backend("onnxruntime", lite0_config)
+def test_inputs_of_another_shape_are_refused(lite0_spec: RunSpec) -> None:
+    backend = create_backend(lite0_spec.with_(backend="onnxruntime"))
     backend.load()
     with pytest.raises(BackendError, match="loaded for inputs"):
         backend.run(numpy.zeros((1, 3, 224, 224), dtype=numpy.float32))
 
 
 def test_torch_compile_agrees_with_eager() -> None:
-    config = BackendConfig("test_efficientnet", (3, 160, 160), threads=THREADS)
-    inputs = numpy.random.default_rng(0).standard_normal(config.input_shape).astype(numpy.float32)
-    eager = create_backend("torch", config)
+    spec = make_spec("torch", model="test_efficientnet", index=None, threads=THREADS)
+    assert spec.input_shape == (1, 3, 160, 160)
+    inputs = numpy.random.default_rng(0).standard_normal(spec.input_shape).astype(numpy.float32)
+    eager = create_backend(spec)
     eager.load()
-    compiled = create_backend("torch-compile", config)
+    compiled = create_backend(spec.with_(backend="torch-compile"))
     report = compiled.load()
     assert report.cache_hit is None and report.weights.kind == "random"
     assert numpy.abs(compiled.run(inputs) - eager.run(inputs)).max() < 1e-4

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import numpy
 import pytest
+from zoo_testing import make_spec
 
 from zoo import ZooError
 from zoo.backends import (
-    BackendConfig,
     BackendError,
     UnknownBackendError,
     backend_class,
@@ -21,7 +21,7 @@ from zoo.backends import (
 from zoo.cli import main
 
 BUILT_IN = ["onnxruntime", "openvino", "torch", "torch-compile"]
-CONFIG = BackendConfig("test_efficientnet", (3, 160, 160), threads=1)
+CONFIG = make_spec("torch", model="test_efficientnet", index=None, threads=1)
 
 
 def test_built_in_backends_are_registered() -> None:
@@ -31,7 +31,7 @@ def test_built_in_backends_are_registered() -> None:
 
 def test_unknown_backend_error_lists_the_backends() -> None:
     with pytest.raises(UnknownBackendError) as raised:
-        create_backend("tensorrt", CONFIG)
+        create_backend(CONFIG.with_(backend="tensorrt"))
     assert all(name in str(raised.value) for name in BUILT_IN)
 
 
@@ -47,14 +47,13 @@ from __future__ import annotations
 import numpy
 
 from zoo.backends import Backend, LoadReport
-from zoo.weights import find_weights
 
 
 class ZerosBackend(Backend):
     NAME = "zeros"
 
     def load(self):
-        return LoadReport(cache_hit=None, weights=find_weights(self.config.model))
+        return LoadReport(cache_hit=None, weights=self.spec.weights)
 
     def run(self, inputs):
         return numpy.zeros((len(inputs), 1000), dtype=numpy.float32)
@@ -88,23 +87,25 @@ def installed_plugin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_a_third_party_backend_comes_in_through_entry_points(installed_plugin: None) -> None:
     assert {"zeros", "not-a-backend"} <= set(list_backends())
-    backend = create_backend("zeros", CONFIG)
+    backend = create_backend(CONFIG.with_(backend="zeros"))
     assert backend.load().weights.kind == "random"
     assert backend.run(numpy.zeros(CONFIG.input_shape, dtype=numpy.float32)).shape == (1, 1000)
     assert backend.describe()["backend"] == "zeros"
     with pytest.raises(BackendError, match=r"not a zoo\.backends\.Backend"):
-        create_backend("not-a-backend", CONFIG)
+        create_backend(CONFIG.with_(backend="not-a-backend"))
 
 
 def test_a_missing_openvino_is_a_clear_message(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "openvino", None)  # what `import openvino` sees when it is not installed
-    backend = create_backend("openvino", CONFIG)
+    backend = create_backend(CONFIG.with_(backend="openvino"))
     with pytest.raises(BackendError, match="pip install openvino"):
         backend.load()
 
 
-def test_config_rejects_impossible_values() -> None:
-    with pytest.raises(ZooError, match="precision"):
-        BackendConfig("test_efficientnet", (3, 160, 160), precision="fp16")
+def test_spec_rejects_impossible_values() -> None:
+    with pytest.raises(ValueError, match="fp16"):
+        CONFIG.with_(precision="fp16")
     with pytest.raises(ZooError, match="batch"):
-        BackendConfig("test_efficientnet", (3, 160, 160), batch=0)
+        CONFIG.with_(batch=0)
+    with pytest.raises(ZooError, match="threads"):
+        CONFIG.with_(threads=0)

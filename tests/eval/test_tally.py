@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from zoo.measure.accuracy import _Tally
+from zoo.measure.scenarios.accuracy import _Tally
 
 
 def test_images_without_reference_logits_do_not_dilute_agreement() -> None:
@@ -13,7 +13,7 @@ def test_images_without_reference_logits_do_not_dilute_agreement() -> None:
     tally = _Tally()
     tally.add(logits, targets, reference=logits.copy())  # the reference agreed on both
     tally.add(logits, targets, reference=None)  # the reference failed for this batch
-    agreement = tally.agreement("torch fp32")
+    agreement = tally.agreement()
     assert tally.images == 4
     assert agreement is not None and (agreement.images, agreement.top1_agreement) == (2, 1.0)
-    assert agreement.max_abs_diff == 0.0
+    assert agreement.max_abs_diff == 0.0 and agreement.max_rel_diff == 0.0

@@ -2,14 +2,60 @@
 
 from __future__ import annotations
 
-from zoo.measure.executors import run_in_subprocess
-from zoo.measure.latency import BenchConfig
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import psutil
+from zoo_testing import make_spec
+
+from zoo.measure.executors import remove_stale_folders, run_in_subprocess
+from zoo.spec import Timing
 
 
 def test_a_configuration_past_its_timeout_is_failed_with_the_reason() -> None:
-    config = BenchConfig(
-        model="tf_efficientnet_lite0", backend="torch", threads=1, min_time_s=30, max_time_s=30
-    )
-    result = run_in_subprocess(config, timeout_s=1.0)
+    spec = make_spec("torch", threads=1, timing=Timing(min_time_s=30, max_time_s=30))
+    result = run_in_subprocess(spec, timeout_s=1.0)
     assert (result.status, result.reason) == ("failed", "timed out after 1 s")
-    assert result.config == config and result.stats is None
+    assert result.key == spec.key and result.stats is None and result.spec == spec.to_dict()
+
+
+DRIVER = """
+import sys
+from zoo_testing import make_spec
+from zoo.measure.executors import run_in_subprocess
+from zoo.spec import Timing
+spec = make_spec("torch", threads=1, timing=Timing(min_time_s=60, max_time_s=60))
+print("started", flush=True)
+run_in_subprocess(spec, timeout_s=120)
+"""
+
+
+def test_a_killed_sweep_leaves_no_worker_and_its_folder_is_removed_next_time() -> None:
+    """kill -9 of the sweep's process: its worker dies with it, and the next sweep removes its folder."""
+    environment = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    driver = subprocess.Popen(
+        [sys.executable, "-c", DRIVER], env=environment, stdout=subprocess.PIPE, text=True
+    )
+    assert driver.stdout is not None and driver.stdout.readline().strip() == "started"
+    deadline = time.monotonic() + 60
+    workers: list[psutil.Process] = []
+    while not workers and time.monotonic() < deadline:
+        workers = [
+            p for p in psutil.Process(driver.pid).children() if "zoo.measure.worker" in " ".join(p.cmdline())
+        ]
+        time.sleep(0.1)
+    assert workers, "the worker never started"
+    folders = [f for f in Path(tempfile.gettempdir()).glob("zoo-bench-*") if (f / "owner.pid").is_file()]
+    mine = [f for f in folders if (f / "owner.pid").read_text() == str(driver.pid)]
+    assert mine
+    driver.kill()
+    driver.wait()
+    _, alive = psutil.wait_procs(workers, timeout=10)
+    assert not alive, "the measuring process outlived its sweep"
+    assert mine[0].exists()  # nothing removed it yet ...
+    remove_stale_folders()
+    assert not mine[0].exists()  # ... until the next sweep starts

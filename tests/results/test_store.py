@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from zoo.measure.latency import BenchConfig, Measurement
-from zoo.measure.stats import Stats
+from zoo.results.stats import Stats
 from zoo.results import ResultsStoreError, compare, export, open_store
 
 README = Path(__file__).resolve().parents[2] / "benchmarks" / "results" / "README.md"

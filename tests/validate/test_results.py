@@ -10,7 +10,7 @@ import pytest
 from zoo._errors import ZooError
 from zoo.cli import main
 from zoo.index import load_index
-from zoo.measure.accuracy import CSV_COLUMNS
+from zoo.results import AccuracyRecord
 from zoo.validate import validate_model
 from zoo.validate._results import load_accuracy
 
@@ -25,12 +25,12 @@ def row(**values: object) -> dict[str, object]:
         "weights": "packaged", "top1": 74.8, "top1_ci_low": 74.4, "top1_ci_high": 75.2, "top5": 92.2,
         "top5_ci_low": 91.96, "top5_ci_high": 92.43, "measured_at": "2026-01-02T00:00:00",
     }  # fmt: skip
-    return {column: {**base, **values}.get(column) for column in CSV_COLUMNS}
+    return {column: {**base, **values}.get(column) for column in AccuracyRecord.COLUMNS}
 
 
 def verdicts(tmp_path: Path, rows: list[dict[str, object]]) -> dict[str, object]:
     path = tmp_path / "accuracy.csv"
-    pd.DataFrame(rows, columns=list(CSV_COLUMNS)).to_csv(path, index=False)
+    pd.DataFrame(rows, columns=list(AccuracyRecord.COLUMNS)).to_csv(path, index=False)
     model = load_index(INDEX).model(LITE0)
     return {v.field: v for v in validate_model(model, accuracy=load_accuracy(path))}
 

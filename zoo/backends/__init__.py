@@ -1,6 +1,6 @@
 """Run a model on one backend: PyTorch (eager, compiled), ONNX Runtime or OpenVINO, behind one interface.
 
-    backend = create_backend("openvino", BackendConfig("tf_efficientnet_lite0", (3, 224, 224)))
+    backend = create_backend(spec)    # a zoo.spec.RunSpec, built by zoo.measure.plan
     report = backend.load()        # export / convert / compile; the caller times it
     logits = backend.run(batch)    # float32 NCHW -> float32 (batch, classes)
     backend.describe()             # versions and effective settings, for the result record
@@ -10,9 +10,7 @@ Importing this package is cheap: torch, onnxruntime and openvino are imported by
 
 from zoo.backends import _onnxruntime, _openvino, _torch  # noqa: F401  (their classes register themselves)
 from zoo.backends._base import (
-    PRECISIONS,
     Backend,
-    BackendConfig,
     BackendError,
     LoadReport,
     cpu_name,
@@ -31,9 +29,7 @@ from zoo.weights import WeightsInfo
 
 __all__ = [
     "ENTRY_POINT_GROUP",
-    "PRECISIONS",
     "Backend",
-    "BackendConfig",
     "BackendError",
     "LoadReport",
     "UnknownBackendError",

@@ -1,63 +1,31 @@
 """The one small interface every backend implements: load a model for a static shape, run a batch, describe.
 
-A backend is created from a `BackendConfig` and does nothing until `load()`; the caller times `load()`
-(export, conversion, compilation all count) and `run()`. `describe()` says exactly what ran.
+A backend is created from a `RunSpec` and does nothing until `load()`; the caller times `load()`
+(export, conversion, compilation all count) and `run()`. It runs the weights the spec names and never
+looks for others. `describe()` says exactly what ran.
 """
 
 from __future__ import annotations
 
 import contextlib
 import importlib.metadata
-import os
 import platform
 from abc import ABC, abstractmethod
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from zoo._errors import ZooError
+from zoo.spec import Precision, RunSpec, Scenario
 from zoo.weights import WeightsInfo
 
 if TYPE_CHECKING:
     import numpy
-
-    from zoo.index import Model
-
-PRECISIONS = ("fp32", "bf16")
 
 
 class BackendError(ZooError):
     """A backend could not load or run a model (missing library, failed export, unsupported precision)."""
 
     exit_code = 1
-
-
-@dataclass(frozen=True)
-class BackendConfig:
-    """One configuration to run: a model at a static input shape, batch, precision and thread budget."""
-
-    model: str
-    input_size: tuple[int, int, int]
-    batch: int = 1
-    precision: str = "fp32"
-    threads: int = field(default_factory=lambda: os.cpu_count() or 1)
-    checkpoint: Path | None = None
-    declared: Model | None = None
-
-    def __post_init__(self) -> None:
-        if len(self.input_size) != 3 or min(self.input_size) < 1:
-            raise ZooError(f"input size must be (channels, height, width), got {self.input_size}")
-        object.__setattr__(self, "input_size", tuple(int(n) for n in self.input_size))
-        if self.batch < 1 or self.threads < 1:
-            raise ZooError(
-                f"batch and threads must be at least 1, got batch {self.batch}, threads {self.threads}"
-            )
-        if self.precision not in PRECISIONS:
-            raise ZooError(f"unknown precision {self.precision!r}; choose from {', '.join(PRECISIONS)}")
-
-    @property
-    def input_shape(self) -> tuple[int, int, int, int]:
-        return (self.batch, *self.input_size)
 
 
 @dataclass(frozen=True)
@@ -69,18 +37,19 @@ class LoadReport:
 
 
 class Backend(ABC):
-    """Base of every backend; subclasses set `NAME` and the precisions they can honour."""
+    """Base of every backend; subclasses set `NAME` and the precisions and scenarios they can honour."""
 
     NAME: ClassVar[str]
-    PRECISIONS: ClassVar[tuple[str, ...]] = ("fp32",)
+    PRECISIONS: ClassVar[tuple[Precision, ...]] = (Precision.FP32,)
+    SCENARIOS: ClassVar[tuple[Scenario, ...]] = (Scenario.LATENCY,)
 
-    def __init__(self, config: BackendConfig) -> None:
-        if config.precision not in self.PRECISIONS:
+    def __init__(self, spec: RunSpec) -> None:
+        if spec.precision not in self.PRECISIONS:
             raise BackendError(
-                f"backend {self.NAME} cannot run precision {config.precision}; "
+                f"backend {self.NAME} cannot run precision {spec.precision}; "
                 f"it offers {', '.join(self.PRECISIONS)}"
             )
-        self.config = config
+        self.spec = spec
 
     @abstractmethod
     def load(self) -> LoadReport:
@@ -88,7 +57,7 @@ class Backend(ABC):
 
     @abstractmethod
     def run(self, inputs: numpy.ndarray) -> numpy.ndarray:
-        """float32 NCHW batch of `config.input_shape` -> float32 logits (batch, classes)."""
+        """float32 NCHW batch of `spec.input_shape` -> float32 logits (batch, classes)."""
 
     @abstractmethod
     def settings(self) -> dict[str, Any]:
@@ -98,17 +67,17 @@ class Backend(ABC):
         """JSON-able facts about what ran: the configuration, the device, and the backend's settings."""
         return {
             "backend": self.NAME,
-            "model": self.config.model,
-            "input_shape": list(self.config.input_shape),
-            "precision": self.config.precision,
+            "model": self.spec.model,
+            "input_shape": list(self.spec.input_shape),
+            "precision": str(self.spec.precision),
             "device": cpu_name(),
             **self.settings(),
         }
 
     def _check_inputs(self, inputs: numpy.ndarray) -> None:
-        if inputs.shape != self.config.input_shape:
+        if inputs.shape != self.spec.input_shape:
             raise BackendError(
-                f"{self.NAME} was loaded for inputs {self.config.input_shape}, got {inputs.shape}"
+                f"{self.NAME} was loaded for inputs {self.spec.input_shape}, got {inputs.shape}"
             )
 
 

@@ -7,39 +7,39 @@ import io
 from pathlib import Path
 from typing import Any
 
-from zoo.backends._base import BackendConfig, BackendError, versions
+from zoo.backends._base import BackendError, versions
 from zoo.backends._cache import CacheEntry, cached
-from zoo.weights import RANDOM_SEED, WeightsInfo, create_model, load_weights
+from zoo.spec import RunSpec
+from zoo.weights import RANDOM_SEED, load_model
 
 OPSET = 18
 ONNX_FILE = "model.onnx"
 INPUT_NAME = "input"
 
 
-def artefact_key(config: BackendConfig, weights: WeightsInfo) -> dict[str, Any]:
+def artefact_key(spec: RunSpec) -> dict[str, Any]:
     """What an exported graph depends on; a change in any of it means a new cache entry."""
     return {
-        "model": config.model,
-        "weights": weights.sha256 or f"random-seed-{RANDOM_SEED}",
-        "input_shape": list(config.input_shape),
+        "model": spec.model,
+        "weights": spec.weights.sha256 or f"random-seed-{RANDOM_SEED}",
+        "input_shape": list(spec.input_shape),
         "opset": OPSET,
         "exporter": "torch.onnx dynamo",
         "versions": versions("torch", "timm", "onnx", "onnxscript"),
     }
 
 
-def exported_onnx(config: BackendConfig, weights: WeightsInfo) -> CacheEntry:
+def exported_onnx(spec: RunSpec) -> CacheEntry:
     """The cache entry holding `model.onnx` for this configuration, exported now if need be."""
-    return cached("onnx", artefact_key(config, weights), lambda directory: export(config, weights, directory))
+    return cached("onnx", artefact_key(spec), lambda directory: export(spec, directory))
 
 
-def export(config: BackendConfig, weights: WeightsInfo, directory: Path) -> None:
+def export(spec: RunSpec, directory: Path) -> None:
     """torch.onnx's dynamo exporter, static shape, weights inside the one file."""
     import torch
 
-    net = create_model(config.model)
-    load_weights(net, weights)
-    example = torch.zeros(config.input_shape)
+    net = load_model(spec.model, spec.weights)
+    example = torch.zeros(spec.input_shape)
     try:
         # The exporter prints its progress to stdout; a command's output must stay a clean table or JSON.
         with contextlib.redirect_stdout(io.StringIO()):
@@ -56,6 +56,4 @@ def export(config: BackendConfig, weights: WeightsInfo, directory: Path) -> None
             )
     except Exception as error:
         reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise BackendError(
-            f"ONNX export of {config.model} failed: {type(error).__name__}: {reason}"
-        ) from error
+        raise BackendError(f"ONNX export of {spec.model} failed: {type(error).__name__}: {reason}") from error

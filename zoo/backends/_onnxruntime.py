@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Any
 from zoo.backends._base import Backend, BackendError, LoadReport, versions
 from zoo.backends._onnx import ONNX_FILE, OPSET, exported_onnx
 from zoo.backends._registry import register_backend
-from zoo.weights import find_weights
 
 if TYPE_CHECKING:
     import numpy
@@ -29,22 +28,21 @@ class OnnxRuntimeBackend(Backend):
 
     def load(self) -> LoadReport:
         ort = import_onnxruntime()
-        weights = find_weights(self.config.model, self.config.checkpoint, self.config.declared)
-        entry = exported_onnx(self.config, weights)
+        entry = exported_onnx(self.spec)
         options = ort.SessionOptions()
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-        options.intra_op_num_threads = self.config.threads
+        options.intra_op_num_threads = self.spec.threads
         options.inter_op_num_threads = 1
         try:
             self._session = ort.InferenceSession(
                 str(entry.path / ONNX_FILE), options, providers=["CPUExecutionProvider"]
             )
         except Exception as error:
-            raise BackendError(f"onnxruntime cannot load {self.config.model}: {error}") from error
+            raise BackendError(f"onnxruntime cannot load {self.spec.model}: {error}") from error
         self._input = self._session.get_inputs()[0].name
         self._artefact = entry.path
-        return LoadReport(cache_hit=entry.hit, weights=weights)
+        return LoadReport(cache_hit=entry.hit, weights=self.spec.weights)
 
     def run(self, inputs: numpy.ndarray) -> numpy.ndarray:
         self._check_inputs(inputs)

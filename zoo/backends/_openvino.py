@@ -9,11 +9,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from zoo.backends._base import Backend, BackendConfig, BackendError, LoadReport, versions
+from zoo.backends._base import Backend, BackendError, LoadReport, versions
 from zoo.backends._cache import cached
 from zoo.backends._onnx import ONNX_FILE, artefact_key, exported_onnx
 from zoo.backends._registry import register_backend
-from zoo.weights import WeightsInfo, find_weights
+from zoo.spec import Precision, RunSpec
 
 if TYPE_CHECKING:
     import numpy
@@ -30,14 +30,14 @@ def import_openvino() -> Any:
     return openvino
 
 
-def convert(config: BackendConfig, weights: WeightsInfo, directory: Path) -> None:
+def convert(spec: RunSpec, directory: Path) -> None:
     """ONNX -> IR with the input shape fixed; weights stay fp32 (save_model would compress them to fp16)."""
     ov = import_openvino()
-    onnx = exported_onnx(config, weights)
+    onnx = exported_onnx(spec)
     try:
-        model = ov.convert_model(onnx.path / ONNX_FILE, input=[list(config.input_shape)])
+        model = ov.convert_model(onnx.path / ONNX_FILE, input=[list(spec.input_shape)])
     except Exception as error:
-        raise BackendError(f"OpenVINO cannot convert {config.model}: {error}") from error
+        raise BackendError(f"OpenVINO cannot convert {spec.model}: {error}") from error
     ov.save_model(model, directory / IR_FILE, compress_to_fp16=False)
 
 
@@ -46,16 +46,15 @@ class OpenVinoBackend(Backend):
     """Compiled for CPU with explicit INFERENCE_PRECISION_HINT, PERFORMANCE_HINT and INFERENCE_NUM_THREADS."""
 
     NAME = "openvino"
-    PRECISIONS = ("fp32", "bf16")
+    PRECISIONS = (Precision.FP32, Precision.BF16)
     PERFORMANCE_HINT = "LATENCY"
 
     def load(self) -> LoadReport:
         ov = import_openvino()
-        weights = find_weights(self.config.model, self.config.checkpoint, self.config.declared)
-        key = {**artefact_key(self.config, weights), "ir": versions("openvino")}
-        entry = cached("openvino", key, lambda directory: convert(self.config, weights, directory))
+        key = {**artefact_key(self.spec), "ir": versions("openvino")}
+        entry = cached("openvino", key, lambda directory: convert(self.spec, directory))
         core = ov.Core()
-        wanted = _PRECISION_HINTS[self.config.precision]
+        wanted = _PRECISION_HINTS[self.spec.precision]
         try:
             self._compiled = core.compile_model(
                 core.read_model(entry.path / IR_FILE),
@@ -63,20 +62,20 @@ class OpenVinoBackend(Backend):
                 {
                     "INFERENCE_PRECISION_HINT": wanted,
                     "PERFORMANCE_HINT": self.PERFORMANCE_HINT,
-                    "INFERENCE_NUM_THREADS": self.config.threads,
+                    "INFERENCE_NUM_THREADS": self.spec.threads,
                 },
             )
         except Exception as error:
-            raise BackendError(f"OpenVINO cannot compile {self.config.model}: {error}") from error
+            raise BackendError(f"OpenVINO cannot compile {self.spec.model}: {error}") from error
         effective = self._compiled.get_property("INFERENCE_PRECISION_HINT").to_string()
         if effective != wanted:
             raise BackendError(
-                f"OpenVINO compiled {self.config.model} for {effective}, not the {wanted} asked for"
+                f"OpenVINO compiled {self.spec.model} for {effective}, not the {wanted} asked for"
             )
         self._request = self._compiled.create_infer_request()
         self._device = core.get_property("CPU", "FULL_DEVICE_NAME")
         self._artefact = entry.path
-        return LoadReport(cache_hit=entry.hit, weights=weights)
+        return LoadReport(cache_hit=entry.hit, weights=self.spec.weights)
 
     def run(self, inputs: numpy.ndarray) -> numpy.ndarray:
         self._check_inputs(inputs)

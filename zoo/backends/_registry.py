@@ -15,7 +15,8 @@ import warnings
 from typing import TypeVar
 
 from zoo._errors import ZooError
-from zoo.backends._base import Backend, BackendConfig, BackendError
+from zoo.backends._base import Backend, BackendError
+from zoo.spec import RunSpec
 
 ENTRY_POINT_GROUP = "zoo.backends"
 _BACKENDS: dict[str, type[Backend]] = {}
@@ -60,6 +61,6 @@ def backend_class(name: str) -> type[Backend]:
     return cls
 
 
-def create_backend(name: str, config: BackendConfig) -> Backend:
-    """A backend ready to `load()`; an unknown name is an error that lists the known ones."""
-    return backend_class(name)(config)
+def create_backend(spec: RunSpec) -> Backend:
+    """The spec's backend, ready to `load()`; an unknown name is an error that lists the known ones."""
+    return backend_class(spec.backend)(spec)

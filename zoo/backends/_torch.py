@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from zoo._logging import quiet_logger
 from zoo.backends._base import Backend, LoadReport, versions
 from zoo.backends._registry import register_backend
+from zoo.spec import Precision
 from zoo.weights import load_model
 
 if TYPE_CHECKING:
@@ -20,19 +21,19 @@ class TorchBackend(Backend):
     """timm model in eval mode under `torch.inference_mode`; channels-last for convolutional nets."""
 
     NAME = "torch"
-    PRECISIONS = ("fp32", "bf16")
+    PRECISIONS = (Precision.FP32, Precision.BF16)
 
     def load(self) -> LoadReport:
         import torch
 
-        torch.set_num_threads(self.config.threads)
-        net, weights = load_model(self.config.model, self.config.checkpoint, self.config.declared)
+        torch.set_num_threads(self.spec.threads)
+        net = load_model(self.spec.model, self.spec.weights)
         # oneDNN's convolutions prefer NHWC on CPU; models without convolutions gain nothing from it.
         self._channels_last = any(isinstance(m, torch.nn.Conv2d) for m in net.modules())
         if self._channels_last:
             net = net.to(memory_format=torch.channels_last)
         self._net = self.prepare(net)
-        return LoadReport(cache_hit=None, weights=weights)
+        return LoadReport(cache_hit=None, weights=self.spec.weights)
 
     def prepare(self, net: torch.nn.Module) -> Any:
         """The callable `run()` uses; eager runs the module itself."""
@@ -53,7 +54,7 @@ class TorchBackend(Backend):
         """bf16 runs under CPU autocast (matmuls and convolutions in bf16), fp32 runs as it is."""
         import torch
 
-        if self.config.precision == "bf16":
+        if self.spec.precision == "bf16":
             return torch.autocast("cpu", dtype=torch.bfloat16)
         return contextlib.nullcontext()
 
@@ -63,7 +64,7 @@ class TorchBackend(Backend):
         return {
             "versions": versions("torch", "timm"),
             "threads": torch.get_num_threads(),
-            "effective_precision": "bf16 autocast" if self.config.precision == "bf16" else "fp32",
+            "effective_precision": "bf16 autocast" if self.spec.precision == "bf16" else "fp32",
             "memory_format": "channels_last" if self._channels_last else "contiguous",
             "mode": "eager",
         }
@@ -90,7 +91,7 @@ class TorchCompileBackend(TorchBackend):
         # warns "No CUDA runtime is found" on every CPU: that logger is muted meanwhile.
         with torch._inductor.config.patch(freezing=True), quiet_logger("torch.utils.cpp_extension"):
             self._net = torch.compile(net, backend="inductor", dynamic=False)
-            self.run(numpy.zeros(self.config.input_shape, dtype=numpy.float32))
+            self.run(numpy.zeros(self.spec.input_shape, dtype=numpy.float32))
         return self._net
 
     def settings(self) -> dict[str, Any]:

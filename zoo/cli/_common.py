@@ -5,15 +5,21 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from zoo._errors import ZooError
+from zoo.paths import project_paths
+from zoo.spec import Precision
 
 if TYPE_CHECKING:
     from zoo.index import Index, Model
+    from zoo.measure.plan import Plan
 
 DEFAULT_INDEX = "model-index.yml"
+DEFAULT_BACKENDS = ("torch", "onnxruntime", "openvino")
+PRECISIONS = [str(p) for p in Precision]
 
 
 def add_index_argument(parser: argparse.ArgumentParser) -> None:
@@ -21,8 +27,20 @@ def add_index_argument(parser: argparse.ArgumentParser) -> None:
         "--index",
         type=Path,
         default=Path(os.environ.get("ZOO_INDEX", DEFAULT_INDEX)),
-        help="root model-index file (default: $ZOO_INDEX or ./model-index.yml)",
+        help="root model-index file (default: $ZOO_INDEX or ./model-index.yml); "
+        "the default paths of results, templates and cards are beside it",
     )
+
+
+def add_db_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--db", type=Path, help="results database (default: $ZOO_DB or .zoo/results.db beside the index)"
+    )
+
+
+def store_path(args: argparse.Namespace) -> Path:
+    """`--db`, else the project's store beside the index."""
+    return Path(args.db) if args.db else project_paths(args.index).store
 
 
 def add_json_argument(parser: argparse.ArgumentParser) -> None:
@@ -36,9 +54,6 @@ def number(value: float | None, spec: str) -> str:
 
 def print_json(data: Any) -> None:
     print(json.dumps(data, indent=2, default=str, ensure_ascii=False))
-
-
-DEFAULT_BACKENDS = ("torch", "onnxruntime", "openvino")
 
 
 def add_model_arguments(parser: argparse.ArgumentParser, verb: str) -> None:
@@ -59,27 +74,82 @@ def selected_models(args: argparse.Namespace, index: Index, verb: str) -> list[M
     return index.select(args.models or None)
 
 
-def add_run_arguments(parser: argparse.ArgumentParser) -> None:
-    """Which backends run, and the thread budget every one of them gets."""
+def add_run_arguments(parser: argparse.ArgumentParser, repeatable_precision: bool = False) -> None:
+    """Which backends run, at which precision, with the thread budget every one of them gets."""
     parser.add_argument(
         "--backend",
         action="append",
         metavar="NAME",
-        help=f"backend to run (repeatable; default: {', '.join(DEFAULT_BACKENDS)}; also torch-compile)",
+        help=f"backend to run (repeatable; default: {', '.join(DEFAULT_BACKENDS)}; also torch-compile; "
+        "`zoo backends` lists them)",
     )
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 1, help="thread budget per backend")
+    if repeatable_precision:
+        parser.add_argument(
+            "--precision", action="append", choices=PRECISIONS, help="repeatable; default: fp32"
+        )
+    else:
+        parser.add_argument(
+            "--precision", default="fp32", choices=PRECISIONS, help="(the reference stays fp32)"
+        )
+    parser.add_argument("--checkpoint", type=Path, help="weights file to use instead of the packaged ones")
+    parser.add_argument(
+        "--calibration",
+        type=Path,
+        help="INT8: calibration images, any layout --data reads (default: bundled)",
+    )
 
 
-def selected_backends(args: argparse.Namespace) -> list[str]:
-    """The backends asked for (default: the three), each known, in order, without repeats."""
+def plan_from_args(
+    args: argparse.Namespace,
+    models: list[Model],
+    batches: list[int],
+    scenarios: list[str] | None = None,
+    **timing: Any,
+) -> Plan:
+    """The run specs the arguments describe; a backend named explicitly that cannot run a precision or
+    scenario is refused, a default one is skipped with a notice on stderr."""
     from zoo.backends import backend_class
+    from zoo.measure.plan import plan
+    from zoo.spec import Scenario, Timing
 
+    if args.threads < 1:
+        raise ZooError(f"--threads must be at least 1, got {args.threads}")
+    if args.threads > (os.cpu_count() or 1):
+        print(
+            f"zoo: warning: --threads {args.threads} is more than the {os.cpu_count()} cores here",
+            file=sys.stderr,
+        )
     backends = list(dict.fromkeys(args.backend or DEFAULT_BACKENDS))
     for name in backends:
         backend_class(name)  # an unknown name is an error that lists the known ones
-    if args.threads < 1:
-        raise ZooError(f"--threads must be at least 1, got {args.threads}")
-    return backends
+    precision = args.precision
+    precisions = precision if isinstance(precision, list) else [precision or "fp32"]
+    if args.calibration is not None and not Path(args.calibration).is_dir():
+        raise ZooError(f"--calibration {args.calibration} is not a folder of images")
+    made = plan(
+        models,
+        backends,
+        explicit_backends=bool(args.backend),
+        precisions=precisions,
+        batches=batches,
+        scenarios=scenarios or [Scenario.LATENCY],
+        threads=args.threads,
+        timing=Timing(**timing) if timing else None,
+        checkpoint=Path(args.checkpoint).resolve() if args.checkpoint else None,
+        calibration=str(Path(args.calibration).resolve()) if args.calibration else None,
+    )
+    for notice in made.notices:
+        print(f"zoo: {notice}", file=sys.stderr)
+    return made
+
+
+def export_run(args: argparse.Namespace, run_id: int | None) -> list[Path]:
+    """`--export`: this run's records into the results folder beside the index (`zoo results export`)."""
+    from zoo.results import export, open_store
+
+    with open_store(store_path(args), readonly=True) as store:
+        return export(store, project_paths(args.index).results, run_id)
 
 
 def add_export_argument(parser: argparse.ArgumentParser, path: Path, what: str) -> None:

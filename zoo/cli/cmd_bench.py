@@ -1,31 +1,39 @@
-"""`zoo bench`: latency and throughput per model, backend, precision and batch, into the results store."""
+"""`zoo bench`: latency and throughput per model, backend, precision, batch and scenario; all stored."""
 
 from __future__ import annotations
 
 import argparse
 import contextlib
-import shlex
 import sys
-from typing import Any
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
 from zoo._errors import ZooError
 from zoo.cli._common import (
+    add_db_argument,
     add_index_argument,
     add_json_argument,
     add_model_arguments,
     add_run_arguments,
+    plan_from_args,
     print_json,
-    selected_backends,
     selected_models,
+    store_path,
 )
+
+if TYPE_CHECKING:
+    from zoo.api import BenchResult, Listener
+    from zoo.measure.executors import Executor
+
+SCENARIOS = ["latency", "throughput"]
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = commands.add_parser("bench", help="measure latency and throughput; every result is stored")
     add_model_arguments(parser, "measure")
-    add_run_arguments(parser)
-    parser.add_argument("--precision", action="append", choices=["fp32", "bf16"], help="default: fp32")
+    add_run_arguments(parser, repeatable_precision=True)
     parser.add_argument("--batch", action="append", type=int, help="batch size (repeatable; default: 1)")
+    parser.add_argument("--scenario", action="append", choices=SCENARIOS, help="repeatable; default: latency")
     parser.add_argument("--min-time", type=float, default=2.0, help="seconds of timed iterations at least")
     parser.add_argument(
         "--max-time", type=float, default=10.0, help="seconds before giving up on the CI target"
@@ -42,62 +50,48 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "--address", help="Ray cluster address for --executor ray (default: a local instance)"
     )
     parser.add_argument(
-        "--resume", action="store_true", help="continue the latest run, skipping what is done"
+        "--resume",
+        nargs="?",
+        const=True,
+        default=False,
+        type=int,
+        metavar="RUN",
+        help="continue the latest unfinished bench run of the same plan (or run RUN), skipping what is done",
     )
-    parser.add_argument("--checkpoint", help="weights file to use instead of the packaged ones")
-    parser.add_argument("--db", help="results database (default: $ZOO_DB or .zoo/results.db)")
+    add_db_argument(parser)
     add_index_argument(parser)
     add_json_argument(parser)
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
+    from zoo.api import bench
     from zoo.index import load_index
-    from zoo.measure.environment import git_commit
-    from zoo.measure.latency import BenchConfig
-    from zoo.measure.sweep import plan
-    from zoo.results import open_store
 
-    models = [model.name for model in selected_models(args, load_index(args.index), "measure")]
-    backends = selected_backends(args)
-    if any(batch < 1 for batch in args.batch or [1]):
-        raise ZooError("--batch must be positive")
-    template = BenchConfig(
-        model="",
-        backend="",
-        threads=args.threads,
+    if args.timeout <= 0:
+        raise ZooError(f"--timeout must be positive, got {args.timeout:g}")
+    models = selected_models(args, load_index(args.index), "measure")
+    specs = plan_from_args(
+        args,
+        models,
+        batches=args.batch or [1],
+        scenarios=args.scenario,
         min_time_s=args.min_time,
-        max_time_s=max(args.max_time, args.min_time),
+        max_time_s=args.max_time,
         min_iterations=args.min_iterations,
         target_ci=args.target_ci,
-        index=str(Path(args.index).resolve()),
-        checkpoint=str(Path(args.checkpoint).resolve()) if args.checkpoint else None,
-    )
-    configs = plan(models, backends, args.precision or ["fp32"], args.batch or [1], template)
+    ).specs
     executor = _executor(args)  # connects first: an unreachable cluster writes nothing
-
-    with open_store(Path(args.db) if args.db else None) as store:
-        run_id = store.latest_run() if args.resume else None
-        done = store.done_keys(run_id) if run_id else set()
-        if run_id is None:
-            run_id = store.start_run(shlex.join(["zoo", *sys.argv[1:]]), executor.name, git_commit())
-        with contextlib.redirect_stdout(sys.stderr):  # stdout is for the table or --json alone (Ray prints)
-            results = _run_with_progress(configs, done, executor, store, run_id)
-        failed = [m for m in results if m.status != "ok"]
-        store.finish_run(run_id, "failed" if failed else "finished")
-
+    with contextlib.redirect_stdout(sys.stderr), _progress(len(specs)) as listener:  # Ray prints
+        result = bench(specs, store_path(args), executor, args.resume, listener)
     if args.json:
-        from zoo.results import as_row
-
-        print_json({"run": run_id, "results": [as_row(m) for m in results]})
+        print_json({"run": result.run_id, "results": [record.row() for record in result.records]})
     else:
-        _print_summary(results, run_id, len(done))
-    return 1 if failed else 0
+        _print_summary(result)
+    return 1 if result.failed else 0
 
 
-def _executor(args: argparse.Namespace) -> Any:
+def _executor(args: argparse.Namespace) -> Executor:
     if args.executor == "ray":
         from zoo.measure.ray_executor import RayExecutor
 
@@ -109,59 +103,88 @@ def _executor(args: argparse.Namespace) -> Any:
     return LocalExecutor(args.timeout)
 
 
-def _run_with_progress(
-    configs: list[Any], done: set[str], executor: Any, store: Any, run_id: int
-) -> list[Any]:
+def _label(spec: Any) -> str:
+    return spec.key.replace("|", " ")
+
+
+def _outcome(record: Any) -> str:
+    if record.status != "ok":
+        return f"FAILED: {record.reason}"
+    stats = record.stats
+    text = f"median {stats.median_ms:.3f} ms, p90 {stats.p90_ms:.3f} ms"
+    if record.scenario == "throughput":
+        text = f"{record.throughput_ips:.1f} images/s counted; request {text}"
+    if not record.converged:
+        text += " (not converged)"
+    if record.contended:
+        text += f" (CONTENDED: {record.contention.get('reason')})"
+    return text
+
+
+@contextlib.contextmanager
+def _progress(total: int) -> Iterator[Listener]:
+    """A live bar on a terminal; in logs, one plain line at each configuration's start and end."""
     from rich.console import Console
+    from rich.markup import escape
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from zoo.measure.sweep import run_sweep
+    console = Console(stderr=True)
+    if not console.is_terminal:
 
-    todo = [c for c in configs if c.key not in done]
+        def plain(spec: Any, record: Any) -> None:
+            if record is None:
+                print(f"zoo bench: start {_label(spec)}", file=sys.stderr, flush=True)
+            else:
+                print(f"zoo bench: end   {_label(spec)}: {_outcome(record)}", file=sys.stderr, flush=True)
+
+        yield plain
+        return
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
-        task = progress.add_task("starting", total=len(todo))
+    with Progress(*columns, console=console, transient=True) as bar:
+        task = bar.add_task("starting", total=total)
 
-        def announce(config_iter: Any) -> Any:
-            for config in config_iter:
-                progress.update(task, description=config.key.replace("|", " "))
-                yield config
+        def live(spec: Any, record: Any) -> None:
+            if record is None:
+                bar.update(task, description=escape(_label(spec)))
+                return
+            bar.advance(task)
+            if record.status != "ok" or record.contended:
+                bar.console.print(f"[red]{escape(_label(spec))}[/]: {escape(_outcome(record))}")
 
-        def record(measurement: Any) -> None:
-            store.add(run_id, measurement)
-            progress.advance(task)
-            if measurement.status != "ok":
-                progress.console.print(f"[red]failed[/] {measurement.config.key}: {measurement.reason}")
-
-        try:
-            return run_sweep(announce(todo), executor, record)
-        except KeyboardInterrupt:
-            store.finish_run(run_id, "interrupted")
-            raise
+        yield live
 
 
-def _print_summary(results: list[Any], run_id: int, skipped: int) -> None:
+def _print_summary(result: BenchResult) -> None:
     import pandas as pd
 
     from zoo.results import results_frame
 
-    frame = results_frame(results)
+    frame = results_frame(list(result.records))
     if frame.empty:
-        print(f"run {run_id}: nothing to measure ({skipped} configurations already done)")
+        print(f"run {result.run_id}: nothing to measure ({result.skipped} configurations already done)")
         return
     ok = frame[frame.status == "ok"].copy()
     if not ok.empty:
-        torch = ok[ok.backend == "torch"].set_index(["model", "precision", "batch", "threads"]).median_ms
-        keys = list(zip(ok.model, ok.precision, ok.batch, ok.threads, strict=True))
+        reference = ok[(ok.backend == "torch") & (ok.precision == "fp32") & (ok.scenario == "latency")]
+        torch = reference.set_index(["model", "batch", "threads"]).median_ms
+        keys = list(zip(ok.model, ok.batch, ok.threads, strict=True))
         ok["vs_torch"] = [torch.get(k, float("nan")) / m for k, m in zip(keys, ok.median_ms, strict=True)]
-        columns = ["model", "backend", "precision", "batch", "median_ms", "p90_ms", "vs_torch", "converged"]
-        if (ok.batch > 1).any():
-            columns.append("throughput_ips")
-        with pd.option_context("display.float_format", "{:.2f}".format):
+        ok["note"] = [
+            "CONTENDED" if contended else ("not converged" if not converged else "")
+            for contended, converged in zip(ok.contended, ok.converged, strict=True)
+        ]
+        columns = ["model", "backend", "precision", "scenario", "batch", "median_ms", "p90_ms", "vs_torch"]
+        columns += ["throughput_ips", "note"]
+        with pd.option_context("display.float_format", "{:.2f}".format, "display.width", 200):
             print(ok[columns].to_string(index=False, na_rep="-"))
     for row in frame[frame.status != "ok"].itertuples():
         print(f"FAILED {row.model} {row.backend} {row.precision} b{row.batch}: {row.reason}")
-    hosts = pd.Series([m.environment.get("host", "?") for m in results]).value_counts()
+    hosts = pd.Series([m.environment.get("host", "?") for m in result.records]).value_counts()
     if len(hosts) > 1:
         print("per node: " + ", ".join(f"{host} {count}" for host, count in hosts.items()))
-    print(f"\nrun {run_id}: {len(ok)} measured, {len(frame) - len(ok)} failed, {skipped} skipped (--resume)")
+    print(
+        f"\nrun {result.run_id}: {len(ok)} measured, {len(frame) - len(ok)} failed, "
+        f"{result.skipped} skipped (--resume)"
+    )
+    if ok.contended.any():
+        print("CONTENDED: other work took the CPU while these were measured; rerun them on a quiet machine")

@@ -3,25 +3,21 @@
 from __future__ import annotations
 
 import argparse
-import sys
-from pathlib import Path
 from typing import Any
 
-from zoo._errors import ZooError
 from zoo.cli._common import (
-    add_export_argument,
+    add_db_argument,
     add_index_argument,
     add_json_argument,
     add_model_arguments,
     add_run_arguments,
-    export_target,
+    export_run,
     number,
+    plan_from_args,
     print_json,
-    selected_backends,
     selected_models,
+    store_path,
 )
-
-EXPORT_PATH = Path("benchmarks/results/agreement.csv")  # beside the index's root file
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -33,54 +29,43 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
     add_model_arguments(parser, "check")
     add_run_arguments(parser)
-    parser.add_argument(
-        "--precision", default="fp32", choices=["fp32", "bf16"], help="(the reference is fp32)"
-    )
     parser.add_argument("--batch", type=int, default=1, help="static batch each backend is built for")
-    parser.add_argument("--checkpoint", type=Path, help="weights file for the one model named")
-    add_export_argument(parser, EXPORT_PATH, "results")
+    parser.add_argument(
+        "--export", action="store_true", help="merge the agreement into benchmarks/results/ beside the index"
+    )
+    add_db_argument(parser)
     add_index_argument(parser)
     add_json_argument(parser)
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    from zoo.api import check_backends
     from zoo.index import load_index
-    from zoo.measure.agreement import compare_backends, export_csv
 
-    if args.batch < 1:
-        raise ZooError(f"--batch must be at least 1, got {args.batch}")
-    backends = selected_backends(args)  # an unknown backend is an error before any model is loaded
-    index = load_index(args.index)
-    models = selected_models(args, index, "check")
-    rows = []
-    for model in models:
-        if not args.json:
-            print(f"checking {model.name} ...", file=sys.stderr, flush=True)
-        rows += compare_backends(
-            model.name, backends, args.precision, model, args.checkpoint, args.threads, batch=args.batch
-        )
-    exported = None
-    if args.export:
-        target = export_target(args, index)
-        exported = str(export_csv(rows, target))
+    models = selected_models(args, load_index(args.index), "check")
+    specs = plan_from_args(args, models, batches=[args.batch]).specs
+    rows, run_id = check_backends(specs, store_path(args))
+    exported = export_run(args, run_id) if args.export else []
     if args.json:
-        print_json({"results": [row.as_dict() for row in rows], "exported": exported})
+        print_json({"results": [row.as_dict() for row in rows], "exported": [str(p) for p in exported]})
     else:
         print_table(rows)
-        if exported:
-            print(f"\nexported to {exported}")
+        for path in exported:
+            print(f"exported to {path}")
     return 1 if any(row.precision == "fp32" and row.status != "ok" for row in rows) else 0
 
 
 def _table_row(row: Any) -> dict[str, Any]:
+    values = row.row()
     return {
         "backend": row.backend,
         "precision": row.precision,
         "images": row.images,
-        "top-1 agree": number(row.top1_agreement, ".0%"),
-        "max |dlogit|": number(row.max_abs_diff, ".2e"),
-        "mean |dlogit|": number(row.mean_abs_diff, ".2e"),
+        "top-1 agree": number(values["top1_agreement"], ".0%"),
+        "max |dlogit|": number(values["max_abs_diff"], ".2e"),
+        "max rel": number(values["max_rel_diff"], ".1e"),
+        "mean |dlogit|": number(values["mean_abs_diff"], ".2e"),
         "status": row.status,
         "reason": row.reason,
     }
@@ -89,7 +74,7 @@ def _table_row(row: Any) -> dict[str, Any]:
 def print_table(rows: list[Any]) -> None:
     import pandas as pd
 
-    from zoo.measure.agreement import FP32_TOLERANCE, REFERENCE
+    from zoo.measure.scenarios.agreement import FP32_ABS_TOLERANCE, FP32_REL_TOLERANCE, REFERENCE
 
     for model in dict.fromkeys(row.model for row in rows):
         mine = [row for row in rows if row.model == model]
@@ -99,4 +84,7 @@ def print_table(rows: list[Any]) -> None:
         table = pd.DataFrame([_table_row(row) for row in mine])
         print("  " + table.to_string(index=False).replace("\n", "\n  "))
         print()
-    print(f"reference: {REFERENCE} on the same photos; fp32 passes at max |dlogit| <= {FP32_TOLERANCE:g}")
+    print(
+        f"reference: {REFERENCE} on the same photos; fp32 passes at max |dlogit| <= {FP32_ABS_TOLERANCE:g} "
+        f"or <= {FP32_REL_TOLERANCE:g} of the reference logits' range"
+    )

@@ -4,29 +4,25 @@ from __future__ import annotations
 
 import argparse
 import os
-import shlex
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from zoo._errors import ZooError
-from zoo.backends import PRECISIONS
 from zoo.cli._common import (
-    add_export_argument,
+    add_db_argument,
     add_index_argument,
     add_json_argument,
     add_model_arguments,
     add_run_arguments,
-    export_target,
+    export_run,
     number,
+    plan_from_args,
     print_json,
-    selected_backends,
     selected_models,
+    store_path,
 )
-
-EXPORT_PATH = Path("benchmarks/results/accuracy.csv")  # beside the index's root file
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -51,7 +47,6 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
     parser.add_argument("--limit", type=int, help="evaluate N images spread evenly over the set")
     parser.add_argument("--batch", type=int, default=1, help="static batch size every backend is built for")
-    parser.add_argument("--precision", default="fp32", choices=PRECISIONS, help="(the reference stays fp32)")
     parser.add_argument(
         "--workers",
         type=int,
@@ -63,68 +58,47 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         action="store_true",
         help="do not run torch fp32 to compare logits with, unless asked",
     )
-    parser.add_argument("--checkpoint", type=Path, help="weights file to use instead of the packaged ones")
-    add_export_argument(parser, EXPORT_PATH, "results")
-    parser.add_argument("--db", type=Path, help="results database (default: $ZOO_DB or .zoo/results.db)")
+    parser.add_argument(
+        "--export", action="store_true", help="merge the accuracy into benchmarks/results/ beside the index"
+    )
+    add_db_argument(parser)
     add_index_argument(parser)
     add_json_argument(parser)
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    from zoo.api import evaluate
     from zoo.data import find_images, smoke_set
     from zoo.index import load_index
-    from zoo.measure.accuracy import EvalOptions, evaluate, export_csv
+    from zoo.measure.scenarios.accuracy import ImageOptions
 
-    index = load_index(args.index)
-    models = selected_models(args, index, "evaluate")
-    backends = selected_backends(args)
+    models = selected_models(args, load_index(args.index), "evaluate")
     if args.export and not args.data:
         raise ZooError(
             "--export writes ImageNet accuracy for the model cards, and the bundled photos are only a smoke "
             "check: pass --data DIR"
         )
-    options = EvalOptions(
-        args.batch,
-        args.precision,
-        args.limit,
-        args.workers,
-        args.threads,
-        args.checkpoint,
-        not args.no_reference,
-    )
+    options = ImageOptions(args.limit, args.workers)
+    specs = plan_from_args(args, models, batches=[args.batch]).specs
+    declared = {
+        model.name: (model.declared_accuracy("Top 1 Accuracy"), model.declared_accuracy("Top 5 Accuracy"))
+        for model in models
+    }
     image_set = find_images(args.data, args.split, args.labels) if args.data else smoke_set()
     with _progress(enabled=not args.json) as progress:
-        report = evaluate(models, image_set, backends, options, progress)
-    run_id = _store(report, args.db)
-    exported = None
-    if args.export:
-        target = export_target(args, index)
-        exported = export_csv(report, target)
+        report, run_id = evaluate(
+            specs, declared, image_set, options, not args.no_reference, progress, store_path(args)
+        )
+    exported = export_run(args, run_id) if args.export else []
     if args.json:
-        print_json({**report.as_dict(), "run": run_id, "exported": exported})
+        print_json({**report.as_dict(), "run": run_id, "exported": [str(p) for p in exported]})
     else:
         print_report(report)
         print(f"\nstored as run {run_id}; `zoo results list` shows the history")
-        if exported:
-            print(f"\nexported to {exported}")
+        for path in exported:
+            print(f"exported to {path}")
     return 1 if any(result.status == "error" for result in report.rows) else 0
-
-
-def _store(report: Any, db: Path | None) -> int:
-    """Keep every evaluation in the results history, beside `zoo bench`'s runs."""
-    from zoo.measure.environment import git_commit
-    from zoo.results import open_store
-
-    with open_store(db) as store:
-        run_id = store.start_run(shlex.join(["zoo", *sys.argv[1:]]), "local", git_commit())
-        for result in report.rows:
-            row = {**result.as_dict(), "dataset": report.dataset, "measured_at": report.measured_at}
-            store.add_accuracy(
-                run_id, {**row, "environment": report.environment.get("id")}, report.environment
-            )
-        store.finish_run(run_id, "failed" if any(r.status == "error" for r in report.rows) else "finished")
-    return run_id
 
 
 @contextmanager
@@ -155,7 +129,7 @@ def _interval(proportion: Any) -> str:
 
 
 def _table_row(result: Any) -> dict[str, Any]:
-    from zoo.measure.accuracy import REFERENCE
+    from zoo.measure.scenarios.accuracy import REFERENCE
 
     if result.status != "ok":
         return {"backend": result.backend, "precision": result.precision, "top-1 % [95% CI]": result.reason}

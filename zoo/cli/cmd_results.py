@@ -7,31 +7,36 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from zoo._errors import ZooError
-from zoo.cli._common import add_json_argument, print_json
+from zoo.cli._common import add_db_argument, add_index_argument, add_json_argument, print_json, store_path
+from zoo.paths import project_paths
 
 if TYPE_CHECKING:
     from zoo.results import ResultsStore
 
-DEFAULT_EXPORT = Path("benchmarks") / "results"
-
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = commands.add_parser("results", help="the results history: list, show, compare, export")
-    parser.add_argument("--db", type=Path, help="results database (default: $ZOO_DB or .zoo/results.db)")
+    add_db_argument(parser)
+    add_index_argument(parser)
+    # The same flags after the action (`zoo results list --db X`); they win when given there.
+    after = argparse.ArgumentParser(add_help=False, argument_default=argparse.SUPPRESS)
+    after.add_argument("--db", type=Path, help=argparse.SUPPRESS)
+    after.add_argument("--index", type=Path, help=argparse.SUPPRESS)
     actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
 
-    listing = actions.add_parser("list", help="one line per run")
+    def action(name: str, help: str) -> argparse.ArgumentParser:
+        return actions.add_parser(name, help=help, parents=[after])
+
+    listing = action("list", "one line per run")
     add_json_argument(listing)
     listing.set_defaults(run=run_list)
 
-    show = actions.add_parser("show", help="every measurement of one run")
+    show = action("show", "every measurement of one run")
     show.add_argument("run_id", type=int, nargs="?", help="default: the latest run")
     add_json_argument(show)
     show.set_defaults(run=run_show)
 
-    comparison = actions.add_parser(
-        "compare", help="ratio of medians per configuration; exit 1 on a regression"
-    )
+    comparison = action("compare", "ratio of medians per configuration; exit 1 on a regression")
     comparison.add_argument("baseline", type=int)
     comparison.add_argument("candidate", type=int)
     comparison.add_argument(
@@ -41,20 +46,18 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     add_json_argument(comparison)
     comparison.set_defaults(run=run_compare)
 
-    exporting = actions.add_parser("export", help="write the latest results (CSV/JSON) for the model cards")
+    exporting = action("export", "write the latest results (CSV/JSON) for the model cards")
     exporting.add_argument("--run", dest="run_id", type=int, help="one run only (default: latest of each)")
     exporting.add_argument("--format", choices=["csv", "json"], default="csv")
-    exporting.add_argument("--out", type=Path, default=DEFAULT_EXPORT)
+    exporting.add_argument("--out", type=Path, help="default: benchmarks/results/ beside the index")
     exporting.set_defaults(run=run_export)
 
 
 def _store(args: argparse.Namespace) -> ResultsStore:
-    from zoo.results import default_db_path, open_store
+    """Opened read-only: reading never changes (or needs to write) the store."""
+    from zoo.results import open_store
 
-    path = args.db or default_db_path()
-    if not path.is_file():
-        raise ZooError(f"no results database at {path}; run `zoo bench` first or pass --db")
-    return open_store(path)
+    return open_store(store_path(args), readonly=True)
 
 
 def _check_run(store: ResultsStore, run_id: int | None) -> None:
@@ -80,17 +83,45 @@ def run_show(args: argparse.Namespace) -> int:
     from zoo.results import results_frame
 
     with _store(args) as store:
-        run_id = args.run_id or store.latest_run()
+        run_id = args.run_id if args.run_id is not None else store.latest_run()
         _check_run(store, run_id)
-        frame = results_frame(list(store.measurements(run_id)))
-    if args.json:
-        print_json({"run": run_id, "results": frame.to_dict(orient="records")})
+        records = list(store.measurements(run_id))
+        others = [*store.accuracy(run_id), *store.agreement(run_id)]
+    frame = results_frame(records)
+    if args.json:  # each record whole, with the environment it was measured in
+        print_json(
+            {
+                "run": run_id,
+                "results": [r.as_dict() for r in records],
+                "others": [r.as_dict() for r in others],
+            }
+        )
         return 0
-    columns = ["model", "backend", "precision", "batch", "status", "median_ms", "p90_ms", "p99_ms"]
-    columns += ["ci_low_ms", "ci_high_ms", "iterations", "load_s", "first_inference_ms", "environment"]
+    columns = [
+        "model",
+        "backend",
+        "precision",
+        "scenario",
+        "batch",
+        "status",
+        "median_ms",
+        "p90_ms",
+        "p99_ms",
+    ]
+    columns += [
+        "ci_low_ms",
+        "ci_high_ms",
+        "iterations",
+        "load_s",
+        "first_inference_ms",
+        "contended",
+        "environment",
+    ]
     with pd.option_context("display.float_format", "{:.3f}".format, "display.width", 200):
         print(f"run {run_id}")
-        print(frame[columns].to_string(index=False) if not frame.empty else "(no measurements)")
+        print(frame[columns].to_string(index=False) if not frame.empty else "(no latency measurements)")
+        if others:
+            print(f"and {len(others)} accuracy or agreement records (--json shows them)")
     return 0
 
 
@@ -113,9 +144,12 @@ def run_compare(args: argparse.Namespace) -> int:
         print_json([{**c.__dict__, "regression": c.regression} for c in comparisons])
     else:
         for c in comparisons:
-            verdict = (
-                ("REGRESSION" if c.regression else "faster") if c.significant else "no significant change"
-            )
+            if not c.reliable:
+                verdict = "unreliable: measured while the machine was busy (contended)"
+            elif c.significant:
+                verdict = "REGRESSION" if c.regression else "faster"
+            else:
+                verdict = "no significant change"
             p_text = "-" if c.p_value is None else f"{c.p_value:.2g}"
             print(
                 f"{c.key:55} {c.baseline_ms:9.3f} -> {c.candidate_ms:9.3f} ms"
@@ -128,9 +162,9 @@ def run_export(args: argparse.Namespace) -> int:
     from zoo.results import export
 
     with _store(args) as store:
-        if args.run_id:
+        if args.run_id is not None:
             _check_run(store, args.run_id)
-        written = export(store, args.out, args.run_id, args.format)
+        written = export(store, args.out or project_paths(args.index).results, args.run_id, args.format)
     for path in written:
         print(f"wrote {path}")
     return 0

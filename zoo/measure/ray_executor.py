@@ -14,13 +14,15 @@ from typing import Any
 
 from zoo._errors import ZooError
 from zoo.measure.executors import run_in_subprocess
-from zoo.measure.latency import BenchConfig, Measurement
+from zoo.results.records import LatencyRecord
+from zoo.spec import RunSpec
 
 CONNECT_TIMEOUT_S = 3.0
 
 
-def _measure_on_node(config: dict[str, Any], timeout_s: float) -> dict[str, Any]:
-    return run_in_subprocess(BenchConfig(**config), timeout_s).as_dict()
+def _measure_on_node(spec: dict[str, Any], timeout_s: float) -> dict[str, Any]:
+    """On the node: the spec carries the model's data config and weights; no index is read there."""
+    return run_in_subprocess(RunSpec.from_dict(spec), timeout_s).as_dict()
 
 
 def _check_reachable(address: str) -> None:
@@ -56,22 +58,22 @@ class RayExecutor:
             ) from None
         self.remote = ray.remote(max_retries=1, retry_exceptions=False)(_measure_on_node)
 
-    def run(self, configs: Iterable[BenchConfig]) -> Iterator[Measurement]:
+    def run(self, specs: Iterable[RunSpec]) -> Iterator[LatencyRecord]:
         pending = {
-            self.remote.options(num_cpus=config.threads).remote(config.__dict__, self.timeout_s): config
-            for config in configs
+            self.remote.options(num_cpus=spec.threads).remote(spec.to_dict(), self.timeout_s): spec
+            for spec in specs
         }
         while pending:
             [ready], _ = self.ray.wait(list(pending), num_returns=1)
-            config = pending.pop(ready)
+            spec = pending.pop(ready)
             try:
-                yield Measurement.from_dict(self.ray.get(ready))
+                yield LatencyRecord.from_dict(self.ray.get(ready))
             except self.ray.exceptions.RayError as error:
                 reason = (
                     str(error).strip().splitlines()[0][:300] if str(error).strip() else type(error).__name__
                 )
-                yield Measurement.failed(
-                    config, f"Ray task failed after one retry: {type(error).__name__}: {reason}"
+                yield LatencyRecord.failed(
+                    spec, f"Ray task failed after one retry: {type(error).__name__}: {reason}"
                 )
 
     def shutdown(self) -> None:

@@ -1,9 +1,9 @@
-"""The measuring process: `python -m zoo.measure.worker CONFIG.json RESULT.json`.
+"""The measuring process: `python -m zoo.measure.worker SPEC.json RESULT.json`.
 
-Each configuration runs here, alone, so ONNX Runtime, OpenVINO and torch never share a
-process or fight over threads. Whatever happens, a result file is written: a measurement or a
-failure with its reason. Only a crash of the interpreter itself leaves none (the parent then
-records the exit status).
+Each configuration runs here, alone, so ONNX Runtime, OpenVINO and torch never share a process or
+fight over threads. It reads only the run spec (never the index). Whatever happens, a result file is
+written: a record or a failure with its reason. Only a crash of the interpreter itself leaves none
+(the parent then records the exit status). The worker ends itself when its parent dies.
 """
 
 from __future__ import annotations
@@ -16,7 +16,9 @@ from pathlib import Path
 
 from zoo._errors import one_line
 from zoo.measure.environment import fingerprint
-from zoo.measure.latency import BenchConfig, Measurement, measure
+from zoo.measure.scenarios import run_scenario
+from zoo.results.records import LatencyRecord
+from zoo.spec import RunSpec
 
 
 def _write_atomically(path: Path, data: dict[str, object]) -> None:
@@ -25,14 +27,29 @@ def _write_atomically(path: Path, data: dict[str, object]) -> None:
     os.replace(partial, path)
 
 
-def main(config_path: str, result_path: str) -> int:
-    config = BenchConfig(**json.loads(Path(config_path).read_text()))
-    environment = fingerprint(config.threads)
+def _die_with_parent() -> None:
+    """Linux: SIGKILL this process when the sweep that started it dies, even by kill -9."""
+    import ctypes
+    import signal
+
     try:
-        result = measure(config, environment)
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() == 1:  # the parent died before the request took effect
+        os._exit(1)
+
+
+def main(spec_path: str, result_path: str) -> int:
+    _die_with_parent()
+    spec = RunSpec.from_json(Path(spec_path).read_text())
+    environment = fingerprint(spec.threads)
+    try:
+        result = run_scenario(spec, environment)
     except Exception as error:  # a failing configuration is a result, not a crash of the sweep
         traceback.print_exc()
-        result = Measurement.failed(config, one_line(error), environment=environment)
+        result = LatencyRecord.failed(spec, one_line(error), environment=environment)
     _write_atomically(Path(result_path), result.as_dict())
     return 0
 

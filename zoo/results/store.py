@@ -1,13 +1,13 @@
 """The results history: an embedded SQLite database that keeps every run.
 
-Each measurement is committed the moment it is added, so a crash or Ctrl-C mid-sweep loses
-none that finished. The schema carries a version: an older database is migrated in one
-transaction, a newer or foreign one is refused with a clear message, never written to.
+Each record is committed the moment it is added, so a crash or Ctrl-C mid-sweep loses none that
+finished. The schema carries a version: an older database is migrated in one transaction, a newer or
+foreign one is refused with a clear message, never written to. Reading commands open it read-only
+(an older one is migrated in memory), so a store that cannot be written can still be read.
 """
 
 from __future__ import annotations
 
-import datetime
 import json
 import os
 import sqlite3
@@ -17,10 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from zoo._errors import ZooError
-from zoo.measure.latency import Measurement
+from zoo.results.records import AccuracyRecord, AgreementRecord, LatencyRecord, RunStatus, now
 
-SCHEMA_VERSION = 2
-DEFAULT_DB = Path(".zoo") / "results.db"
+SCHEMA_VERSION = 3
 
 # Version 1; a new database is created at version 1 and migrated like any other.
 _SCHEMA_V1 = """
@@ -68,6 +67,34 @@ CREATE TABLE accuracy (
     data TEXT NOT NULL
 );
 """,
+    2: """
+ALTER TABLE measurements ADD COLUMN scenario TEXT NOT NULL DEFAULT 'latency';
+ALTER TABLE runs ADD COLUMN kind TEXT NOT NULL DEFAULT 'bench';
+ALTER TABLE runs ADD COLUMN plan TEXT;
+ALTER TABLE runs ADD COLUMN pid INTEGER;
+ALTER TABLE runs ADD COLUMN host TEXT;
+ALTER TABLE runs ADD COLUMN process_started REAL;
+UPDATE runs SET kind = 'eval' WHERE command LIKE 'zoo eval%';
+CREATE TABLE agreement (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER NOT NULL REFERENCES runs(id),
+    model TEXT NOT NULL,
+    backend TEXT NOT NULL,
+    precision TEXT NOT NULL,
+    status TEXT NOT NULL,
+    environment_id TEXT REFERENCES environments(id),
+    measured_at TEXT NOT NULL,
+    data TEXT NOT NULL
+);
+CREATE TABLE validation (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER NOT NULL REFERENCES runs(id),
+    model TEXT NOT NULL,
+    field TEXT NOT NULL,
+    status TEXT NOT NULL,
+    data TEXT NOT NULL
+);
+""",
 }
 
 
@@ -75,8 +102,10 @@ class ResultsStoreError(ZooError):
     """A database that zoo cannot use as it is."""
 
 
-def default_db_path() -> Path:
-    return Path(os.environ.get("ZOO_DB", DEFAULT_DB))
+class StoreWriteError(ResultsStoreError):
+    """A write failed mid-run (disk full, store made read-only): what finished is kept, the run fails."""
+
+    exit_code = 1
 
 
 @dataclass(frozen=True)
@@ -88,23 +117,75 @@ class Run:
     command: str
     executor: str
     git_commit: str | None
+    kind: str
     measurements: int
     failed: int
 
 
-class ResultsStore:
-    """Runs and their measurements, with each run's environment kept once per distinct machine."""
+def _process_identity() -> tuple[int, str, float]:
+    """(pid, host, process start time): what tells whether a run's process still exists."""
+    import platform
 
-    def __init__(self, path: Path) -> None:
+    import psutil
+
+    return os.getpid(), platform.node(), psutil.Process().create_time()
+
+
+def _alive(pid: int | None, started: float | None) -> bool:
+    import psutil
+
+    if pid is None:
+        return False
+    try:
+        return started is None or abs(psutil.Process(pid).create_time() - started) < 1.0
+    except psutil.Error:
+        return False
+
+
+class ResultsStore:
+    """Runs and their records, with each run's environment kept once per distinct machine."""
+
+    def __init__(self, path: Path, readonly: bool = False) -> None:
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
+        self.readonly = readonly
         try:
-            self.db = sqlite3.connect(path, isolation_level=None)  # autocommit: every write lands at once
-            self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.execute("PRAGMA foreign_keys=ON")
-            self._prepare_schema()
+            if readonly:
+                self.db = self._open_readonly(path)
+            else:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                self.db = sqlite3.connect(path, isolation_level=None)  # autocommit: every write lands now
+                self.db.execute("PRAGMA journal_mode=WAL")
+                self.db.execute("PRAGMA foreign_keys=ON")
+                self._prepare_schema()
+                self._check_writable()
+                self._mark_abandoned_runs()
         except sqlite3.DatabaseError as error:
             raise ResultsStoreError(f"{path}: not a usable SQLite database ({error})") from None
+        except OSError as error:
+            raise ResultsStoreError(
+                f"{path}: cannot open the results store ({error.strerror or error})"
+            ) from None
+
+    def _open_readonly(self, path: Path) -> sqlite3.Connection:
+        """Read-only, never creating, locking or migrating the file; an older schema is migrated in memory."""
+        if not path.is_file():
+            raise ResultsStoreError(f"no results database at {path}; run `zoo bench` first or pass --db")
+        source = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        memory = sqlite3.connect(":memory:", isolation_level=None)
+        source.backup(memory)
+        source.close()
+        self.db = memory
+        self._prepare_schema()
+        return memory
+
+    def _check_writable(self) -> None:
+        """Before anything is measured: a store we cannot write is bad input, not a lost sweep."""
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+            self.db.execute("UPDATE zoo_meta SET value=value WHERE key='schema_version'")
+            self.db.execute("ROLLBACK")
+        except sqlite3.OperationalError as error:
+            raise ResultsStoreError(f"{self.path}: the results store cannot be written ({error})") from None
 
     def close(self) -> None:
         self.db.close()
@@ -127,7 +208,12 @@ class ResultsStore:
                 f"{self.path}: not a zoo results database (tables: {', '.join(sorted(tables))})"
             )
         row = self.db.execute("SELECT value FROM zoo_meta WHERE key='schema_version'").fetchone()
-        found = int(row[0]) if row else 0
+        try:
+            found = int(row[0]) if row else 0
+        except (TypeError, ValueError):
+            raise ResultsStoreError(
+                f"{self.path}: malformed schema version {str(row[0])[:40]!r}; not a zoo results database"
+            ) from None
         if found > SCHEMA_VERSION:
             raise ResultsStoreError(
                 f"{self.path}: schema version {found} is newer than this zoo's {SCHEMA_VERSION}; upgrade zoo"
@@ -143,79 +229,147 @@ class ResultsStore:
             bump = f"UPDATE zoo_meta SET value='{SCHEMA_VERSION}' WHERE key='schema_version';"
             self.db.executescript(f"BEGIN; {steps} {bump} COMMIT;")
 
-    def start_run(self, command: str, executor: str, git_commit: str | None) -> int:
-        cursor = self.db.execute(
-            "INSERT INTO runs (started_at, status, command, executor, git_commit)"
-            " VALUES (?, 'running', ?, ?, ?)",
-            (_now(), command, executor, git_commit),
+    def _write(self, statement: str, parameters: tuple[Any, ...] = ()) -> sqlite3.Cursor:
+        """One committed write; a full disk or a store gone read-only is one line, exit 1."""
+        try:
+            return self.db.execute(statement, parameters)
+        except sqlite3.OperationalError as error:
+            raise StoreWriteError(f"{self.path}: cannot write the results store ({error})") from None
+
+    # Runs
+
+    def start_run(self, command: str, executor: str, git_commit: str | None, kind: str = "bench",
+                  plan: str | None = None) -> int:  # fmt: skip
+        pid, host, started = _process_identity()
+        cursor = self._write(
+            "INSERT INTO runs (started_at, status, command, executor, git_commit, kind, plan, pid, host,"
+            " process_started) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (now(), RunStatus.RUNNING, command, executor, git_commit, kind, plan, pid, host, started),
         )
         return int(cursor.lastrowid or 0)
 
-    def finish_run(self, run_id: int, status: str) -> None:
-        self.db.execute("UPDATE runs SET finished_at=?, status=? WHERE id=?", (_now(), status, run_id))
+    def claim_run(self, run_id: int) -> None:
+        """This process now owns `run_id` (resuming it)."""
+        pid, host, started = _process_identity()
+        self._write(
+            "UPDATE runs SET status=?, finished_at=NULL, pid=?, host=?, process_started=? WHERE id=?",
+            (RunStatus.RUNNING, pid, host, started, run_id),
+        )
+
+    def finish_run(self, run_id: int, status: RunStatus) -> None:
+        self._write("UPDATE runs SET finished_at=?, status=? WHERE id=?", (now(), status, run_id))
+
+    def _mark_abandoned_runs(self) -> None:
+        """Runs left 'running' by a process of this host that no longer exists were interrupted."""
+        _, host, _ = _process_identity()
+        rows = self.db.execute(
+            "SELECT id, pid, process_started FROM runs WHERE status=? AND (host=? OR host IS NULL)",
+            (RunStatus.RUNNING, host),
+        ).fetchall()
+        for run_id, pid, started in rows:
+            if not _alive(pid, started):
+                self.finish_run(run_id, RunStatus.INTERRUPTED)
+
+    def resumable_run(self, kind: str, plan: str) -> int | None:
+        """The latest unfinished run of `kind` whose plan matches, for `--resume`."""
+        row = self.db.execute(
+            "SELECT max(id) FROM runs WHERE kind=? AND plan=? AND status!=?", (kind, plan, RunStatus.FINISHED)
+        ).fetchone()
+        return row[0]
+
+    def run(self, run_id: int) -> Run | None:
+        return next((run for run in self.runs() if run.id == run_id), None)
 
     def latest_run(self) -> int | None:
         row = self.db.execute("SELECT max(id) FROM runs").fetchone()
         return row[0]
 
+    def run_exists(self, run_id: int) -> bool:
+        return self.db.execute("SELECT 1 FROM runs WHERE id=?", (run_id,)).fetchone() is not None
+
+    def runs(self) -> list[Run]:
+        rows = self.db.execute(
+            "SELECT r.id, r.started_at, r.finished_at, r.status, r.command, r.executor, r.git_commit, r.kind,"
+            " count(m.id), coalesce(sum(m.status != 'ok'), 0)"
+            " FROM runs r LEFT JOIN measurements m ON m.run_id = r.id GROUP BY r.id ORDER BY r.id"
+        )
+        return [Run(*row) for row in rows]
+
+    # Records
+
     def _add_environment(self, environment: dict[str, Any]) -> str | None:
         """Describe a comparable environment by its latest fingerprint (its commit and date move on)."""
         environment_id = environment.get("id")
         if environment_id:
-            self.db.execute(
+            self._write(
                 "INSERT OR REPLACE INTO environments VALUES (?, ?)", (environment_id, json.dumps(environment))
             )
         return environment_id
 
-    def add(self, run_id: int, measurement: Measurement) -> None:
-        """Store one measurement now; a repeated configuration in the same run replaces the old one."""
-        data = measurement.as_dict()  # with its own environment: the commit and date it was measured at
-        environment_id = self._add_environment(measurement.environment)
-        config = measurement.config
-        stats = measurement.stats
-        self.db.execute(
+    def add(self, run_id: int, record: LatencyRecord) -> None:
+        """Store one latency or throughput record now; a repeated configuration in a run replaces the old."""
+        environment_id = self._add_environment(record.environment)
+        stats = record.stats
+        self._write(
             "INSERT OR REPLACE INTO measurements (run_id, config_key, model, backend, precision, batch,"
-            " threads, status, median_ms, environment_id, measured_at, data)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            " threads, scenario, status, median_ms, environment_id, measured_at, data)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (
-                run_id,
-                config.key,
-                config.model,
-                config.backend,
-                config.precision,
-                config.batch,
-                config.threads,
-                measurement.status,
-                stats.median_ms if stats else None,
-                environment_id,
-                measurement.measured_at,
-                json.dumps(data),
+                run_id, record.key, record.model, record.backend, record.precision, record.batch,
+                record.threads, record.scenario, record.status, stats.median_ms if stats else None,
+                environment_id, record.measured_at, json.dumps(record.as_dict()),
             ),
-        )
+        )  # fmt: skip
 
-    def add_accuracy(self, run_id: int, row: dict[str, Any], environment: dict[str, Any]) -> None:
-        """Store one model x backend accuracy result of `zoo eval` (a plain dictionary) now."""
-        self.db.execute(
+    def add_accuracy(self, run_id: int, record: AccuracyRecord) -> None:
+        """Store one model x backend accuracy record of `zoo eval` now."""
+        self._write(
             "INSERT INTO accuracy (run_id, model, backend, precision, dataset, status, environment_id,"
             " measured_at, data) VALUES (?,?,?,?,?,?,?,?,?)",
             (
-                run_id,
-                row["model"],
-                row["backend"],
-                row["precision"],
-                row["dataset"],
-                row["status"],
-                self._add_environment(environment),
-                row["measured_at"],
-                json.dumps(row, default=str),
+                run_id, record.model, record.backend, record.precision, record.dataset, record.status,
+                self._add_environment(record.environment), record.measured_at,
+                json.dumps(record.as_dict(), default=str),
             ),
+        )  # fmt: skip
+
+    def add_agreement(self, run_id: int, record: AgreementRecord) -> None:
+        """Store one backend-against-reference record of `zoo check-backends` now."""
+        self._write(
+            "INSERT INTO agreement (run_id, model, backend, precision, status, environment_id, measured_at,"
+            " data) VALUES (?,?,?,?,?,?,?,?)",
+            (
+                run_id, record.model, record.backend, record.precision, record.status,
+                self._add_environment(record.environment), record.measured_at,
+                json.dumps(record.as_dict(), default=str),
+            ),
+        )  # fmt: skip
+
+    def add_verdict(self, run_id: int, verdict: dict[str, Any]) -> None:
+        """Store one `zoo validate` verdict (its JSON form) now."""
+        self._write(
+            "INSERT INTO validation (run_id, model, field, status, data) VALUES (?,?,?,?,?)",
+            (run_id, verdict["model"], verdict["field"], verdict["status"], json.dumps(verdict, default=str)),
         )
 
-    def accuracy(self, run_id: int | None = None) -> list[dict[str, Any]]:
-        """Accuracy rows of one run, or of every run, oldest first."""
-        where, parameters = ("WHERE run_id=?", (run_id,)) if run_id else ("", ())
-        rows = self.db.execute(f"SELECT data FROM accuracy {where} ORDER BY id", parameters)
-        return [json.loads(data) for (data,) in rows]
+    def _rows(self, table: str, run_id: int | None) -> Iterator[dict[str, Any]]:
+        where, parameters = ("WHERE run_id=?", (run_id,)) if run_id is not None else ("", ())
+        for (data,) in self.db.execute(f"SELECT data FROM {table} {where} ORDER BY id", parameters):
+            yield json.loads(data)
+
+    def measurements(self, run_id: int | None = None) -> Iterator[LatencyRecord]:
+        """Latency and throughput records of one run, or of every run, each with its environment."""
+        return (LatencyRecord.from_dict(data) for data in self._rows("measurements", run_id))
+
+    def accuracy(self, run_id: int | None = None) -> list[AccuracyRecord]:
+        """Accuracy records of one run, or of every run, oldest first."""
+        return [AccuracyRecord.from_dict(data) for data in self._rows("accuracy", run_id)]
+
+    def agreement(self, run_id: int | None = None) -> list[AgreementRecord]:
+        return [AgreementRecord.from_dict(data) for data in self._rows("agreement", run_id)]
+
+    def verdicts(self, run_id: int | None = None) -> list[dict[str, Any]]:
+        return list(self._rows("validation", run_id))
 
     def environments(self, ids: set[str]) -> dict[str, dict[str, Any]]:
         rows = self.db.execute("SELECT id, data FROM environments")
@@ -228,57 +382,7 @@ class ResultsStore:
         )
         return {row[0] for row in rows}
 
-    def runs(self) -> list[Run]:
-        rows = self.db.execute(
-            "SELECT r.id, r.started_at, r.finished_at, r.status, r.command, r.executor, r.git_commit,"
-            " count(m.id), coalesce(sum(m.status != 'ok'), 0)"
-            " FROM runs r LEFT JOIN measurements m ON m.run_id = r.id GROUP BY r.id ORDER BY r.id"
-        )
-        return [Run(*row) for row in rows]
 
-    def measurements(self, run_id: int | None = None) -> Iterator[Measurement]:
-        """Measurements of one run, or of every run, each with its environment."""
-        where, parameters = ("WHERE run_id=?", (run_id,)) if run_id else ("", ())
-        for (data,) in self.db.execute(f"SELECT data FROM measurements {where} ORDER BY id", parameters):
-            yield Measurement.from_dict(json.loads(data))
-
-    def run_exists(self, run_id: int) -> bool:
-        return self.db.execute("SELECT 1 FROM runs WHERE id=?", (run_id,)).fetchone() is not None
-
-
-def open_store(path: Path | None = None) -> ResultsStore:
-    return ResultsStore(path or default_db_path())
-
-
-def _now() -> str:
-    return datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
-
-
-def as_row(measurement: Measurement) -> dict[str, Any]:
-    """One flat row per measurement: the columns of `benchmarks/results/latency.csv`."""
-    config, stats = measurement.config, measurement.stats
-    row: dict[str, Any] = {
-        "model": config.model,
-        "backend": config.backend,
-        "precision": config.precision,
-        "batch": config.batch,
-        "threads": config.threads,
-        "status": measurement.status,
-        "reason": measurement.reason,
-        "weights": measurement.weights,
-    }
-    for name in ("median_ms", "p90_ms", "p99_ms", "mean_ms", "std_ms", "min_ms", "ci_low_ms", "ci_high_ms"):
-        row[name] = getattr(stats, name) if stats else None
-    row.update(
-        iterations=stats.iterations if stats else None,
-        total_s=stats.total_s if stats else None,
-        converged=measurement.converged,
-        throughput_ips=measurement.throughput_ips,
-        load_s=measurement.load_s,
-        cache_hit=measurement.cache_hit,
-        first_inference_ms=measurement.first_inference_ms,
-        peak_rss_mb=measurement.peak_rss_mb,
-        environment=measurement.environment.get("id"),
-        measured_at=measurement.measured_at,
-    )
-    return row
+def open_store(path: Path, readonly: bool = False) -> ResultsStore:
+    """The store at `path` (see `zoo.paths.ProjectPaths.store` for the default): read-only for reading."""
+    return ResultsStore(path, readonly=readonly)

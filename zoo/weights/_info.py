@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from zoo._errors import ZooError
 
@@ -33,6 +34,20 @@ class WeightsInfo:
     @property
     def is_random(self) -> bool:
         return self.kind == "random"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "path": None if self.path is None else str(self.path)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> WeightsInfo:
+        path = data.get("path")
+        return cls(
+            data["kind"],
+            None if path is None else Path(path),
+            data.get("sha256"),
+            data.get("license"),
+            data.get("note", ""),
+        )
 
 
 def file_sha256(path: Path) -> str:

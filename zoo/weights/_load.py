@@ -8,14 +8,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from zoo._errors import ZooError, one_line
-from zoo.weights._find import find_weights
 from zoo.weights._info import WeightsError, WeightsInfo
 from zoo.weights._packaged import from_lukemelas_layout, is_lukemelas_layout
 
 if TYPE_CHECKING:
     import torch
-
-    from zoo.index import Model
 
 RANDOM_SEED = 0  # random weights are the same in every process, so converted artefacts can be cached
 
@@ -74,11 +71,8 @@ def load_weights(net: torch.nn.Module, info: WeightsInfo) -> None:
         raise WeightsError(f"{info.path} does not fit {type(net).__name__}: {summary[:300]}") from None
 
 
-def load_model(
-    model: str, checkpoint: Path | None = None, declared: Model | None = None
-) -> tuple[torch.nn.Module, WeightsInfo]:
-    """The timm model in eval mode with the weights found for it, or seeded random weights."""
+def load_model(model: str, weights: WeightsInfo) -> torch.nn.Module:
+    """The timm model in eval mode with `weights` (found once by the driver), or seeded random ones."""
     net = create_model(model)
-    info = find_weights(model, checkpoint, declared)
-    load_weights(net, info)
-    return net, info
+    load_weights(net, weights)
+    return net

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy.stats import binom
 
-from zoo.measure.stats import Stats, median_interval
+from zoo.results.stats import Stats, median_interval
 
 
 def test_summary_matches_numpy() -> None:

@@ -1,4 +1,4 @@
-"""Latency statistics as plain data (after pytest-benchmark's `stats.py`).
+"""Statistics as plain data (after pytest-benchmark's `stats.py`): latency samples and proportions.
 
 The median's confidence interval is distribution-free: the order statistics whose ranks a
 Binomial(n, 1/2) puts around the middle. Timings are skewed and heavy-tailed, so a normal
@@ -75,3 +75,24 @@ class Stats:
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class Proportion:
+    """`hits` of `total` in percent, with its Wilson score interval (sound at 0%, 100% and small n)."""
+
+    hits: int
+    total: int
+    percent: float
+    low: float
+    high: float
+
+    @classmethod
+    def of(cls, hits: int, total: int, confidence: float = CONFIDENCE) -> Proportion | None:
+        """None for no images: no proportion, rather than a 0% that was never measured."""
+        from scipy.stats import binomtest
+
+        if not total:
+            return None
+        interval = binomtest(hits, total).proportion_ci(confidence_level=confidence, method="wilson")
+        return cls(hits, total, 100.0 * hits / total, 100.0 * interval.low, 100.0 * interval.high)

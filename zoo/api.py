@@ -1,0 +1,132 @@
+"""zoo's Python API: what the commands call, for notebooks and scripts too.
+
+    import zoo
+    index = zoo.load_index("model-index.yml")
+    specs = zoo.plan(index.select(["tf_efficientnet_lite0"]), ["onnxruntime"]).specs
+    records = zoo.bench(specs, store=zoo.project_paths("model-index.yml").store).records
+
+Each function takes typed inputs (the index, run specs) and returns records; printing is the
+commands' job. Whatever measures is kept in the results store as it finishes, when one is given.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from zoo.results.records import AccuracyStatus, AgreementRecord, LatencyRecord, LatencyStatus
+from zoo.spec import RunSpec
+
+if TYPE_CHECKING:
+    from zoo.data import ImageSet
+    from zoo.measure.executors import Executor
+    from zoo.measure.scenarios.accuracy import EvalReport, ImageOptions, Progress
+
+__all__ = ["BenchResult", "bench", "check_backends", "evaluate"]
+
+Listener = Callable[
+    [RunSpec, LatencyRecord | None], None
+]  # (spec, None) at its start, (spec, record) at its end
+
+
+@dataclass(frozen=True)
+class BenchResult:
+    """A sweep's records, the run they are stored under, and how many configurations a resume skipped."""
+
+    run_id: int | None
+    records: tuple[LatencyRecord, ...]
+    skipped: int = 0
+
+    @property
+    def failed(self) -> list[LatencyRecord]:
+        return [record for record in self.records if record.status != LatencyStatus.OK]
+
+
+def bench(
+    specs: Sequence[RunSpec],
+    store: Path | None = None,
+    executor: Executor | None = None,
+    resume: bool | int = False,
+    listener: Listener | None = None,
+) -> BenchResult:
+    """Measure every spec, each in its own process (or on the executor given), storing each record as it
+    arrives. `resume` continues the latest unfinished bench run with the same plan (or the run named)."""
+    from zoo.measure.executors import LocalExecutor
+    from zoo.measure.sweep import run_sweep
+    from zoo.results import open_store, plan_digest, recorded_run
+
+    executor = executor or LocalExecutor()
+
+    def announce(todo: Sequence[RunSpec]) -> Any:
+        for spec in todo:
+            if listener is not None:
+                listener(spec, None)
+            yield spec
+
+    def sweep(record: Callable[[LatencyRecord], None], done: set[str]) -> list[LatencyRecord]:
+        def keep(result: LatencyRecord) -> None:
+            record(result)
+            if listener is not None:
+                listener(next(s for s in specs if s.key == result.key), result)
+
+        return run_sweep(announce([s for s in specs if s.key not in done]), executor, keep)
+
+    if store is None:
+        return BenchResult(None, tuple(sweep(lambda _: None, set())))
+    with open_store(store) as results:
+        plan = plan_digest(spec.key for spec in specs)
+        with recorded_run(results, "bench", executor.name, plan, resume) as run:
+            records = sweep(lambda record: results.add(run.id, record), run.done)
+            run.failed = any(record.status != LatencyStatus.OK for record in records)
+        return BenchResult(run.id, tuple(records), len(run.done))
+
+
+def check_backends(
+    specs: Sequence[RunSpec], store: Path | None = None
+) -> tuple[list[AgreementRecord], int | None]:
+    """Each spec's backend against PyTorch fp32 on the bundled photos, model by model, stored as a run."""
+    from zoo.measure.environment import fingerprint
+    from zoo.measure.scenarios.agreement import compare_backends
+    from zoo.results import open_store, recorded_run
+
+    def compare() -> list[AgreementRecord]:
+        by_model: dict[str, list[RunSpec]] = {}
+        for spec in specs:
+            by_model.setdefault(spec.model, []).append(spec)
+        environment = fingerprint(specs[0].threads) if specs else {}
+        return [row for group in by_model.values() for row in compare_backends(group, environment)]
+
+    if store is None:
+        return compare(), None
+    with open_store(store) as results, recorded_run(results, "check-backends") as run:
+        rows = compare()
+        for row in rows:
+            results.add_agreement(run.id, row)
+        run.failed = any(row.status != "ok" for row in rows)
+    return rows, run.id
+
+
+def evaluate(
+    specs: Sequence[RunSpec],
+    declared: dict[str, tuple[float | None, float | None]],
+    image_set: ImageSet,
+    options: ImageOptions | None = None,
+    reference: bool = True,
+    progress: Progress | None = None,
+    store: Path | None = None,
+) -> tuple[EvalReport, int | None]:
+    """Top-1/top-5 of each spec over `image_set` (see `zoo.measure.scenarios.accuracy`), stored as a run."""
+    from zoo.measure.scenarios.accuracy import evaluate as run_evaluation
+    from zoo.results import open_store, recorded_run
+
+    if store is None:
+        return run_evaluation(specs, declared, image_set, options, reference, progress), None
+    with open_store(store) as results:  # a store that cannot be written fails here, before any image
+        with recorded_run(results, "eval") as run:
+            report = run_evaluation(specs, declared, image_set, options, reference, progress)
+            for row in report.rows:
+                results.add_accuracy(run.id, row)
+            run.failed = any(row.status == AccuracyStatus.ERROR for row in report.rows)
+        return report, run.id

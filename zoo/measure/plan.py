@@ -1,0 +1,142 @@
+"""From the index and the command line to run specs: each model resolved once, then every configuration.
+
+A model's timm architecture, pretrained tag, data config and weights are worked out here, in the
+driver, and only here; the specs carry them to the measuring processes, which never read the index.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from zoo._errors import ZooError
+from zoo.spec import DataConfig, Precision, RunSpec, Scenario, Timing
+from zoo.weights import WeightsInfo, find_weights, require_timm_model
+
+if TYPE_CHECKING:
+    from zoo.index import Model
+
+__all__ = ["ModelSetup", "Plan", "plan", "resolve_data", "setup_model"]
+
+_DECLARABLE = ("input_size", "crop_pct", "interpolation")  # what an index may declare over timm's config
+
+
+@dataclass(frozen=True)
+class ModelSetup:
+    """What every configuration of one model shares: architecture, tag, inputs and weights."""
+
+    model: str
+    timm_name: str
+    pretrained_tag: str | None
+    data: DataConfig
+    weights: WeightsInfo
+
+    def spec(self, backend: str, **fields: Any) -> RunSpec:
+        return RunSpec(
+            model=self.model,
+            backend=backend,
+            data=self.data,
+            weights=self.weights,
+            timm_name=self.timm_name,
+            pretrained_tag=self.pretrained_tag,
+            **fields,
+        )
+
+
+def resolve_data(name: str, declared: Model | None = None) -> tuple[DataConfig, str, str | None]:
+    """timm's data config with the declared Image Size, Crop Pct and Interpolation passed to timm's
+    own `resolve_data_config(args=...)`; also the architecture timm builds and its pretrained tag."""
+    import timm.data
+
+    from zoo.measure.meta_model import build_meta_model
+
+    require_timm_model(name)
+    net = build_meta_model(name)
+    timm_config = timm.data.resolve_model_data_config(net)
+    meta = declared.metadata if declared is not None else None
+    overrides = {
+        "img_size": meta.image_size if meta else None,
+        "crop_pct": meta.crop_pct if meta else None,
+        "interpolation": meta.interpolation if meta else None,
+    }
+    config = timm.data.resolve_data_config(
+        args={key: value for key, value in overrides.items() if value is not None}, model=net
+    )
+    differences = tuple(
+        f"{key}: declared {config[key]}, timm {timm_config[key]}"
+        for key in _DECLARABLE
+        if config[key] != timm_config[key]
+    )
+    pretrained = getattr(net, "pretrained_cfg", None) or {}
+    data = DataConfig.from_dict({**config, "differences": differences})
+    return data, str(pretrained.get("architecture") or name), pretrained.get("tag")
+
+
+def setup_model(model: Model | str, checkpoint: Path | None = None) -> ModelSetup:
+    """Resolve one model (declared in an index, or a bare timm name): an unknown timm name or unusable
+    weights fail here, before anything runs."""
+    declared = None if isinstance(model, str) else model
+    name = model if isinstance(model, str) else model.name
+    data, timm_name, tag = resolve_data(name, declared)
+    weights = find_weights(name, checkpoint, declared)
+    return ModelSetup(name, timm_name, tag, data, weights)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The configurations to run, and the default backends left out because they cannot run one."""
+
+    specs: tuple[RunSpec, ...]
+    notices: tuple[str, ...] = ()
+
+
+def plan(
+    models: Sequence[Model],
+    backends: Sequence[str],
+    *,
+    explicit_backends: bool = True,
+    precisions: Iterable[str] = (Precision.FP32,),
+    batches: Iterable[int] = (1,),
+    scenarios: Iterable[str] = (Scenario.LATENCY,),
+    threads: int | None = None,
+    timing: Timing | None = None,
+    checkpoint: Path | None = None,
+    calibration: str | None = None,
+) -> Plan:
+    """Every combination, model-major so that a model's exports are built once and reused.
+
+    A backend that cannot run a precision or scenario is an error when the user named it, and a
+    notice (the pair is skipped) when it was only a default.
+    """
+    from zoo.backends import backend_class
+
+    precisions = [Precision(p) for p in precisions]
+    scenarios = [Scenario(s) for s in scenarios]
+    batches = list(batches)
+    skipped: set[str] = set()
+    pairs = []
+    for backend, precision, scenario in itertools.product(backends, precisions, scenarios):
+        cls = backend_class(backend)
+        missing = [str(p) for p in (precision, scenario) if p not in (*cls.PRECISIONS, *cls.SCENARIOS)]
+        if not missing:
+            pairs.append((backend, precision, scenario))
+        elif explicit_backends:
+            raise ZooError(
+                f"backend {backend} cannot run {' '.join(missing)}; `zoo backends` lists what each runs"
+            )
+        else:
+            skipped.add(f"{backend} skipped for {' '.join(missing)}: it cannot run it (`zoo backends`)")
+    extra: dict[str, Any] = {"timing": timing or Timing(), "calibration": calibration}
+    if threads is not None:
+        extra["threads"] = threads
+    specs = []
+    for model in models:
+        setup = setup_model(model, checkpoint)
+        specs += [
+            setup.spec(backend, precision=precision, scenario=scenario, batch=batch, **extra)
+            for (backend, precision, scenario), batch in itertools.product(pairs, batches)
+        ]
+    return Plan(tuple(specs), tuple(sorted(skipped)))

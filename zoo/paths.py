@@ -1,0 +1,47 @@
+"""Where things live, resolved in one place from the index's folder, whatever the working directory.
+
+A project is the folder of its root model-index file: the results it commits, its card templates, the
+rendered cards, the site and the local results store all sit beside it unless a flag says otherwise.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["ProjectPaths", "project_paths"]
+
+
+@dataclass(frozen=True)
+class ProjectPaths:
+    """The default locations of one project; every command's defaults come from here."""
+
+    root: Path  # the folder holding the root model-index file
+
+    @property
+    def results(self) -> Path:
+        """The committed export the cards render from (`zoo results export` writes it)."""
+        return self.root / "benchmarks" / "results"
+
+    @property
+    def templates(self) -> Path:
+        return self.root / "docs" / "templates"
+
+    @property
+    def cards(self) -> Path:
+        return self.root / "docs" / "models"
+
+    @property
+    def site(self) -> Path:
+        return self.root / "site"
+
+    @property
+    def store(self) -> Path:
+        """The local results history: `$ZOO_DB`, else `.zoo/results.db` beside the index."""
+        return Path(os.environ["ZOO_DB"]) if os.environ.get("ZOO_DB") else self.root / ".zoo" / "results.db"
+
+
+def project_paths(index: Path) -> ProjectPaths:
+    """The paths of the project whose root index file is `index`."""
+    return ProjectPaths(Path(index).expanduser().resolve().parent)

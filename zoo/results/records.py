@@ -1,0 +1,311 @@
+"""One record type per kind of result, each with its status vocabulary and its export columns.
+
+The scenarios in `zoo.measure` produce these; the store keeps them as JSON; `zoo results export`
+writes their `row()`s under `COLUMNS`; cards, validate and comparisons read the same fields. A
+record names its configuration in plain fields and keeps the full run spec it came from (`spec`,
+empty for rows migrated from schema v2, which did not keep one).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+from enum import StrEnum
+from typing import Any, ClassVar
+
+from zoo.results.stats import Proportion, Stats
+from zoo.spec import RunSpec, configuration_key
+
+__all__ = [
+    "AccuracyRecord",
+    "AccuracyStatus",
+    "AgreementRecord",
+    "AgreementStatus",
+    "LatencyRecord",
+    "LatencyStatus",
+    "LogitAgreement",
+    "RunStatus",
+    "now",
+]
+
+
+class LatencyStatus(StrEnum):
+    OK = "ok"
+    FAILED = "failed"
+
+
+class AccuracyStatus(StrEnum):
+    OK = "ok"
+    UNAVAILABLE = "unavailable"  # random weights: no accuracy is ever reported
+    ERROR = "error"  # the backend failed
+
+
+class AgreementStatus(StrEnum):
+    OK = "ok"
+    DISAGREES = "disagrees"
+    FAILED = "failed"
+
+
+class RunStatus(StrEnum):
+    RUNNING = "running"
+    FINISHED = "finished"
+    FAILED = "failed"
+    INTERRUPTED = "interrupted"
+
+
+def now() -> str:
+    """UTC, to the second: when a record was measured."""
+    import datetime
+
+    return datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
+
+
+_STAT_COLUMNS = ("median_ms", "p90_ms", "p99_ms", "mean_ms", "std_ms", "min_ms", "ci_low_ms", "ci_high_ms")
+
+
+@dataclass(frozen=True)
+class LatencyRecord:
+    """One configuration's timing (latency or throughput scenario), or its failure with the reason."""
+
+    model: str
+    backend: str
+    precision: str
+    batch: int
+    threads: int
+    status: LatencyStatus
+    scenario: str = "latency"
+    reason: str | None = None
+    weights: str | None = None  # WeightsInfo.kind
+    load_s: float | None = None
+    cache_hit: bool | None = None
+    first_inference_ms: float | None = None
+    stats: Stats | None = None  # per request (latency) or per request under load (throughput)
+    converged: bool = False
+    throughput_ips: float | None = None  # images/s: counted over a window in the throughput scenario
+    peak_rss_mb: float | None = None
+    serving: dict[str, Any] = field(default_factory=dict)  # throughput: streams, requests, batch, window
+    contention: dict[str, Any] = field(
+        default_factory=dict
+    )  # load average, CPU share, steal: zoo.measure.noise
+    backend_info: dict[str, Any] = field(default_factory=dict)
+    environment: dict[str, Any] = field(default_factory=dict)
+    samples_ms: tuple[float, ...] = ()
+    measured_at: str = ""
+    spec: dict[str, Any] = field(default_factory=dict)
+
+    COLUMNS: ClassVar[tuple[str, ...]] = (
+        "model", "backend", "precision", "batch", "threads", "scenario", "status", "reason", "weights",
+        *_STAT_COLUMNS, "iterations", "total_s", "converged", "throughput_ips", "load_s", "cache_hit",
+        "first_inference_ms", "peak_rss_mb", "contended", "environment", "measured_at",
+    )  # fmt: skip
+
+    @classmethod
+    def for_spec(cls, spec: RunSpec, status: LatencyStatus, **values: Any) -> LatencyRecord:
+        return cls(
+            model=spec.model,
+            backend=spec.backend,
+            precision=str(spec.precision),
+            batch=spec.batch,
+            threads=spec.threads,
+            scenario=str(spec.scenario),
+            status=status,
+            spec=spec.to_dict(),
+            measured_at=values.pop("measured_at", None) or now(),
+            **values,
+        )
+
+    @classmethod
+    def failed(cls, spec: RunSpec, reason: str, **known: Any) -> LatencyRecord:
+        return cls.for_spec(spec, LatencyStatus.FAILED, reason=reason, **known)
+
+    @property
+    def key(self) -> str:
+        return configuration_key(
+            self.model, self.backend, self.precision, self.batch, self.threads, self.scenario
+        )
+
+    @property
+    def contended(self) -> bool:
+        """Measured while something else took the CPU: its figure is not to be trusted or compared."""
+        return bool(self.contention.get("contended"))
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> LatencyRecord:
+        data = dict(data)
+        legacy = data.pop("config", None)  # schema v2 kept a BenchConfig here
+        if legacy is not None:
+            data.update(
+                {name: legacy[name] for name in ("model", "backend", "precision", "batch", "threads")}
+            )
+        stats = data.get("stats")
+        known = {f.name for f in fields(cls)}
+        return cls(
+            **{
+                **{key: value for key, value in data.items() if key in known},
+                "status": LatencyStatus(data["status"]),
+                "stats": Stats(**stats) if stats else None,
+                "samples_ms": tuple(data.get("samples_ms", ())),
+            }
+        )
+
+    def row(self) -> dict[str, Any]:
+        """The flat row of `latency.csv`."""
+        stats = self.stats
+        values = {name: getattr(stats, name) if stats else None for name in _STAT_COLUMNS}
+        values.update(
+            iterations=stats.iterations if stats else None,
+            total_s=stats.total_s if stats else None,
+            environment=self.environment.get("id"),
+            contended=self.contended,
+        )
+        return {name: values[name] if name in values else getattr(self, name) for name in self.COLUMNS}
+
+
+@dataclass(frozen=True)
+class LogitAgreement:
+    """How closely a backend's logits follow the reference's (torch fp32) on the same images."""
+
+    reference: str
+    images: int
+    top1_agreement: float  # fraction of the compared images whose top-1 class equals the reference's
+    max_abs_diff: float
+    mean_abs_diff: float
+    max_rel_diff: float | None = None  # max |diff| over the reference logits' range: scale-aware
+
+
+def _agreement_values(agreement: LogitAgreement | None) -> dict[str, Any]:
+    names = ("top1_agreement", "max_abs_diff", "mean_abs_diff", "max_rel_diff")
+    return {name: getattr(agreement, name) if agreement else None for name in names}
+
+
+@dataclass(frozen=True)
+class AgreementRecord:
+    """`zoo check-backends`: one backend's logits against the reference on the bundled photos."""
+
+    model: str
+    backend: str
+    precision: str
+    weights: str  # WeightsInfo.kind
+    reference: str
+    images: int
+    status: AgreementStatus
+    reason: str = ""
+    agreement: LogitAgreement | None = None
+    environment: dict[str, Any] = field(default_factory=dict)
+    measured_at: str = field(default_factory=now)
+    spec: dict[str, Any] = field(default_factory=dict)
+
+    COLUMNS: ClassVar[tuple[str, ...]] = (
+        "model", "backend", "precision", "weights", "reference", "images", "top1_agreement", "max_abs_diff",
+        "mean_abs_diff", "max_rel_diff", "status", "reason",
+    )  # fmt: skip
+    KEY: ClassVar[tuple[str, ...]] = ("model", "backend", "precision")
+
+    def row(self) -> dict[str, Any]:
+        values = {**asdict(self), **_agreement_values(self.agreement)}
+        return {name: values[name] for name in self.COLUMNS}
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> AgreementRecord:
+        agreement = data.get("agreement")
+        return cls(
+            **{
+                **data,
+                "status": AgreementStatus(data["status"]),
+                "agreement": LogitAgreement(**agreement) if agreement else None,
+            }
+        )
+
+
+def _rounded(value: float | None, digits: int = 3) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+@dataclass(frozen=True)
+class AccuracyRecord:
+    """`zoo eval`: a model on one backend and precision over one dataset."""
+
+    model: str
+    backend: str
+    precision: str
+    dataset: str
+    weights: str
+    status: AccuracyStatus
+    reason: str = ""
+    images: int = 0
+    top1: Proportion | None = None
+    top5: Proportion | None = None
+    declared_top1: float | None = None
+    declared_top5: float | None = None
+    agreement: LogitAgreement | None = None
+    inference_s: float = 0.0
+    environment: dict[str, Any] = field(default_factory=dict)
+    measured_at: str = field(default_factory=now)
+    spec: dict[str, Any] = field(default_factory=dict)
+
+    COLUMNS: ClassVar[tuple[str, ...]] = (
+        "model", "backend", "precision", "dataset", "images", "weights", "top1", "top1_ci_low",
+        "top1_ci_high", "top5", "top5_ci_low", "top5_ci_high", "declared_top1", "declared_top5",
+        "images_per_s", "environment", "measured_at",
+    )  # fmt: skip
+    KEY: ClassVar[tuple[str, ...]] = ("model", "backend", "precision", "dataset")
+
+    @property
+    def images_per_s(self) -> float | None:
+        return self.images / self.inference_s if self.images and self.inference_s > 0 else None
+
+    @property
+    def top1_difference(self) -> float | None:
+        """Measured minus declared top-1, in percentage points."""
+        return _minus(self.top1, self.declared_top1)
+
+    @property
+    def top5_difference(self) -> float | None:
+        return _minus(self.top5, self.declared_top5)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            **asdict(self),
+            "images_per_s": self.images_per_s,
+            "top1_difference": self.top1_difference,
+            "top5_difference": self.top5_difference,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> AccuracyRecord:
+        known = {f.name for f in fields(cls)}
+        values = {key: value for key, value in data.items() if key in known}
+        if not isinstance(values.get("environment", {}), dict):  # schema v2 kept only the id here
+            values["environment"] = {"id": values["environment"]}
+        agreement = data.get("agreement")
+        return cls(
+            **{
+                **values,
+                "status": AccuracyStatus(data["status"]),
+                "top1": Proportion(**data["top1"]) if data.get("top1") else None,
+                "top5": Proportion(**data["top5"]) if data.get("top5") else None,
+                "agreement": LogitAgreement(**agreement) if agreement else None,
+            }
+        )
+
+    def row(self) -> dict[str, Any]:
+        """The `accuracy.csv` row: percentages and their Wilson intervals, rounded for a stable file."""
+        values: dict[str, Any] = {name: getattr(self, name) for name in self.KEY}
+        values.update(images=self.images or None, weights=self.weights)
+        for name, proportion in (("top1", self.top1), ("top5", self.top5)):
+            values[name] = _rounded(proportion and proportion.percent)
+            values[f"{name}_ci_low"] = _rounded(proportion and proportion.low)
+            values[f"{name}_ci_high"] = _rounded(proportion and proportion.high)
+        values.update(declared_top1=self.declared_top1, declared_top5=self.declared_top5)
+        values.update(images_per_s=_rounded(self.images_per_s, 2), environment=self.environment.get("id"))
+        values["measured_at"] = self.measured_at
+        return {name: values[name] for name in self.COLUMNS}
+
+
+def _minus(measured: Proportion | None, declared: float | None) -> float | None:
+    return None if measured is None or declared is None else measured.percent - declared
