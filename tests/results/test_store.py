@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
@@ -11,18 +15,32 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from zoo.measure.latency import BenchConfig, Measurement
+from zoo import ZooError
+from zoo.results import (
+    LatencyRecord,
+    LatencyStatus,
+    ResultsStoreError,
+    RunStatus,
+    StoreWriteError,
+    compare,
+    export,
+    open_store,
+    recorded_run,
+)
 from zoo.results.stats import Stats
-from zoo.results import ResultsStoreError, compare, export, open_store
 
 README = Path(__file__).resolve().parents[2] / "benchmarks" / "results" / "README.md"
 
 
-def measurement(backend: str, median_s: float, seed: int = 0, environment: str = "env-a") -> Measurement:
+def measurement(backend: str, median_s: float, seed: int = 0, environment: str = "env-a") -> LatencyRecord:
     samples = list(np.random.default_rng(seed).normal(median_s, median_s * 0.02, 200))
-    return Measurement(
-        config=BenchConfig(model="m", backend=backend, threads=2),
-        status="ok",
+    return LatencyRecord(
+        model="m",
+        backend=backend,
+        precision="fp32",
+        batch=1,
+        threads=2,
+        status=LatencyStatus.OK,
         weights="packaged",
         stats=Stats.from_seconds(samples),
         converged=True,
@@ -40,9 +58,9 @@ def test_each_measurement_is_visible_to_another_connection_at_once(tmp_path: Pat
         with sqlite3.connect(db) as other:
             assert other.execute("SELECT count(*) FROM measurements").fetchone() == (1,)
         assert store.done_keys(run) == {"m|torch|fp32|b1|t2"}
-        store.add(run, Measurement.failed(BenchConfig(model="m", backend="openvino", threads=2), "boom"))
+        store.add(run, replace(measurement("openvino", 0.01), status=LatencyStatus.FAILED, reason="boom"))
         assert store.done_keys(run) == {"m|torch|fp32|b1|t2"}  # a failure is not done: --resume retries it
-        [back] = [m for m in store.measurements(run) if m.status == "ok"]
+        [back] = [m for m in store.measurements(run) if m.status == LatencyStatus.OK]
         assert back.environment == {"id": "env-a", "cpu_model": "test"}
         assert back.stats == measurement("torch", 0.010).stats
 
@@ -107,21 +125,129 @@ def test_compare_finds_a_real_regression_and_ignores_noise(tmp_path: Path) -> No
     assert all(c.comparable for c in by_key.values())
 
 
-def test_a_version_1_database_is_migrated_and_keeps_its_runs(tmp_path: Path) -> None:
+V1_SCHEMA = """
+CREATE TABLE zoo_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+INSERT INTO zoo_meta VALUES ('schema_version', '1');
+CREATE TABLE runs (id INTEGER PRIMARY KEY, started_at TEXT NOT NULL, finished_at TEXT, status TEXT NOT NULL,
+    command TEXT NOT NULL, executor TEXT NOT NULL, git_commit TEXT);
+CREATE TABLE environments (id TEXT PRIMARY KEY, data TEXT NOT NULL);
+CREATE TABLE measurements (id INTEGER PRIMARY KEY, run_id INTEGER NOT NULL REFERENCES runs(id),
+    config_key TEXT NOT NULL, model TEXT NOT NULL, backend TEXT NOT NULL, precision TEXT NOT NULL,
+    batch INTEGER NOT NULL, threads INTEGER NOT NULL, status TEXT NOT NULL, median_ms REAL,
+    environment_id TEXT REFERENCES environments(id), measured_at TEXT NOT NULL, data TEXT NOT NULL,
+    UNIQUE (run_id, config_key));
+INSERT INTO runs VALUES (1, '2026-01-01', '2026-01-01', 'finished', 'zoo bench m', 'local', NULL);
+"""
+# A measurement as zoo wrote it before the run spec: its configuration in a `config` object.
+V1_MEASUREMENT = {
+    "config": {"model": "m", "backend": "torch", "precision": "fp32", "batch": 1, "threads": 2, "index": None},
+    "status": "ok", "reason": None, "weights": "packaged", "stats": None, "converged": True,
+    "environment": {"id": "env-a"}, "samples_ms": [], "measured_at": "2026-01-01T00:00:00+00:00",
+}  # fmt: skip
+
+
+def test_a_version_1_database_is_migrated_to_3_and_keeps_its_runs(tmp_path: Path) -> None:
     db = tmp_path / "v1.db"
-    with open_store(db) as store:
-        run = store.start_run("zoo bench m", "local", None)
-        store.add(run, measurement("torch", 0.010))
     with sqlite3.connect(db) as connection:  # as zoo 0.1 left it: no accuracy table, version 1
-        connection.execute("DROP TABLE accuracy")
-        connection.execute("UPDATE zoo_meta SET value='1'")
-    with open_store(db) as store:
-        assert [m.config.backend for m in store.measurements(run)] == ["torch"]
-        store.add_accuracy(run, {"model": "m", "backend": "torch", "precision": "fp32", "dataset": "smoke",
-                                 "status": "ok", "measured_at": "now", "environment": "env-a"}, {"id": "env-a"})  # fmt: skip
-        assert [row["dataset"] for row in store.accuracy(run)] == ["smoke"]
+        connection.executescript(V1_SCHEMA)
+        connection.execute(
+            "INSERT INTO measurements VALUES (1, 1, 'm|torch|fp32|b1|t2', 'm', 'torch', 'fp32', 1, 2, 'ok', NULL,"
+            " NULL, '2026-01-01', ?)",
+            (json.dumps(V1_MEASUREMENT),),
+        )
+    with open_store(db, readonly=True) as store:  # read-only: migrated in memory, the file untouched
+        assert [m.key for m in store.measurements(1)] == ["m|torch|fp32|b1|t2"]
     with sqlite3.connect(db) as connection:
-        assert connection.execute("SELECT value FROM zoo_meta").fetchone() == ("2",)
+        assert connection.execute("SELECT value FROM zoo_meta").fetchone() == ("1",)
+    with open_store(db) as store:
+        [old] = store.measurements(1)
+        assert (old.backend, old.scenario, old.spec) == ("torch", "latency", {})
+        assert store.runs()[0].kind == "bench"
+        assert store.accuracy() == [] and store.agreement() == [] and store.verdicts() == []
+    with sqlite3.connect(db) as connection:
+        assert connection.execute("SELECT value FROM zoo_meta").fetchone() == ("3",)
+
+
+@contextmanager
+def read_only(path: Path) -> Iterator[None]:
+    """The file made unwritable: by its mode for a user, with the immutable flag for root (`chattr +i`)."""
+    path.chmod(0o444)
+    immutable = os.access(path, os.W_OK)  # root ignores file modes
+    if immutable and subprocess.run(["chattr", "+i", str(path)], capture_output=True).returncode != 0:
+        path.chmod(0o644)
+        pytest.skip("cannot make a file read-only for this user here")
+    try:
+        yield
+    finally:
+        if immutable:
+            subprocess.run(["chattr", "-i", str(path)], check=True)
+        path.chmod(0o644)
+
+
+def test_a_read_only_store_is_refused_before_measuring_and_still_read(tmp_path: Path) -> None:
+    db = tmp_path / "r.db"
+    with open_store(db) as store:
+        store.add(store.start_run("zoo bench m", "local", None), measurement("torch", 0.010))
+    with read_only(db):
+        with pytest.raises(ResultsStoreError, match=r"r\.db"):
+            open_store(db)
+        with open_store(db, readonly=True) as store:
+            assert len(list(store.measurements())) == 1
+
+
+def test_a_full_disk_mid_run_fails_the_run_and_keeps_what_finished(tmp_path: Path) -> None:
+    db = tmp_path / "r.db"
+    with (
+        open_store(db) as store,
+        pytest.raises(StoreWriteError, match="full"),
+        recorded_run(store, "bench") as run,
+    ):
+        store.add(run.id, measurement("torch", 0.010))
+        pages = store.db.execute("PRAGMA page_count").fetchone()[0]
+        store.db.execute(f"PRAGMA max_page_count={pages}")  # the disk is now full
+        for seed in range(50):
+            store.add(run.id, replace(measurement("openvino", 0.004, seed=seed), model=f"m{seed}"))
+    with open_store(db) as store:
+        assert next(m.backend for m in store.measurements()) == "torch"
+        assert store.runs()[0].status in (RunStatus.FAILED, RunStatus.INTERRUPTED)
+
+
+def test_a_malformed_schema_version_is_one_line(tmp_path: Path) -> None:
+    db = tmp_path / "r.db"
+    open_store(db).close()
+    with sqlite3.connect(db) as connection:
+        connection.execute("UPDATE zoo_meta SET value='3; DROP TABLE runs'")
+    with pytest.raises(ResultsStoreError, match="malformed schema version"):
+        open_store(db)
+
+
+def test_a_run_left_running_by_a_dead_process_is_marked_interrupted(tmp_path: Path) -> None:
+    db = tmp_path / "r.db"
+    with open_store(db) as store:
+        run = store.start_run("zoo bench m", "local", None, plan="p")
+        store.db.execute("UPDATE runs SET pid=?, process_started=1 WHERE id=?", (2**22 + 12345, run))
+        store.start_run("zoo eval m", "local", None, kind="eval")  # alive: this process owns it
+    with open_store(db) as store:
+        runs = {r.id: r for r in store.runs()}
+        assert runs[run].status == RunStatus.INTERRUPTED and runs[run + 1].status == RunStatus.RUNNING
+        assert store.resumable_run("bench", "p") == run  # the eval run is never a bench run to resume
+        assert store.resumable_run("bench", "another plan") is None
+        with (
+            pytest.raises(ZooError, match="no bench run"),
+            recorded_run(store, "bench", resume=run + 1),
+        ):
+            pass
+
+
+def test_compare_calls_a_contended_pair_unreliable_not_a_regression(tmp_path: Path) -> None:
+    busy = {"contended": True, "reason": "other processes used 80% of the CPU"}
+    with open_store(tmp_path / "r.db") as store:
+        base = store.start_run("a", "local", None)
+        store.add(base, measurement("torch", 0.010, seed=1))
+        new = store.start_run("b", "local", None)
+        store.add(new, replace(measurement("torch", 0.100, seed=3), contention=busy))
+        [comparison] = compare(store, base, new)
+    assert comparison.significant and not comparison.reliable and not comparison.regression
 
 
 def test_each_measurement_keeps_its_own_commit_and_the_export_describes_the_latest(tmp_path: Path) -> None:
