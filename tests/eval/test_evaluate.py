@@ -10,31 +10,42 @@ from __future__ import annotations
 import csv
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 import torch
 from PIL import Image
 from timm.data import create_transform
+from zoo_testing import LITE0, copy_project
 
+from zoo.backends import Backend, LoadReport
+from zoo.backends._registry import _BACKENDS
 from zoo.cli import main
 from zoo.data import find_images
-from zoo.index import load_index
-from zoo.measure.accuracy import RANDOM_WEIGHTS, EvalOptions, EvalReport, evaluate, export_csv
-from zoo.measure.inputs import timm_data_config
-from zoo.results import open_store
-from zoo.weights import load_model
+from zoo.index import Model, load_index
+from zoo.measure.plan import plan
+from zoo.measure.scenarios.accuracy import RANDOM_WEIGHTS, EvalReport, ImageOptions, evaluate
+from zoo.results import export, open_store, recorded_run
+from zoo.weights import find_weights, load_model
 
 from .conftest import INDEX, PHOTOS, TRUTH, make_image_folder
 
-LITE0 = "tf_efficientnet_lite0"
 BACKENDS = ("torch", "onnxruntime", "openvino")
+
+
+def declared(model: Model) -> dict[str, tuple[float | None, float | None]]:
+    return {
+        model.name: (model.declared_accuracy("Top 1 Accuracy"), model.declared_accuracy("Top 5 Accuracy"))
+    }
 
 
 @pytest.fixture(scope="module")
 def expected_hits() -> tuple[int, int]:
     """Top-1 and top-5 hits of lite0 on the photos, computed one photo at a time in plain timm."""
-    net, _ = load_model(LITE0, None, None)
-    transform = create_transform(**timm_data_config(LITE0))
+    import timm
+
+    net = load_model(LITE0, find_weights(LITE0))
+    transform = create_transform(**timm.data.resolve_model_data_config(net))
     top1 = top5 = 0
     with torch.inference_mode():
         for name, (_, label) in TRUTH.items():
@@ -52,8 +63,8 @@ def folder_report(tmp_path_factory: pytest.TempPathFactory) -> EvalReport:
     batch 3 so that the last batch is padded."""
     data = make_image_folder(tmp_path_factory.mktemp("eval"))
     model = load_index(Path(INDEX)).model(LITE0)
-    options = EvalOptions(batch=3, workers=1, threads=1)
-    return evaluate([model], find_images(data), BACKENDS, options)
+    specs = plan([model], BACKENDS, batches=[3], threads=1).specs
+    return evaluate(specs, declared(model), find_images(data), ImageOptions(workers=1))
 
 
 def test_every_backend_scores_what_timm_scores(
@@ -94,9 +105,14 @@ def test_preprocessing_is_the_models_own(folder_report: EvalReport) -> None:
 
 
 def test_export_merges_rows(folder_report: EvalReport, tmp_path: Path) -> None:
-    path = tmp_path / "accuracy.csv"
-    export_csv(folder_report, path)
-    export_csv(folder_report, path)  # the same keys again replace, never duplicate
+    path = tmp_path / "out" / "accuracy.csv"
+    with open_store(tmp_path / "r.db") as store:
+        for _ in range(2):  # the same keys again replace, never duplicate
+            with recorded_run(store, "eval") as run:
+                for row in folder_report.rows:
+                    store.add_accuracy(run.id, row)
+            export(store, path.parent, run.id)
+        assert [r.row() for r in store.accuracy(run.id)] == [r.row() for r in folder_report.rows]
     with path.open() as handle:
         rows = list(csv.DictReader(handle))
     header = (Path(__file__).resolve().parents[2] / "benchmarks/results/README.md").read_text()
@@ -114,12 +130,10 @@ def test_smoke_set_on_lite0(
     report = json.loads(capsys.readouterr().out)
     with open_store(results_db) as store:
         [stored] = store.accuracy(report["run"])
-        assert (stored["model"], stored["dataset"], stored["top1"]["hits"]) == (
-            LITE0,
-            "smoke",
-            expected_hits[0],
-        )
-        assert store.environments({stored["environment"]})[stored["environment"]]["libraries"]["torch"]
+        assert stored.top1 is not None
+        assert (stored.model, stored.dataset, stored.top1.hits) == (LITE0, "smoke", expected_hits[0])
+        assert stored.environment["libraries"]["torch"]
+        assert store.runs()[-1].kind == "eval"
     assert report["smoke"] is True and report["dataset"] == "smoke"
     assert "not an ImageNet accuracy" in report["notice"]
     (row,) = report["evaluations"][0]["results"]
@@ -150,10 +164,9 @@ def test_declared_preprocessing_wins_and_is_reported(tmp_path: Path) -> None:
         "    Interpolation: bilinear\n"
     )
     model = load_index(card).model(LITE0)
-    options = EvalOptions(workers=0, threads=1, reference=False)
-    (evaluation,) = evaluate(
-        [model], find_images(make_image_folder(tmp_path)), ["torch"], options
-    ).evaluations
+    specs = plan([model], ["torch"], threads=1).specs
+    images = find_images(make_image_folder(tmp_path))
+    (evaluation,) = evaluate(specs, declared(model), images, reference=False).evaluations
     assert evaluation.data_config["crop_pct"] == 1.0
     assert evaluation.data_config["interpolation"] == "bilinear"
     assert sorted(evaluation.differences) == [
@@ -164,8 +177,10 @@ def test_declared_preprocessing_wins_and_is_reported(tmp_path: Path) -> None:
     assert row.status == "ok" and row.declared_top1 is None and row.top1_difference is None
 
 
-def test_a_backend_that_cannot_run_is_its_row(capsys: pytest.CaptureFixture[str]) -> None:
-    """onnxruntime offers no bf16: its row says why, the torch reference still runs, exit 1."""
+def test_a_backend_that_cannot_run_a_precision_is_refused_up_front(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """onnxruntime offers no bf16: named explicitly, it is refused before anything runs (exit 2)."""
     args = [
         "eval",
         LITE0,
@@ -178,7 +193,42 @@ def test_a_backend_that_cannot_run_is_its_row(capsys: pytest.CaptureFixture[str]
         "--index",
         INDEX,
     ]
-    assert main([*args, "--json"]) == 1
-    (row,) = json.loads(capsys.readouterr().out)["evaluations"][0]["results"]
-    assert row["status"] == "error" and "bf16" in row["reason"]
-    assert row["top1"] is None
+    assert main(args) == 2
+    assert "onnxruntime cannot run bf16" in capsys.readouterr().err
+
+
+class BrokenBackend(Backend):
+    """A backend whose conversion fails, as a model an exporter cannot handle does."""
+
+    NAME = "broken"
+
+    def load(self) -> LoadReport:
+        raise RuntimeError("unsupported operator SomeOp")
+
+    def run(self, inputs: Any) -> Any:
+        raise AssertionError("never loaded")
+
+    def settings(self) -> dict[str, Any]:
+        return {}
+
+
+def test_a_backend_that_fails_is_its_row(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A backend that fails to load: its row says why, the torch reference still runs."""
+    monkeypatch.setitem(_BACKENDS, "broken", BrokenBackend)
+    model = load_index(Path(INDEX)).model(LITE0)
+    specs = plan([model], ["broken", "torch"], threads=1).specs
+    report = evaluate(specs, declared(model), find_images(make_image_folder(tmp_path)), ImageOptions(limit=2))
+    broken, torch_row = report.rows
+    assert broken.status == "error" and "unsupported operator SomeOp" in broken.reason and broken.top1 is None
+    assert torch_row.status == "ok" and torch_row.images == 2
+
+
+def test_eval_export_writes_accuracy_beside_the_index(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    index = copy_project(tmp_path)
+    data = make_image_folder(tmp_path / "images")
+    args = ["eval", LITE0, "--backend", "openvino", "--data", str(data), "--index", str(index), "--export"]
+    assert main([*args, "--workers", "0", "--threads", "1", "--db", str(tmp_path / "r.db")]) == 0
+    assert f"exported to {tmp_path / 'benchmarks' / 'results' / 'accuracy.csv'}" in capsys.readouterr().out
+    assert not (tmp_path / "benchmarks" / "results" / "latency.csv").exists()  # eval wrote no latency
