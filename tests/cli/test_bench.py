@@ -12,8 +12,8 @@ import time
 from pathlib import Path
 
 import pytest
+from zoo_testing import INDEX, REPO
 
-REPO = Path(__file__).resolve().parents[2]
 FAST = ["--min-time", "0.2", "--max-time", "0.5", "--min-iterations", "5", "--threads", "1"]
 
 
@@ -28,11 +28,11 @@ def zoo(*args: str, cwd: Path, check_rc: int | None = None) -> subprocess.Comple
 
 @pytest.fixture
 def index(tmp_path: Path) -> Path:
-    """The bundled lite0 card plus a model that timm does not have, so one configuration must fail."""
+    """The bundled lite0 card plus a ViT declared at an input size it cannot take, so it fails when run."""
     card = (REPO / "docs/templates/models/tf-efficientnet-lite.md").read_text()
     (tmp_path / "lite.md").write_text(card)
     (tmp_path / "broken.yml").write_text(
-        "Models:\n- Name: no_such_timm_model\n  Metadata:\n    Image Size: 32\n"
+        "Models:\n- Name: vit_tiny_patch16_224\n  Metadata:\n    Image Size: 32\n"
     )
     (tmp_path / "model-index.yml").write_text("Import: ['lite.md', 'broken.yml']\n")
     return tmp_path / "model-index.yml"
@@ -53,17 +53,23 @@ def measurements(db: Path) -> list[tuple[str, str, str]]:
 def test_sweep_records_results_and_failures(index: Path, tmp_path: Path) -> None:
     db = tmp_path / "r.db"
     common = ["--index", str(index), "--db", str(db), "--backend", "onnxruntime", "--backend", "openvino"]
-    done = zoo("bench", "no_such_timm_model", "tf_efficientnet_lite0", *common, *FAST, "--json", cwd=tmp_path)
+    done = zoo(
+        "bench", "vit_tiny_patch16_224", "tf_efficientnet_lite0", *common, *FAST, "--json", cwd=tmp_path
+    )
     assert done.returncode == 1, done.stderr  # one model failed, after the others finished
     report = json.loads(done.stdout)
     by_key = {(r["model"], r["backend"]): r for r in report["results"]}
     assert {k: r["status"] for k, r in by_key.items()} == {
-        ("no_such_timm_model", "onnxruntime"): "failed",
-        ("no_such_timm_model", "openvino"): "failed",
+        ("vit_tiny_patch16_224", "onnxruntime"): "failed",
+        ("vit_tiny_patch16_224", "openvino"): "failed",
         ("tf_efficientnet_lite0", "onnxruntime"): "ok",
         ("tf_efficientnet_lite0", "openvino"): "ok",
     }
-    assert "no_such_timm_model" in by_key[("no_such_timm_model", "openvino")]["reason"]
+    assert "vit_tiny_patch16_224" in by_key[("vit_tiny_patch16_224", "openvino")]["reason"]
+    assert (
+        "start vit_tiny_patch16_224 onnxruntime" in done.stderr
+        and "end   tf_efficientnet_lite0 openvino" in done.stderr
+    )
     for backend in ("onnxruntime", "openvino"):
         row = by_key[("tf_efficientnet_lite0", backend)]
         assert row["weights"] == "packaged"
@@ -80,7 +86,7 @@ def test_sweep_records_results_and_failures(index: Path, tmp_path: Path) -> None
     again = zoo("bench", "tf_efficientnet_lite0", *common, *FAST, "--json", cwd=tmp_path, check_rc=0)
     assert all(r["cache_hit"] is True for r in json.loads(again.stdout)["results"])
 
-    listed = zoo("results", "--db", str(db), "list", "--json", cwd=tmp_path, check_rc=0)
+    listed = zoo("results", "list", "--db", str(db), "--json", cwd=tmp_path, check_rc=0)
     assert [run["measurements"] for run in json.loads(listed.stdout)] == [4, 2]
     exported = zoo(
         "results", "--db", str(db), "export", "--out", str(tmp_path / "out"), cwd=tmp_path, check_rc=0
@@ -120,8 +126,41 @@ def test_interrupt_keeps_finished_results_and_resume_skips_them(index: Path, tmp
         ),
         (["bench", "tf_efficientnet_lite9"], "unknown model 'tf_efficientnet_lite9'"),
         (["bench"], "pass --all"),
+        (["bench", "--all", "--min-time", "-1"], "--min-time must not be negative"),
+        (
+            ["bench", "--all", "--min-time", "5", "--max-time", "2"],
+            "must be positive and at least --min-time",
+        ),
+        (["bench", "--all", "--batch", "0"], "--batch must be at least 1"),
+        (["bench", "--all", "--threads", "0"], "--threads must be at least 1"),
+        (
+            ["bench", "--all", "--backend", "onnxruntime", "--precision", "bf16"],
+            "onnxruntime cannot run bf16",
+        ),
+        (["bench", "--all", "--timeout", "0"], "--timeout must be positive"),
+        (["results", "show", "0"], "no run 0"),
     ],
 )
 def test_bad_input_is_one_line(args: list[str], message: str, tmp_path: Path) -> None:
-    done = zoo(*args, "--index", str(REPO / "model-index.yml"), "--db", str(tmp_path / "r.db"), cwd=tmp_path)
+    """Refused before anything runs: exit 2, one line, and nothing measured."""
+    db = tmp_path / "r.db"
+    if args[0] == "results":
+        zoo("bench", "tf_efficientnet_lite0", "--backend", "onnxruntime", *FAST, "--db", str(db), cwd=REPO)
+    done = zoo(*args, "--index", str(INDEX), "--db", str(db), cwd=tmp_path)
     assert done.returncode == 2 and message in done.stderr and "Traceback" not in done.stderr
+    assert done.stderr.count("\n") == 1
+    assert measurements(db) == [] or args[0] == "results"
+
+
+def test_an_unknown_timm_model_is_refused_before_anything_runs(index: Path, tmp_path: Path) -> None:
+    (tmp_path / "broken.yml").write_text("Models:\n- Name: no_such_timm_model\n")
+    db = tmp_path / "r.db"
+    done = zoo("bench", "--all", "--index", str(index), "--db", str(db), *FAST, cwd=tmp_path)
+    assert done.returncode == 2 and "unknown timm model 'no_such_timm_model'" in done.stderr
+    assert measurements(db) == []
+
+
+def test_threads_above_the_cores_is_a_warning(tmp_path: Path) -> None:
+    done = zoo("bench", "--all", "--threads", "512", "--min-time", "5", "--max-time", "1", "--index", str(INDEX),
+               cwd=tmp_path)  # fmt: skip
+    assert "warning: --threads 512 is more than" in done.stderr and done.returncode == 2
