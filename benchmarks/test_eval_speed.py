@@ -17,8 +17,8 @@ from timm.data import create_transform
 from zoo.data import ImageSet, batches, find_images, smoke_labels
 from zoo.data.smoke import smoke_folder
 from zoo.index import load_index
-from zoo.measure.accuracy import EvalOptions, evaluate
-from zoo.measure.inputs import timm_data_config
+from zoo.measure.plan import plan
+from zoo.measure.scenarios.accuracy import ImageOptions, evaluate
 
 MODEL = "tf_efficientnet_lite0"
 INDEX = Path(__file__).resolve().parents[1] / "model-index.yml"
@@ -40,8 +40,9 @@ def image_set(tmp_path_factory: pytest.TempPathFactory) -> ImageSet:
 @pytest.mark.parametrize("backend_name", ["torch", "onnxruntime", "openvino"])
 def test_eval_lite0(benchmark, image_set: ImageSet, backend_name: str) -> None:
     model = load_index(INDEX).model(MODEL)
-    options = EvalOptions(batch=8, workers=WORKERS, reference=False)
-    report = benchmark.pedantic(evaluate, args=([model], image_set, [backend_name], options), rounds=2)
+    specs = plan([model], [backend_name], batches=[8]).specs
+    options = ImageOptions(workers=WORKERS)
+    report = benchmark.pedantic(evaluate, args=(specs, {}, image_set, options, False), rounds=2)
     (evaluation,) = report.evaluations
     (row,) = evaluation.results
     assert row.status == "ok" and row.images == len(image_set)
@@ -56,7 +57,8 @@ def test_eval_lite0(benchmark, image_set: ImageSet, backend_name: str) -> None:
 @pytest.mark.parametrize("workers", sorted({0, WORKERS}))
 def test_decode_only(benchmark, image_set: ImageSet, workers: int) -> None:
     """Decoding and preprocessing alone: its images/s must stay well above any backend's."""
-    transform = create_transform(**timm_data_config(MODEL))
+    [spec] = plan([load_index(INDEX).model(MODEL)], ["torch"]).specs
+    transform = create_transform(**spec.data.timm_config())
 
     def decode_all() -> int:
         return sum(len(chunk.targets) for chunk in batches(image_set, transform, 8, workers=workers))

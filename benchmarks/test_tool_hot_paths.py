@@ -6,9 +6,8 @@ from pathlib import Path
 
 import numpy as np
 
-from zoo.measure.latency import BenchConfig, Measurement
-from zoo.measure.stats import Stats
-from zoo.results import open_store
+from zoo.results import LatencyRecord, LatencyStatus, open_store
+from zoo.results.stats import Stats
 
 SAMPLES = list(np.random.default_rng(0).lognormal(-5, 0.2, 2000))
 
@@ -19,9 +18,13 @@ def test_stats_of_2000_samples(benchmark) -> None:
 
 
 def test_store_one_measurement(benchmark, tmp_path: Path) -> None:
-    result = Measurement(
-        config=BenchConfig(model="m", backend="torch"),
-        status="ok",
+    result = LatencyRecord(
+        model="m",
+        backend="torch",
+        precision="fp32",
+        batch=1,
+        threads=2,
+        status=LatencyStatus.OK,
         stats=Stats.from_seconds(SAMPLES),
         samples_ms=tuple(s * 1000 for s in SAMPLES),
         environment={"id": "e"},
@@ -30,4 +33,4 @@ def test_store_one_measurement(benchmark, tmp_path: Path) -> None:
     with open_store(tmp_path / "r.db") as store:
         run = store.start_run("bench", "local", None)
         benchmark(store.add, run, result)
-        assert store.done_keys(run) == {result.config.key}
+        assert store.done_keys(run) == {result.key}

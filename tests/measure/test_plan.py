@@ -79,7 +79,9 @@ def test_plan_is_model_major_and_resolves_each_model_once() -> None:
     made = plan(models, ["torch", "openvino"], precisions=["fp32", "bf16"], batches=[1, 8], threads=2)
     keys = [spec.key for spec in made.specs]
     assert len(keys) == len(set(keys)) == 2 * 2 * 2 * 2
-    assert keys[0] == "tf_efficientnet_lite0|torch|fp32|b1|t2" and keys[8].startswith("tf_efficientnet_lite3|")
+    assert keys[0] == "tf_efficientnet_lite0|torch|fp32|b1|t2" and keys[8].startswith(
+        "tf_efficientnet_lite3|"
+    )
     lite3 = made.specs[8]
     assert lite3.weights.kind == "random" and lite3.data.input_size == (3, 300, 300)
     assert made.notices == ()

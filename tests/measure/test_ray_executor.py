@@ -15,10 +15,10 @@ from pathlib import Path
 
 import psutil
 import pytest
+from zoo_testing import REPO
 
 ray = pytest.importorskip("ray")
 
-REPO = Path(__file__).resolve().parents[2]
 FAST = ["--min-time", "0.3", "--max-time", "0.6", "--min-iterations", "5", "--threads", "1"]
 
 
@@ -85,7 +85,7 @@ def test_sweep_on_ray_matches_a_local_run(ray_head: str, tmp_path: Path) -> None
     assert {r["status"] for r in ray_rows} == {"ok"}
     assert {r["environment"] for r in ray_rows} == {r["environment"] for r in local_rows}  # same machine
 
-    listed = json.loads(zoo("results", "--db", str(db), "list", "--json", cwd=tmp_path).stdout)
+    listed = json.loads(zoo("results", "list", "--db", str(db), "--json", cwd=tmp_path).stdout)
     assert [run["executor"] for run in listed] == ["ray", "local"]
 
 
@@ -122,3 +122,36 @@ def test_unreachable_address_is_one_line_and_writes_nothing(tmp_path: Path) -> N
     assert done.returncode == 2
     assert done.stderr.startswith("zoo: error: no Ray cluster reachable at 127.0.0.1:")
     assert not db.exists()
+
+
+def test_a_ray_task_uses_the_declared_preprocessing_without_the_index(
+    ray_head: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The spec carries the declared data config: the index is gone before any task runs."""
+    import shutil
+
+    from zoo.index import load_index
+    from zoo.measure.plan import plan
+    from zoo.measure.ray_executor import RayExecutor
+    from zoo.spec import Timing
+
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "model-index.yml").write_text(
+        "Models:\n- Name: tf_efficientnet_lite0\n  Metadata:\n    Image Size: '256'\n    Crop Pct: '1.0'\n"
+    )
+    models = load_index(project / "model-index.yml").select(None)
+    specs = plan(
+        models, ["onnxruntime"], threads=1, timing=Timing(min_time_s=0.2, max_time_s=0.5, min_iterations=5)
+    ).specs
+    shutil.rmtree(project)
+    monkeypatch.setenv("ZOO_CACHE", str(tmp_path / "cache"))
+    monkeypatch.chdir(tmp_path)
+    executor = RayExecutor(ray_head, timeout_s=300)
+    try:
+        [record] = list(executor.run(specs))
+    finally:
+        executor.shutdown()
+    assert record.status == "ok", record.reason
+    assert record.backend_info["input_shape"] == [1, 3, 256, 256]
+    assert record.spec["data"]["crop_pct"] == 1.0 and record.spec["data"]["differences"]
