@@ -23,7 +23,11 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help="templates folder; its models/ subfolder holds one template per card (default: docs/templates)",
     )
     parser.add_argument(
-        "--out", type=Path, default=Path("docs/models"), help="where cards go (default: docs/models)"
+        "--out",
+        type=Path,
+        default=Path("docs/models"),
+        help="where cards go (default: docs/models); zoo removes there only the files its manifest "
+        "(.zoo-docs.json) lists",
     )
     parser.add_argument(
         "--results",
