@@ -11,6 +11,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from zoo.cli import main
+
 REPO = Path(__file__).resolve().parents[2]
 ENVIRONMENT_ID = "3f2a9c1b7d4e"
 
@@ -44,7 +46,9 @@ LATENCY_COLUMNS = [
 ]
 
 
-def _latency(model: str, backend: str, precision: str, weights: str, median: float, **extra: object) -> dict:
+def latency_row(
+    model: str, backend: str, precision: str, weights: str, median: float, **extra: object
+) -> dict:
     row = dict.fromkeys(LATENCY_COLUMNS)
     row.update(
         model=model,
@@ -78,10 +82,10 @@ def _latency(model: str, backend: str, precision: str, weights: str, median: flo
 
 
 LATENCY = [
-    _latency("tf_efficientnet_lite0", "torch", "fp32", "packaged", 11.5213),
-    _latency("tf_efficientnet_lite0", "onnxruntime", "fp32", "packaged", 6.4121),
-    _latency("tf_efficientnet_lite0", "openvino", "fp32", "packaged", 4.8702),
-    _latency(
+    latency_row("tf_efficientnet_lite0", "torch", "fp32", "packaged", 11.5213),
+    latency_row("tf_efficientnet_lite0", "onnxruntime", "fp32", "packaged", 6.4121),
+    latency_row("tf_efficientnet_lite0", "openvino", "fp32", "packaged", 4.8702),
+    latency_row(
         "tf_efficientnet_lite0",
         "openvino",
         "bf16",
@@ -93,9 +97,9 @@ LATENCY = [
         throughput_ips=None,
         first_inference_ms=None,
     ),
-    _latency("tf_efficientnet_lite3", "torch", "fp32", "random", 38.2301),
-    _latency("tf_efficientnet_lite3", "onnxruntime", "fp32", "random", 22.9012),
-    _latency("tf_efficientnet_lite3", "openvino", "fp32", "random", 17.1033),
+    latency_row("tf_efficientnet_lite3", "torch", "fp32", "random", 38.2301),
+    latency_row("tf_efficientnet_lite3", "onnxruntime", "fp32", "random", 22.9012),
+    latency_row("tf_efficientnet_lite3", "openvino", "fp32", "random", 17.1033),
 ]
 
 ACCURACY = [
@@ -210,6 +214,31 @@ def write_results(folder: Path) -> Path:
     validation.to_csv(folder / "validation.csv", index=False)
     (folder / "environments.json").write_text(json.dumps(ENVIRONMENTS, indent=2) + "\n")
     return folder
+
+
+def write_template(
+    root: Path,
+    body: str,
+    name: str = "family",
+    model: str = "tf_efficientnet_lite0",
+    interpolation: str = "bicubic",
+    collection: str = "Family",
+) -> Path:
+    """A collection template: `body`, then a model-index block declaring `model`."""
+    (root / "models").mkdir(parents=True, exist_ok=True)
+    block = (
+        f"<!--\nType: model-index\nCollections:\n- Name: {json.dumps(collection)}\nModels:\n"
+        f"- Name: {json.dumps(model)}\n  In Collection: {json.dumps(collection)}\n  Metadata:\n    Parameters: 4650000\n"
+        f"    FLOPs: 488052032\n    Image Size: '224'\n    Interpolation: {json.dumps(interpolation)}\n-->\n"
+    )
+    path = root / "models" / f"{name}.md"
+    path.write_text(body + "\n" + block)
+    return path
+
+
+def render(templates: Path, results: Path, out: Path, *extra: str) -> int:
+    """`zoo docs` on `templates` and `results` into `out`: its exit status."""
+    return main(docs(templates, results, out, *extra))
 
 
 @pytest.fixture

@@ -8,19 +8,14 @@ from pathlib import Path
 import pytest
 from markdown_it import MarkdownIt
 
-from zoo.cards import render_cards
-from zoo.cli import main
+from zoo.cards import MANIFEST, render_cards
 from zoo.index import load_index
 
-from .conftest import docs
+from .conftest import render, write_template
 
 REPO = Path(__file__).resolve().parents[2]
 CARD = "tf-efficientnet-lite.md"
 DASH = "\u2013"  # what a card shows for a value the results do not hold
-
-
-def render(templates: Path, results: Path, out: Path, *extra: str) -> int:
-    return main(docs(templates, results, out, *extra))
 
 
 def section(card: str, model: str) -> str:
@@ -90,7 +85,7 @@ def test_no_results_at_all_renders_without_numbers_or_chart(project_templates: P
     card = (tmp_path / "out" / CARD).read_text()
     assert card.count("not measured yet") >= 5
     assert "Nothing on this card has been measured yet." in card
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [CARD]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [MANIFEST, CARD]
 
 
 def test_card_starts_with_generated_note_and_keeps_its_model_index(card: str, tmp_path: Path) -> None:
@@ -106,25 +101,6 @@ def test_card_starts_with_generated_note_and_keeps_its_model_index(card: str, tm
         assert rendered.models[name].declared_accuracy("Top 1 Accuracy") == model.declared_accuracy(
             "Top 1 Accuracy"
         )
-
-
-def write_template(
-    root: Path,
-    body: str,
-    name: str = "family",
-    model: str = "tf_efficientnet_lite0",
-    interpolation: str = "bicubic",
-) -> Path:
-    """A collection template: `body`, then a model-index block declaring `model`."""
-    (root / "models").mkdir(parents=True, exist_ok=True)
-    block = (
-        "<!--\nType: model-index\nCollections:\n- Name: Family\nModels:\n"
-        f"- Name: {model!r}\n  In Collection: Family\n  Metadata:\n    Parameters: 4650000\n"
-        f"    FLOPs: 488052032\n    Image Size: '224'\n    Interpolation: {interpolation!r}\n-->\n"
-    )
-    path = root / "models" / f"{name}.md"
-    path.write_text(body + "\n" + block)
-    return path
 
 
 def test_unknown_variable_names_template_and_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -1,15 +1,17 @@
 """Model cards rendered from collection templates, the model index and the committed results.
 
 `render_cards` gives the files, `write_cards` writes them and `stale_cards` says which committed
-ones differ; the `zoo docs` command is those three calls.
+ones differ, and `left_alone` names files in the output folder that zoo will not touch; the
+`zoo docs` command is those calls.
 """
 
 from zoo.cards._context import Card, EnvironmentInfo, ModelFacts, SpecRow
-from zoo.cards._files import stale_cards, write_cards
+from zoo.cards._files import MANIFEST, left_alone, stale_cards, write_cards
 from zoo.cards._render import PACKAGE_TEMPLATES, CardFile, CardTemplateError, render_cards
 from zoo.cards._results import Results, ResultsError, load_results
 
 __all__ = [
+    "MANIFEST",
     "PACKAGE_TEMPLATES",
     "Card",
     "CardFile",
@@ -19,6 +21,7 @@ __all__ = [
     "Results",
     "ResultsError",
     "SpecRow",
+    "left_alone",
     "load_results",
     "render_cards",
     "stale_cards",

@@ -18,6 +18,8 @@ from zoo.index import Model, normalize_key
 from zoo.weights import PACKAGED
 
 RANDOM_WEIGHTS = "unavailable: random weights"
+SNIPPETS_TESTED_WITH = "tf_efficientnet_lite0"
+"""The one model whose usage snippets zoo's tests run (tests/cards/test_snippets.py)."""
 NOT_MEASURED = "not measured yet"
 
 # The specification rows every card shows, in order: field, label, how its values are written.
@@ -88,6 +90,7 @@ class Card:
     template: Path
     model_name: str
     usage_model: str  # the model the usage snippets load: the smallest one with packaged weights
+    snippets_tested: bool  # whether zoo's tests run the snippets for `usage_model`
     models: tuple[Model, ...]
     facts: tuple[ModelFacts, ...]
     environments: tuple[EnvironmentInfo, ...]
@@ -144,15 +147,15 @@ def _spec_rows(model: Model, validation: tuple[Row, ...]) -> tuple[SpecRow, ...]
             note = "; ".join(
                 part for part in (f"declared: {_FLOPS_DECLARED}", measured_as, row.get("detail")) if part
             )
-        rows.append(
-            SpecRow(
-                label,
-                show(model.metadata.get(key)),
-                show(_as_written(row.get("measured"))),
-                row.get("verdict") or MISSING,
-                note,
-            )
+        spec = SpecRow(
+            label,
+            show(model.metadata.get(key)),
+            show(_as_written(row.get("measured"))),
+            row.get("verdict") or MISSING,
+            note,
         )
+        if row or spec.declared != MISSING:  # a property nobody declared or validated is no row
+            rows.append(spec)
     for row in checked.values():  # fields validated beyond the specification above
         rows.append(
             SpecRow(

@@ -1,60 +1,117 @@
 """Write rendered cards into the output folder, or say which committed ones are stale.
 
-Only files zoo generated are ever removed or reported as extra: a file in the folder that does not
-carry the generated mark is someone else's and is left alone.
+The output folder is shared with people: zoo removes only what it wrote. A manifest beside the
+cards (`MANIFEST`, itself written and checked like a card) lists the files of the last render; a
+file is removed only when the manifest lists it, no template renders it any more and it still
+starts the way zoo's files start. Anything else is left alone, and named when it looks like an
+old generated file.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from pathlib import Path
 
+from zoo._errors import ZooError
 from zoo.cards._chart import GENERATED_MARK
 from zoo.cards._render import CardFile
 from zoo.index._errors import display_path
 
-_GENERATED_SUFFIXES = frozenset({".md", ".svg", ".png"})
+MANIFEST = ".zoo-docs.json"
+_HEADS = (f"<!-- {GENERATED_MARK} from ".encode(), b"<?xml ")  # how a card and a chart begin
+_SVG_MARK = f"{GENERATED_MARK}; do not edit.".encode()
 
 
-def _generated_files(out: Path) -> set[Path]:
-    if not out.is_dir():
+def _with_manifest(files: Iterable[CardFile], out: Path) -> dict[Path, bytes]:
+    """The rendered files and the manifest that lists them, by path."""
+    expected = {card.path: card.content for card in files}
+    names = sorted(path.name for path in expected)
+    manifest = {"generator": "zoo docs", "note": "the files zoo docs wrote here; it removes only these"}
+    text = json.dumps({**manifest, "files": names}, indent=2) + "\n"
+    expected[out / MANIFEST] = text.encode()
+    return expected
+
+
+def _listed(out: Path) -> set[Path]:
+    """The files the manifest of the last render names (plain names in `out`, nothing else)."""
+    path = out / MANIFEST
+    if not path.is_file():
         return set()
-    return {
-        path
-        for path in out.iterdir()
-        if path.is_file() and path.suffix in _GENERATED_SUFFIXES and _starts_with_mark(path)
-    }
+    try:
+        names = json.loads(path.read_text(encoding="utf-8"))["files"]
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise ZooError(
+            f"{display_path(path)}: not a zoo docs manifest ({error}); remove it to start again"
+        ) from None
+    if not isinstance(names, list):
+        raise ZooError(f"{display_path(path)}: `files` is not a list of file names")
+    for name in names:
+        if not isinstance(name, str) or Path(name).name != name or name in ("", ".", "..", MANIFEST):
+            raise ZooError(f"{display_path(path)}: {name!r} is not a file name in this folder")
+    return {out / name for name in names}
 
 
-def _starts_with_mark(path: Path) -> bool:
+def _is_ours(path: Path) -> bool:
+    """Whether `path` is a regular file that starts as zoo's cards and charts start."""
+    if path.is_symlink() or not path.is_file():
+        return False
     with path.open("rb") as file:
-        return GENERATED_MARK.encode() in file.read(4096)
+        head = file.read(4096)
+    return head.startswith(_HEADS[0]) or (head.startswith(_HEADS[1]) and _SVG_MARK in head)
+
+
+def _removable(expected: dict[Path, bytes], out: Path) -> list[Path]:
+    return sorted(path for path in _listed(out) - set(expected) if _is_ours(path))
+
+
+def left_alone(files: Iterable[CardFile], out: Path) -> list[str]:
+    """One line per file zoo will not touch although it may be an old card: the user decides."""
+    expected = _with_manifest(files, out)
+    if not out.is_dir():
+        return []
+    listed = _listed(out)
+    lines = []
+    for path in sorted(out.iterdir()):
+        if path in expected:
+            continue
+        if path in listed and not _is_ours(path):
+            lines.append(f"{display_path(path)}: left alone (zoo wrote it once, but it was changed since)")
+        elif path not in listed and _is_ours(path):
+            lines.append(
+                f"{display_path(path)}: left alone (looks like an old card, but zoo did not list it)"
+            )
+    return lines
 
 
 def stale_cards(files: Iterable[CardFile], out: Path) -> list[str]:
     """One line per committed file that differs from what would be rendered, is missing or extra."""
-    expected = {card.path: card.content for card in files}
+    expected = _with_manifest(files, out)
     problems = []
     for path, content in expected.items():
         if not path.is_file():
             problems.append(f"{display_path(path)}: missing")
         elif path.read_bytes() != content:
             problems.append(f"{display_path(path)}: stale (differs from what the templates render)")
-    for path in sorted(_generated_files(out) - set(expected)):
+    for path in _removable(expected, out):
         problems.append(f"{display_path(path)}: extra (no template renders it)")
     return problems
 
 
 def write_cards(files: Iterable[CardFile], out: Path) -> list[Path]:
-    """Write the files that changed and remove generated files no template renders; what changed."""
-    expected = {card.path: card.content for card in files}
+    """Write the files that changed and remove the listed files no template renders; what changed."""
+    expected = _with_manifest(files, out)
     out.mkdir(parents=True, exist_ok=True)
+    for path in expected:
+        if path.is_symlink() or (path.exists() and not path.is_file()):
+            raise ZooError(f"{display_path(path)}: not a regular file; zoo docs writes only regular files")
+    removable = _removable(expected, out)
     changed = []
     for path, content in expected.items():
         if not path.is_file() or path.read_bytes() != content:
             path.write_bytes(content)
             changed.append(path)
-    for path in sorted(_generated_files(out) - set(expected)):
+    for path in removable:
         path.unlink()
         changed.append(path)
     return changed

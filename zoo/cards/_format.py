@@ -3,6 +3,8 @@
 Every `{{ value }}` in a card template goes through `escape_markdown` (the environment's finalize),
 so a model named `<script>` or `a|b` shows as text and cannot break a table. Code is the exception:
 the `code` and `py` filters return text that is safe in an inline code span or a Python literal.
+Invisible characters (bidirectional controls, zero-width marks, control codes) are shown as `\\uXXXX`
+(`visible`, applied to the whole card and chart), so a name cannot reorder or hide what a card says.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import html
 import math
 import re
+import unicodedata
 from typing import Any
 from urllib.parse import quote
 
@@ -26,6 +29,17 @@ _MARKDOWN_PUNCTUATION = re.compile(r"([\\`*\[\]|#~])|(?<![0-9A-Za-z])_|_(?![0-9A
 # Characters a URL keeps as they are; `(`, `)`, `|`, `<`, `>` and spaces are percent-encoded so the
 # link cannot end early or break a table.
 _URL_SAFE = ":/?#[]@!$&'*+,;=%-._~"
+
+
+def visible(value: Any) -> str:
+    """`value` as text with each format or control character (category Cf or Cc) written as `\\uXXXX`.
+
+    Whitespace is kept: the callers that need one line collapse it themselves.
+    """
+    return "".join(
+        f"\\u{ord(char):04x}" if unicodedata.category(char) in ("Cf", "Cc") and not char.isspace() else char
+        for char in str(value)
+    )
 
 
 def is_missing(value: Any) -> bool:

@@ -2,26 +2,57 @@
 
 The loader searches the project's collection templates, their parent folder (shared snippets such as
 `code_snippets.md`), then the defaults shipped in this package, so a project overrides any snippet.
+
+Templates come from other people (a pull request to a zoo, a downloaded corpus), so they are data:
+they render in Jinja's immutable sandbox, reach only the card's own objects, and read only files that
+really lie in the search folders. Every card gets the measured sections, placed by the template or,
+when it does not, before the template's first section.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
+import re
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import jinja2
+import jinja2.sandbox
+from markdown_it import MarkdownIt
 
 from zoo._errors import ZooError
 from zoo.cards._chart import GENERATED_MARK, latency_chart
-from zoo.cards._context import Card, environments, model_facts, usage_model
-from zoo.cards._format import FILTERS, escape_markdown
+from zoo.cards._context import SNIPPETS_TESTED_WITH, Card, environments, model_facts, usage_model
+from zoo.cards._format import FILTERS, escape_markdown, visible
 from zoo.cards._results import Results, load_results
 from zoo.index import Index, load_index
 from zoo.index._errors import display_path
 
 PACKAGE_TEMPLATES = Path(__file__).parent / "templates"
+
+# The snippets that show measurements: a card whose template renders none of them gets the first
+# one inserted; a card that shows them but not its chart gets the second.
+_MEASURED = ("zoo_model_details.md", "zoo_model.md")
+_CHART = "zoo_chart.md"
+
+# Objects a template may read attributes of, by the module their type comes from: the card's own
+# data and Jinja's helpers. Anything else (a Path, a module, a file) is opaque to templates.
+_READABLE_MODULES = (
+    "builtins",
+    "markupsafe",
+    "jinja2.",
+    "zoo.cards._context",
+    "zoo.cards._results",
+    "zoo.index._model",
+)
+_MAX_BUILT = 1_000_000  # items a template's `*` may build, bits its `**` may, width a filter may pad to
+# A field width or precision of seven digits or more in a %- or {}-format string.
+_HUGE_WIDTH = re.compile(r"%[^A-Za-z%]*\d{7,}|\{[^{}]*:[^{}]*\d{7,}")
+_PADDING_FILTERS = ("center", "indent", "wordwrap", "format")
 
 
 class CardTemplateError(ZooError):
@@ -52,7 +83,12 @@ def render_cards(
     paths = sorted(collection_dir.glob("*.md"))
     if not paths:
         raise ZooError(f"{display_path(collection_dir)}: no collection templates (*.md)")
-    environment = _environment(collection_dir)
+    for path in paths:
+        if not path.resolve().is_relative_to(collection_dir.resolve()):
+            raise CardTemplateError(
+                f"{display_path(path)}: a link to a file outside {display_path(collection_dir)}"
+            )
+    environment = _CardEnvironment([collection_dir, collection_dir.parent, PACKAGE_TEMPLATES])
     loaded = load_results(results)
     files = []
     for path in paths:
@@ -65,15 +101,107 @@ def render_cards(
     return files
 
 
-def _environment(collection_dir: Path) -> jinja2.Environment:
-    environment = jinja2.Environment(
-        loader=jinja2.FileSystemLoader([collection_dir, collection_dir.parent, PACKAGE_TEMPLATES]),
-        undefined=jinja2.StrictUndefined,
-        finalize=escape_markdown,
-        autoescape=False,
-    )
-    environment.filters.update(FILTERS)
-    return environment
+class _ConfinedLoader(jinja2.BaseLoader):
+    """Templates from the search folders only: `..`, absolute names and links that lead out are refused.
+
+    It also records the templates a render loads, so the card knows which sections the template placed.
+    """
+
+    def __init__(self, folders: list[Path]) -> None:
+        self.folders = folders
+        self.loaded: set[str] = set()
+
+    def get_source(
+        self, environment: jinja2.Environment, template: str
+    ) -> tuple[str, str, Callable[[], bool]]:
+        try:
+            pieces = jinja2.loaders.split_template_path(template)
+        except jinja2.TemplateNotFound:
+            raise jinja2.TemplateNotFound(
+                template, f"{template!r}: a template name may not leave its folder"
+            ) from None
+        for folder in self.folders:
+            path = folder.joinpath(*pieces)
+            if not path.is_file():
+                continue
+            real = path.resolve()
+            if not real.is_relative_to(folder.resolve()):
+                raise jinja2.TemplateNotFound(
+                    template, f"{template!r} links to a file outside {display_path(folder)}; refused"
+                )
+            self.loaded.add(template)
+            return real.read_text(encoding="utf-8"), str(path), lambda: False
+        raise jinja2.TemplateNotFound(template, f"no template {template!r} in the template folders")
+
+
+class _CardEnvironment(jinja2.sandbox.ImmutableSandboxedEnvironment):
+    """Jinja's immutable sandbox, narrowed to the card's data and bounded in the text it builds."""
+
+    intercepted_binops = frozenset({"*", "**", "%"})
+
+    def __init__(self, folders: list[Path]) -> None:
+        self.card_loader = _ConfinedLoader(folders)
+        super().__init__(
+            loader=self.card_loader,
+            undefined=jinja2.StrictUndefined,
+            finalize=escape_markdown,
+            autoescape=False,
+            cache_size=0,  # every include goes through the loader, which records it
+        )
+        self.filters.update(FILTERS)
+        self.filters.update({name: _bounded(self.filters[name]) for name in _PADDING_FILTERS})
+        del self.globals["lipsum"]  # placeholder text a card never needs, and unbounded in size
+
+    def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
+        return type(obj).__module__.startswith(_READABLE_MODULES) and super().is_safe_attribute(
+            obj, attr, value
+        )
+
+    def call_binop(self, context: jinja2.runtime.Context, operator: str, left: Any, right: Any) -> Any:
+        if operator == "*":
+            for sequence, count in ((left, right), (right, left)):
+                if (
+                    isinstance(sequence, (str, list, tuple))
+                    and isinstance(count, int)
+                    and len(sequence) * count > _MAX_BUILT
+                ):
+                    raise jinja2.sandbox.SecurityError(f"`*` would build more than {_MAX_BUILT:,} items")
+        if operator == "%":
+            _check_size(left)
+        if (
+            operator == "**"
+            and isinstance(left, int)
+            and isinstance(right, int)
+            and left.bit_length() * right > _MAX_BUILT
+        ):
+            raise jinja2.sandbox.SecurityError(f"`**` would build a number of more than {_MAX_BUILT:,} bits")
+        return super().call_binop(context, operator, left, right)
+
+    def wrap_str_format(self, value: Any) -> Callable[..., str] | None:
+        wrapped = super().wrap_str_format(value)
+        if wrapped is not None:
+            _check_size(value.__self__)
+        return wrapped
+
+
+def _check_size(value: Any) -> None:
+    """Refuse a filter argument or format string that would pad text out to more than `_MAX_BUILT`."""
+    if isinstance(value, str) and _HUGE_WIDTH.search(value):
+        raise jinja2.sandbox.SecurityError(f"a format field wider than {_MAX_BUILT:,} characters")
+    if isinstance(value, int) and abs(value) > _MAX_BUILT:
+        raise jinja2.sandbox.SecurityError(f"a width of more than {_MAX_BUILT:,} characters")
+
+
+def _bounded(padding_filter: Callable[..., str]) -> Callable[..., str]:
+    """`padding_filter` (center, indent, ...), refusing widths and format fields past `_MAX_BUILT`."""
+
+    @functools.wraps(padding_filter)
+    def bounded(*args: Any, **kwargs: Any) -> str:
+        for value in (*args, *kwargs.values()):
+            _check_size(value)
+        return padding_filter(*args, **kwargs)
+
+    return bounded
 
 
 def _card(path: Path, results: Results, index: Index | None) -> Card:
@@ -85,10 +213,12 @@ def _card(path: Path, results: Results, index: Index | None) -> Card:
     if not models:
         raise ZooError(f"{display_path(path)}: declares no models")
     facts = tuple(model_facts(model, results) for model in models)
+    usage = usage_model(models)
     return Card(
         template=path,
         model_name=models[0].name,
-        usage_model=usage_model(models),
+        usage_model=usage,
+        snippets_tested=usage == SNIPPETS_TESTED_WITH,
         models=models,
         facts=facts,
         environments=environments(facts, results),
@@ -98,21 +228,53 @@ def _card(path: Path, results: Results, index: Index | None) -> Card:
     )
 
 
-def _render(environment: jinja2.Environment, card: Card) -> bytes:
+def _render(environment: _CardEnvironment, card: Card) -> bytes:
+    """The card: the template rendered, with the measured sections and chart link it did not place."""
     header = (
         f"<!-- {GENERATED_MARK} from {display_path(card.template)} and "
         f"{card.results_folder}/; do not edit. -->\n"
     )
+    environment.card_loader.loaded.clear()
+    body = _render_template(environment, card.template, card.template.name, card)
+    missing = None
+    if not environment.card_loader.loaded.intersection(_MEASURED):
+        missing = _MEASURED[0]
+    elif card.chart and card.chart not in body:
+        missing = _CHART
+    if missing:
+        body = _insert(body, _render_template(environment, card.template, missing, card))
+    return visible(header + body.rstrip("\n") + "\n").encode("utf-8")
+
+
+def _render_template(environment: _CardEnvironment, template: Path, name: str, card: Card) -> str:
     try:
-        body = environment.get_template(card.template.name).render(
+        return environment.get_template(name).render(
             model_name=card.model_name, models=list(card.models), results=card.results, card=card
         )
     except jinja2.TemplateSyntaxError as error:
-        where = f"{display_path(Path(error.filename or card.template))}:{error.lineno}"
+        where = f"{display_path(Path(error.filename or template))}:{error.lineno}"
         raise CardTemplateError(f"{where}: {error.message}") from None
     except jinja2.TemplateError as error:
-        raise CardTemplateError(f"{_where(error, card.template)}: {error}") from None
-    return (header + body.rstrip("\n") + "\n").encode("utf-8")
+        raise CardTemplateError(f"{_where(error, template)}: {error}") from None
+    except (ArithmeticError, LookupError, TypeError, ValueError, RecursionError) as error:
+        # What the template's own expressions raise (1/0, a huge range, a bad format): its fault.
+        reason = " ".join(str(error).split())[:300]
+        raise CardTemplateError(f"{_where(error, template)}: {type(error).__name__}: {reason}") from None
+
+
+def _insert(body: str, section: str) -> str:
+    """`section` before the body's first `##` heading, else before its closing comment, else at the end."""
+    lines = body.splitlines(keepends=True)
+    at = len(lines)
+    tokens = [t for t in MarkdownIt("commonmark").parse(body) if t.level == 0 and t.map]
+    headings = [t.map[0] for t in tokens if t.type == "heading_open" and t.tag == "h2"]
+    if headings:
+        at = headings[0]
+    elif tokens and tokens[-1].type == "html_block" and tokens[-1].content.startswith("<!--"):
+        at = tokens[-1].map[0]
+    before = "".join(lines[:at]).rstrip("\n")
+    after = "".join(lines[at:])
+    return "\n\n".join(part for part in (before, section.strip("\n"), after) if part)
 
 
 def _where(error: Exception, template: Path) -> str:

@@ -30,6 +30,7 @@ _TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "reason",
             "weights",
             "median_ms",
+            "converged",
             "p90_ms",
             "throughput_ips",
             "load_s",

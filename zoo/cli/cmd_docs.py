@@ -23,7 +23,11 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help="templates folder; its models/ subfolder holds one template per card (default: docs/templates)",
     )
     parser.add_argument(
-        "--out", type=Path, default=Path("docs/models"), help="where cards go (default: docs/models)"
+        "--out",
+        type=Path,
+        default=Path("docs/models"),
+        help="where cards go (default: docs/models); zoo removes there only the files its manifest "
+        "(.zoo-docs.json) lists",
     )
     parser.add_argument(
         "--results",
@@ -40,13 +44,15 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 def run_docs(args: argparse.Namespace) -> int:
-    from zoo.cards import render_cards, stale_cards, write_cards
+    from zoo.cards import left_alone, render_cards, stale_cards, write_cards
     from zoo.index import load_index
 
     # Without the default index the templates are read alone; an index asked for must exist.
     use_index = args.index.exists() or args.index != Path(DEFAULT_INDEX)
     index = load_index(args.index) if use_index else None
     files = render_cards(args.templates, args.results, args.out, index)
+    for line in left_alone(files, args.out):
+        print(line, file=sys.stderr)
     if args.check:
         problems = stale_cards(files, args.out)
         for problem in problems:
