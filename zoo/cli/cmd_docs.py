@@ -36,6 +36,12 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         action="store_true",
         help="write nothing; exit 1 naming every card or chart that is stale, missing or extra",
     )
+    parser.add_argument(
+        "--format",
+        choices=("md", "hf"),
+        default="md",
+        help="md: one card per collection; hf: one Hugging Face Hub README.md per model, in OUT/MODEL/",
+    )
     parser.set_defaults(run=run_docs)
 
 
@@ -46,6 +52,10 @@ def run_docs(args: argparse.Namespace) -> int:
     # Without the default index the templates are read alone; an index asked for must exist.
     use_index = args.index.exists() or args.index != Path(DEFAULT_INDEX)
     index = load_index(args.index) if use_index else None
+    if args.format == "hf":
+        from zoo.publish.hf import run_hf_docs
+
+        return run_hf_docs(load_index(args.index), args)
     files = render_cards(args.templates, args.results, args.out, index)
     if args.check:
         problems = stale_cards(files, args.out)
