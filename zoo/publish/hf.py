@@ -108,7 +108,7 @@ def _declared_results(model: Model) -> list[dict[str, Any]]:
     source = {"source": {"name": f"{DECLARED} ({model.source.path.name})", "url": url}} if url else {}
     return [
         {
-            "task": dict(_TASK),
+            "task": {"type": PIPELINE, "name": result.task or _TASK["name"]},
             "dataset": {"type": _slug(result.dataset or "unknown"), "name": result.dataset or "unknown"},
             "metrics": [
                 {"type": normalize_key(d.key), "name": d.key, "value": d.value}

@@ -79,7 +79,8 @@ def leaderboard(facts: Iterable[ModelFacts]) -> list[LeaderboardRow]:
             ok = row.get("status") == "ok"
             median = row.get("median_ms") if ok else None
             base = reference.get(_key(row))
-            accuracy, top1 = _accuracy(model_facts, row["backend"], row["precision"])
+            random = row.get("weights") == "random"
+            accuracy, top1 = _accuracy(model_facts, row["backend"], row["precision"], random)
             rows.append(
                 LeaderboardRow(
                     model=model_facts.model.name,
@@ -124,8 +125,13 @@ def _reference_medians(latency: tuple[Row, ...]) -> dict[tuple[str, object, obje
     }
 
 
-def _accuracy(facts: ModelFacts, backend: str | None, precision: str | None) -> tuple[str, float | None]:
-    """The top-1 of this backend and precision (real weights only), else the model's reason for none."""
+def _accuracy(
+    facts: ModelFacts, backend: str | None, precision: str | None, random: bool = False
+) -> tuple[str, float | None]:
+    """The top-1 of this backend and precision (real weights only), else why there is none.
+
+    `random`: this configuration ran with random weights, so no accuracy of it would mean anything.
+    """
     matching = [
         row
         for row in facts.accuracy
@@ -134,7 +140,7 @@ def _accuracy(facts: ModelFacts, backend: str | None, precision: str | None) -> 
     for row in matching:
         if row.get("weights") != "random" and not is_missing(row.get("top1")):
             return f"{row['top1']:.2f} ({row['dataset']}, {row.get('images') or '?'} images)", row["top1"]
-    if matching:
+    if matching or random:
         return RANDOM_WEIGHTS, None
     if facts.accuracy_note:
         return facts.accuracy_note, None
