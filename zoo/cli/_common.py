@@ -25,6 +25,16 @@ def add_index_argument(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_results_argument(parser: argparse.ArgumentParser) -> None:
+    """The committed results export that cards and the site are made from."""
+    parser.add_argument(
+        "--results",
+        type=Path,
+        default=Path("benchmarks/results"),
+        help="the committed results export (default: benchmarks/results)",
+    )
+
+
 def add_json_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print JSON for machines instead of a table")
 

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from zoo.cli._common import DEFAULT_INDEX, add_index_argument
+from zoo.cli._common import DEFAULT_INDEX, add_index_argument, add_results_argument
 from zoo.index._errors import display_path
 
 
@@ -25,12 +25,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.add_argument(
         "--out", type=Path, default=Path("docs/models"), help="where cards go (default: docs/models)"
     )
-    parser.add_argument(
-        "--results",
-        type=Path,
-        default=Path("benchmarks/results"),
-        help="the committed results export (default: benchmarks/results)",
-    )
+    add_results_argument(parser)
     parser.add_argument(
         "--check",
         action="store_true",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from zoo.cli._common import add_index_argument
+from zoo.cli._common import add_index_argument, add_results_argument
 from zoo.index._errors import display_path
 
 
@@ -16,12 +16,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
     add_index_argument(parser)
     parser.add_argument("--out", type=Path, default=Path("site"), help="where the site goes (default: site)")
-    parser.add_argument(
-        "--results",
-        type=Path,
-        default=Path("benchmarks/results"),
-        help="the committed results export (default: benchmarks/results)",
-    )
+    add_results_argument(parser)
     parser.add_argument(
         "--templates",
         type=Path,
