@@ -226,6 +226,20 @@ def test_sorting_and_filtering_change_the_rows(browser: Chromium, site: Path) ->
     assert browser.errors == []
 
 
+def test_search_works_from_file(browser: Chromium, site: Path) -> None:
+    """The offline search runs in the vendored iframe-worker shim; without it, file:// has no search."""
+    browser.open((site / "index.html").as_uri())
+    browser.evaluate("document.querySelector('input.md-search__input').focus()")
+    browser.call("Input.insertText", text="lite0")
+    found = browser.evaluate(
+        "new Promise(resolve => { const t0 = Date.now(); (function poll() {"
+        " const n = document.querySelectorAll('.md-search-result__item').length;"
+        " if (n || Date.now() - t0 > 10000) resolve(n); else setTimeout(poll, 100); })(); })"
+    )
+    assert found >= 1
+    assert browser.errors == []
+
+
 def test_the_preview_server_serves_the_same_pages(browser: Chromium, site: Path, served: str) -> None:
     browser.open((site / "leaderboard.html").as_uri())
     from_file = _table(browser)

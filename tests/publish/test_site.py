@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import re
+import socket
 import urllib.request
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -62,6 +65,15 @@ def test_two_builds_are_byte_identical(site: Path, index: Index, results_dir: Pa
     assert _files(again) == _files(site)
 
 
+def test_the_build_is_dated_by_the_records_not_the_clock(site: Path, results_dir: Path) -> None:
+    """mkdocs dates the sitemap by the build day: the newest environment's day, so any day rebuilds it."""
+    environments = json.loads((results_dir / "environments.json").read_text())
+    newest = max(datetime.fromisoformat(env["date"]) for env in environments.values())
+    day = datetime(newest.year, newest.month, newest.day, tzinfo=UTC)
+    header = (site / "sitemap.xml.gz").read_bytes()[:8]
+    assert int.from_bytes(header[4:8], "little") == day.timestamp()  # gzip's MTIME field
+
+
 def test_a_rebuild_clears_its_own_folder(index: Index, results_dir: Path, tmp_path: Path) -> None:
     out = tmp_path / "site"
     build_site(index, results_dir, out)
@@ -114,6 +126,20 @@ def test_the_preview_serves_the_site(served: str) -> None:
     assert served.startswith("http://127.0.0.1:")
     with urllib.request.urlopen(served + "leaderboard.html", timeout=10) as response:
         assert response.status == 200 and b"zoo-leaderboard" in response.read()
+
+
+@pytest.mark.parametrize("port", ["taken", "-1", "70000"])
+def test_a_port_it_cannot_use_is_one_line(
+    site: Path, tmp_path: Path, results_dir: Path, capsys: pytest.CaptureFixture[str], port: str
+) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        number = str(taken.getsockname()[1]) if port == "taken" else port
+        args = ["site", "--index", str(REPO / "model-index.yml"), "--results", str(results_dir)]
+        assert main([*args, "--out", str(tmp_path / "site"), "--serve", "--port", number]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith(f"zoo: error: cannot serve on 127.0.0.1:{number}") and error.count("\n") == 1
 
 
 @pytest.mark.skipif(not CORPUS.is_dir(), reason="corpus not beside this checkout")

@@ -217,7 +217,13 @@ def serve(out: Path, port: int) -> None:
     if not (out / "index.html").is_file():
         raise ZooError(f"{display_path(out)}: no built site (index.html) to serve")
     handler = partial(_QuietHandler, directory=str(out))
-    with ThreadingHTTPServer(("127.0.0.1", port), handler) as server:
+    try:
+        server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+    except (OSError, OverflowError) as error:
+        raise ZooError(
+            f"cannot serve on 127.0.0.1:{port}: {getattr(error, 'strerror', None) or error}"
+        ) from None
+    with server:
         print(f"serving {display_path(out)} at http://127.0.0.1:{server.server_address[1]}/ (Ctrl-C stops)")
         server.serve_forever()
 
