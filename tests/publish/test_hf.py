@@ -123,3 +123,18 @@ def test_cli_writes_then_checks(
     assert main([*common, "--check"]) == 0
     (tmp_path / "tf_efficientnet_lite2" / "README.md").write_text("edited\n")
     assert main([*common, "--check"]) == 1
+
+
+@pytest.mark.parametrize("name", ["../escape", "a/b", "..", "a\\\\b"])
+def test_a_name_that_leaves_the_folder_is_refused(
+    tmp_path: Path, results_dir: Path, capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    card = tmp_path / "index" / "models" / "one.md"
+    card.parent.mkdir(parents=True)
+    card.write_text(f"# One\n\n<!--\nModels:\n- Name: '{name}'\n-->\n")
+    out = tmp_path / "out" / "hf"
+    args = ["docs", "--format", "hf", "--index", str(card), "--results", str(results_dir)]
+    assert main([*args, "--templates", str(card.parent.parent), "--out", str(out)]) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and "one.md:5" in error and "field 'Name'" in error
+    assert not any((tmp_path / "out").rglob("*"))

@@ -105,14 +105,15 @@ def test_one_model_makes_a_site(tmp_path: Path) -> None:
     card = tmp_path / "docs" / "models" / "one.md"
     card.parent.mkdir(parents=True)
     card.write_text(
-        "# One model\n\n<!--\nModels:\n- Name: solo_net\n  Metadata:\n    Parameters: 1000\n-->\n"
+        "# One model\n\n<!--\nModels:\n- Name: solo<i>_net\n  Metadata:\n    Parameters: 1000\n-->\n"
     )
     index_file = tmp_path / "model-index.yml"
     index_file.write_text("Import:\n- ./docs/models/*.md\n")
     built = build_site(load_index(index_file), tmp_path / "no-results", tmp_path / "site")
     assert (built.cards, built.models, built.rows) == (1, 1, 1)
     leaderboard = (built.out / "leaderboard.html").read_text()
-    assert 'data-model="solo_net"' in leaderboard and "not measured yet" in leaderboard
+    assert 'data-model="solo&lt;i&gt;_net"' in leaderboard and "not measured yet" in leaderboard
+    assert "<i>_net" not in leaderboard  # a name is text, never markup
     assert 'href="models/one.html"' in leaderboard
 
 

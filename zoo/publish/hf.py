@@ -23,7 +23,7 @@ from zoo.cards._format import is_missing
 from zoo.cards._render import _environment
 from zoo.cards._results import Results, Row, load_results
 from zoo.index import Index, Model, normalize_key
-from zoo.index._errors import display_path
+from zoo.index._errors import IndexFormatError, display_path
 from zoo.weights import PACKAGED
 
 PIPELINE = "image-classification"
@@ -61,8 +61,21 @@ def hf_cards(index: Index, results_dir: Path, templates: Path, out: Path) -> lis
                 "",
             ]
         )
-        cards.append(CardFile(out / model.name / "README.md", text.encode("utf-8")))
+        cards.append(CardFile(out / _folder(model) / "README.md", text.encode("utf-8")))
     return cards
+
+
+def _folder(model: Model) -> str:
+    """The model's name as the folder of its card; a name that would leave `out` is refused."""
+    if model.name in (".", "..") or Path(model.name).name != model.name or "\\" in model.name:
+        raise IndexFormatError(
+            model.source.path,
+            "cannot be a folder name for its Hub card (no '/', '\\', '.' or '..')",
+            line=model.source.line,
+            model=model.name,
+            field="Name",
+        )
+    return model.name
 
 
 class _BodyCard:

@@ -26,14 +26,14 @@ import jinja2
 import yaml
 
 from zoo._errors import ZooError
-from zoo.cards import render_cards
+from zoo.cards import CardFile, ModelFacts, render_cards
 from zoo.cards._context import environments, model_facts
 from zoo.cards._format import FILTERS, escape_markdown
 from zoo.cards._results import Results, load_results
 from zoo.index import Index
 from zoo.index._errors import display_path
 from zoo.index._files import MARKDOWN_SUFFIXES
-from zoo.publish.leaderboard import leaderboard
+from zoo.publish.leaderboard import LeaderboardRow, leaderboard
 
 TEMPLATES = Path(__file__).parent / "templates"
 MARKER = ".zoo-site"
@@ -75,7 +75,7 @@ def build_site(index: Index, results_dir: Path, out: Path, templates: Path | Non
     with tempfile.TemporaryDirectory(prefix="zoo-site-") as staging:
         docs = Path(staging) / "docs"
         cards = render_cards(templates, results_dir, docs / "models", index)
-        pages = _pages(index, results, facts, rows, cards_titles(cards))
+        pages = _pages(index, results, facts, rows, _card_titles(cards))
         for path, content in [*((card.path, card.content) for card in cards), *pages.items()]:
             target = path if path.is_absolute() else docs / path
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -92,7 +92,7 @@ def build_site(index: Index, results_dir: Path, out: Path, templates: Path | Non
     return BuiltSite(out, md_cards, len(index.models), len(rows), time.perf_counter() - started)
 
 
-def cards_titles(cards: list[Any]) -> dict[str, str]:
+def _card_titles(cards: list[CardFile]) -> dict[str, str]:
     """Each card page (relative to the site) and its first heading, in title order."""
     titles = {}
     for card in cards:
@@ -115,7 +115,11 @@ def _check_out(out: Path) -> None:
 
 
 def _pages(
-    index: Index, results: Results, facts: tuple[Any, ...], rows: list[Any], cards: dict[str, str]
+    index: Index,
+    results: Results,
+    facts: tuple[ModelFacts, ...],
+    rows: list[LeaderboardRow],
+    cards: dict[str, str],
 ) -> dict[Path, str]:
     markdown = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
@@ -162,10 +166,10 @@ def _site_name(index: Index) -> str:
     return f"Model zoo: {index.root.name}"
 
 
-def _config(index: Index, docs: Path, out: Path, cards: list[Any]) -> dict[str, Any]:
+def _config(index: Index, docs: Path, out: Path, cards: list[CardFile]) -> dict[str, Any]:
     nav: list[Any] = [{"Home": "index.md"}, {"Leaderboard": "leaderboard.md"}]
     nav.append({"Environments": "environments.md"})
-    nav.append({"Models": [{title: path} for path, title in cards_titles(cards).items()]})
+    nav.append({"Models": [{title: path} for path, title in _card_titles(cards).items()]})
     return {
         "site_name": _site_name(index),
         "docs_dir": str(docs),
