@@ -19,7 +19,7 @@ import yaml
 
 from zoo.cards import CardFile, ModelFacts
 from zoo.cards._context import environments, model_facts
-from zoo.cards._format import is_missing
+from zoo.cards._format import escape_markdown, is_missing
 from zoo.cards._render import _environment
 from zoo.cards._results import Results, Row, load_results
 from zoo.index import Index, Model, normalize_key
@@ -49,7 +49,7 @@ def hf_cards(index: Index, results_dir: Path, templates: Path, out: Path) -> lis
         text = "\n".join(
             [
                 f"---\n{front}---",
-                f"# {model.name}",
+                f"# {escape_markdown(model.name)}",
                 "",
                 _introduction(model, results_dir),
                 "",
@@ -183,7 +183,7 @@ def _measured(dataset: str, metrics: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def _introduction(model: Model, results_dir: Path) -> str:
-    collection = f" of the {model.collection} collection" if model.collection else ""
+    collection = f" of the {escape_markdown(model.collection)} collection" if model.collection else ""
     return (
         f"A timm image classification model{collection}. The declared values come from the model index "
         f"({model.source.path.name}); the measured ones come from zoo's results "
