@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.zoo-installed
 
-.PHONY: bench test benchmarks
+.PHONY: bench test benchmarks site browser
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -14,12 +14,31 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 # The main job: measure every model of the bundled index on every backend, export the latest
-# results to benchmarks/results/, and render the model cards from them.
+# results to benchmarks/results/, render the model cards from them, and build the site (site/).
 # A failed configuration still lets the others be exported; the exit status is the sweep's.
 bench: $(STAMP)
-	$(BIN)/zoo bench --all; status=$$?; $(BIN)/zoo results export && $(BIN)/zoo docs && exit $$status
+	$(BIN)/zoo bench --all; status=$$?; $(BIN)/zoo results export && $(BIN)/zoo docs && $(BIN)/zoo site && exit $$status
 
-test: $(STAMP)
+# The static site from the committed results, without measuring: open site/index.html.
+site: $(STAMP)
+	$(BIN)/zoo site
+
+# The browser tests need Chromium from the system packages: install it when we can (root or
+# password-less sudo with apt-get), else say loudly that those tests will be skipped.
+browser:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; elif sudo -n true 2>/dev/null; then SUDO="sudo -n"; else SUDO=no; fi; \
+	  if [ "$$SUDO" != no ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing chromium for the browser tests"; \
+	    $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null || true; \
+	  fi; }
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || { \
+	  echo "##################################################################"; \
+	  echo "## chromium is missing and cannot be installed here:            ##"; \
+	  echo "## THE BROWSER TESTS (tests/publish/test_browser.py) ARE SKIPPED ##"; \
+	  echo "##################################################################"; } >&2
+
+test: $(STAMP) browser
 	$(BIN)/ruff check zoo tests benchmarks
 	$(BIN)/ruff format --check zoo tests benchmarks
 	$(BIN)/python -m pytest

@@ -33,6 +33,11 @@ class ProjectPaths:
         return self.root / "docs" / "models"
 
     @property
+    def hub_cards(self) -> Path:
+        """`zoo docs --format hf`: one folder per model holding its Hugging Face Hub README.md."""
+        return self.root / "docs" / "hf"
+
+    @property
     def site(self) -> Path:
         return self.root / "site"
 

@@ -43,6 +43,20 @@ def store_path(args: argparse.Namespace) -> Path:
     return Path(args.db) if args.db else project_paths(args.index).store
 
 
+def add_results_argument(parser: argparse.ArgumentParser) -> None:
+    """The committed results export that cards and the site are made from."""
+    parser.add_argument(
+        "--results",
+        type=Path,
+        help="the committed results export (default: benchmarks/results/ beside the index)",
+    )
+
+
+def results_path(args: argparse.Namespace) -> Path:
+    """`--results`, else the project's committed results beside the index."""
+    return Path(args.results) if args.results else project_paths(args.index).results
+
+
 def add_json_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print JSON for machines instead of a table")
 

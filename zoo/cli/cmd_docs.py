@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 from pathlib import Path
+from typing import Any
 
-from zoo.cli._common import DEFAULT_INDEX, add_index_argument
+from zoo.cli._common import DEFAULT_INDEX, add_index_argument, add_results_argument, results_path
 from zoo.index._errors import display_path
+from zoo.paths import project_paths
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -19,26 +22,26 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.add_argument(
         "--templates",
         type=Path,
-        default=Path("docs/templates"),
-        help="templates folder; its models/ subfolder holds one template per card (default: docs/templates)",
+        help="templates folder; its models/ subfolder holds one template per card "
+        "(default: docs/templates beside the index)",
     )
     parser.add_argument(
         "--out",
         type=Path,
-        default=Path("docs/models"),
-        help="where cards go (default: docs/models); zoo removes there only the files its manifest "
-        "(.zoo-docs.json) lists",
+        help="where cards go (default: docs/models beside the index; docs/hf with --format hf); zoo removes "
+        "there only the files its manifest (.zoo-docs.json) lists",
     )
-    parser.add_argument(
-        "--results",
-        type=Path,
-        default=Path("benchmarks/results"),
-        help="the committed results export (default: benchmarks/results)",
-    )
+    add_results_argument(parser)
     parser.add_argument(
         "--check",
         action="store_true",
         help="write nothing; exit 1 naming every card or chart that is stale, missing or extra",
+    )
+    parser.add_argument(
+        "--format",
+        choices=("md", "hf"),
+        default="md",
+        help="md: one card per collection; hf: one Hugging Face Hub README.md per model, in OUT/MODEL/",
     )
     parser.set_defaults(run=run_docs)
 
@@ -50,7 +53,18 @@ def run_docs(args: argparse.Namespace) -> int:
     # Without the default index the templates are read alone; an index asked for must exist.
     use_index = args.index.exists() or args.index != Path(DEFAULT_INDEX)
     index = load_index(args.index) if use_index else None
-    files = render_cards(args.templates, args.results, args.out, index)
+    paths = project_paths(args.index)
+    args.templates = args.templates or paths.templates
+    if args.format == "hf":
+        return _hub_cards(
+            load_index(args.index),
+            args.templates,
+            results_path(args),
+            args.out or paths.hub_cards,
+            args.check,
+        )
+    args.out = args.out or paths.cards
+    files = render_cards(args.templates, results_path(args), args.out, index)
     for line in left_alone(files, args.out):
         print(line, file=sys.stderr)
     if args.check:
@@ -58,7 +72,8 @@ def run_docs(args: argparse.Namespace) -> int:
         for problem in problems:
             print(problem, file=sys.stderr)
         if problems:
-            print("zoo docs: run `zoo docs` to render the cards again", file=sys.stderr)
+            again = shlex.join(["zoo", *(arg for arg in sys.argv[1:] if arg != "--check")])
+            print(f"zoo docs: run `{again}` to render the cards again", file=sys.stderr)
             return 1
         print(f"{display_path(args.out)}: all {len(files)} rendered file(s) are up to date")
         return 0
@@ -66,4 +81,21 @@ def run_docs(args: argparse.Namespace) -> int:
     for path in changed:
         print(f"wrote {display_path(path)}" if path.exists() else f"removed {display_path(path)}")
     print(f"{display_path(args.out)}: {len(files)} rendered file(s), {len(changed)} changed")
+    return 0
+
+
+def _hub_cards(index: Any, templates: Path, results: Path, out: Path, check: bool) -> int:
+    """`--format hf`: write the Hub cards, or with --check name the stale ones."""
+    from zoo.publish.hf import hf_cards, write_files
+
+    files = hf_cards(index, results, templates, out)
+    if check:
+        stale = [f.path for f in files if not f.path.is_file() or f.path.read_bytes() != f.content]
+        for path in stale:
+            print(f"{display_path(path)}: stale or missing", file=sys.stderr)
+        print(f"{display_path(out)}: {len(files) - len(stale)} of {len(files)} Hub card(s) up to date")
+        return 1 if stale else 0
+    for path in write_files(files):
+        print(f"wrote {display_path(path)}")
+    print(f"{display_path(out)}: {len(files)} Hub card(s)")
     return 0

@@ -305,9 +305,13 @@ class _Fields:
             if not isinstance(entry, LocatedDict):
                 raise self._error("each result must be a mapping", "results")
             keyed = {normalize_key(k): k for k in entry}
-            metrics_raw = entry.get(keyed.get("metrics"), None) or LocatedDict()
+            metrics_raw = _metrics_mapping(entry.get(keyed.get("metrics"), None) or LocatedDict())
             if not isinstance(metrics_raw, dict):
-                raise self._error("Metrics must be a mapping", "results", entry.line)
+                raise self._error(
+                    "Metrics must be a mapping, or a list of metrics with name and value",
+                    "results",
+                    entry.line,
+                )
             metrics: dict[str, Declared] = {}
             for key, value in metrics_raw.items():
                 line = getattr(metrics_raw, "lines", {}).get(key, entry.line)
@@ -320,7 +324,7 @@ class _Fields:
                 metrics[normalize_key(key)] = Declared(
                     str(key), typed, _as_text(value), Source(self.path, line)
                 )
-            task, dataset = entry.get(keyed.get("task")), entry.get(keyed.get("dataset"))
+            task, dataset = _label(entry.get(keyed.get("task"))), _label(entry.get(keyed.get("dataset")))
             results.append(
                 Result(
                     None if task is None else str(task),
@@ -334,6 +338,33 @@ class _Fields:
     def rest(self) -> dict[str, Any]:
         """Unknown keys, kept as written."""
         return {str(self.keys[k]): self.entry[self.keys[k]] for k in self.keys if k not in self.used}
+
+
+def _label(value: Any) -> Any:
+    """A result's task or dataset: text as written, or the `name` (else `type`) of a Hub-style mapping."""
+    if isinstance(value, dict):
+        keyed = {normalize_key(k): v for k, v in value.items()}
+        return keyed.get("name", keyed.get("type"))
+    return value
+
+
+def _metrics_mapping(raw: Any) -> Any:
+    """Hugging Face Hub cards list metrics as `{type, name, value}`: keyed here by name (else type).
+
+    Anything else is returned as it is, for the caller to accept as a mapping or refuse.
+    """
+    if not isinstance(raw, list) or not all(isinstance(item, LocatedDict) for item in raw):
+        return raw
+    metrics = LocatedDict()
+    metrics.line, metrics.lines = (raw[0].line if raw else 0), {}
+    for item in raw:
+        keyed = {normalize_key(k): v for k, v in item.items()}
+        name = keyed.get("name", keyed.get("type"))
+        if name is None or "value" not in keyed:
+            return raw  # not a metric the Hub's format describes
+        metrics[str(name)] = keyed["value"]
+        metrics.lines[str(name)] = item.line
+    return metrics
 
 
 def _as_text(value: Any) -> str:

@@ -1,0 +1,242 @@
+"""`zoo docs --format hf`: one Hugging Face Hub model card (`<model>/README.md`) per model.
+
+The front matter is the Hub's: `library_name`, `tags`, `license`, `datasets`, `pipeline_tag` and a
+`model-index` whose results are labelled by their `source` (declared in the index, or measured by
+zoo). Its one model entry also carries the index's own keys (Metadata, Paper, Code, Weights), and a
+`<!-- Collections: ... -->` block names the collection, so zoo's index parser reads a card back to the
+same model. The body is the measured sections of our cards, from the same templates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from zoo.cards import CardFile, ModelFacts
+from zoo.cards._context import environments, model_facts
+from zoo.cards._format import escape_markdown, is_missing
+from zoo.cards._render import _environment
+from zoo.cards._results import Results, Row, load_results
+from zoo.index import Index, Model, normalize_key
+from zoo.index._errors import IndexFormatError, display_path
+from zoo.weights import PACKAGED
+
+PIPELINE = "image-classification"
+DECLARED = "declared in the model index"
+MEASURED = "measured by zoo"
+_TASK = {"type": PIPELINE, "name": "Image Classification"}
+# The body: the card's per-model sections and its environments, rendered by the cards' templates.
+_BODY = """{% for facts in card.facts %}{% include 'zoo_model.md' %}{% endfor %}
+
+{% include 'zoo_environments.md' %}
+"""
+
+
+def hf_cards(index: Index, results_dir: Path, templates: Path, out: Path) -> list[CardFile]:
+    """One `out/<model>/README.md` per model of `index`, in the index's order."""
+    results = load_results(results_dir)
+    body = _environment(templates / "models").from_string(_BODY)
+    cards = []
+    for model in index.models.values():
+        facts = model_facts(model, results)
+        front = yaml.safe_dump(front_matter(model, facts, index), sort_keys=False, allow_unicode=True)
+        card = _BodyCard((facts,), environments((facts,), results), results)
+        text = "\n".join(
+            [
+                f"---\n{front}---",
+                f"# {escape_markdown(model.name)}",
+                "",
+                _introduction(model, results_dir),
+                "",
+                _collection_block(model, index),
+                "",
+                "## Measured",
+                "",
+                body.render(card=card).strip(),
+                "",
+            ]
+        )
+        cards.append(CardFile(out / _folder(model) / "README.md", text.encode("utf-8")))
+    return cards
+
+
+def _folder(model: Model) -> str:
+    """The model's name as the folder of its card; a name that would leave `out` is refused."""
+    if model.name in (".", "..") or Path(model.name).name != model.name or "\\" in model.name:
+        raise IndexFormatError(
+            model.source.path,
+            "cannot be a folder name for its Hub card (no '/', '\\', '.' or '..')",
+            line=model.source.line,
+            model=model.name,
+            field="Name",
+        )
+    return model.name
+
+
+class _BodyCard:
+    """What the cards' model and environment templates read from `card`."""
+
+    def __init__(self, facts: tuple[ModelFacts, ...], envs: tuple[Any, ...], results: Results) -> None:
+        self.facts, self.environments, self.results = facts, envs, results
+
+
+def front_matter(model: Model, facts: ModelFacts, index: Index) -> dict[str, Any]:
+    """The Hub's metadata for one model; `model-index` holds its declared and measured results."""
+    datasets = _as_list(model.metadata.get("training_data")) or [
+        r.dataset for r in model.results if r.dataset
+    ]
+    entry: dict[str, Any] = {"name": model.name}
+    if model.collection:
+        entry["In Collection"] = model.collection
+    if model.metadata.fields:
+        entry["Metadata"] = {d.key: _plain(d.value) for d in model.metadata.fields.values()}
+    if model.paper:
+        entry["Paper"] = {"Title": model.paper.title, "URL": model.paper.url}
+    for key, value in (("Code", model.code), ("Weights", model.weights), ("README", model.readme)):
+        if value:
+            entry[key] = value
+    entry["results"] = [*_declared_results(model), *_measured_results(facts)]
+    tags = [PIPELINE, "timm", "zoo", *([_slug(model.collection)] if model.collection else [])]
+    return {
+        "library_name": "timm",
+        "license": _license(model),
+        "tags": tags,
+        "datasets": sorted({_slug(str(d)) for d in datasets}),
+        "pipeline_tag": PIPELINE,
+        "model-index": [entry],
+    }
+
+
+def _declared_results(model: Model) -> list[dict[str, Any]]:
+    """The index's results, metric names as declared; their source says so where it has a URL to name.
+
+    (The Hub accepts a source only with a URL; a measured result is labelled in its metric names.)
+    """
+    url = next((u for u in (model.paper and model.paper.url, model.code, model.weights) if u), None)
+    source = {"source": {"name": f"{DECLARED} ({model.source.path.name})", "url": url}} if url else {}
+    return [
+        {
+            "task": {"type": PIPELINE, "name": result.task or _TASK["name"]},
+            "dataset": {"type": _slug(result.dataset or "unknown"), "name": result.dataset or "unknown"},
+            "metrics": [
+                {"type": normalize_key(d.key), "name": d.key, "value": d.value}
+                for d in result.metrics.values()
+            ],
+            **source,
+        }
+        for result in model.results
+        if result.metrics
+    ]
+
+
+def _measured_results(facts: ModelFacts) -> list[dict[str, Any]]:
+    """Measured top-1 (real weights only) and median latency, each named by how it was measured."""
+    results = []
+    for row in facts.accuracy:
+        if row.get("weights") == "random" or is_missing(row.get("top1")):
+            continue
+        how = f"{_config(row)}, {row.get('images')} images, {row.get('weights')} weights, {_env(row)}"
+        metrics = [{"type": "accuracy", "name": f"Top 1 Accuracy ({MEASURED}: {how})", "value": row["top1"]}]
+        if not is_missing(row.get("top5")):
+            metrics.append(
+                {
+                    "type": "top_5_accuracy",
+                    "name": f"Top 5 Accuracy ({MEASURED}: {how})",
+                    "value": row["top5"],
+                }
+            )
+        results.append(_measured(str(row["dataset"]), metrics))
+    for row in facts.latency:
+        if row.get("status") != "ok" or is_missing(row.get("median_ms")):
+            continue
+        how = f"{_config(row)}, batch {row['batch']:g}, {row['threads']:g} threads, {_env(row)}"
+        metrics = [
+            {
+                "type": "latency_ms",
+                "name": f"Median latency in ms ({MEASURED}: {how})",
+                "value": row["median_ms"],
+            }
+        ]
+        results.append(_measured("synthetic input", metrics))
+    return results
+
+
+def _config(row: Row) -> str:
+    return f"{row['backend']} {row['precision']}"
+
+
+def _env(row: Row) -> str:
+    return f"environment {row.get('environment') or 'unknown'}"
+
+
+def _measured(dataset: str, metrics: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "task": dict(_TASK),
+        "dataset": {"type": _slug(dataset), "name": dataset},
+        "metrics": metrics,
+    }
+
+
+def _introduction(model: Model, results_dir: Path) -> str:
+    collection = f" of the {escape_markdown(model.collection)} collection" if model.collection else ""
+    return (
+        f"A timm image classification model{collection}. The declared values come from the model index "
+        f"({model.source.path.name}); the measured ones come from zoo's results "
+        f"({display_path(results_dir)}/), and each result in the metadata says which it is."
+    )
+
+
+def _collection_block(model: Model, index: Index) -> str:
+    """A comment block declaring the model's collection, so the card parses alone."""
+    collection = index.collections.get(model.collection) if model.collection else None
+    if collection is None:
+        return ""
+    declared: dict[str, Any] = {"Name": collection.name}
+    if collection.paper:
+        declared["Paper"] = {"Title": collection.paper.title, "URL": collection.paper.url}
+    return f"<!--\n{yaml.safe_dump({'Collections': [declared]}, sort_keys=False, allow_unicode=True)}-->"
+
+
+def _license(model: Model) -> str:
+    declared = model.metadata.get("license") or {normalize_key(k): v for k, v in model.extra.items()}.get(
+        "license"
+    )
+    if declared:
+        return _slug(str(declared))
+    packaged = PACKAGED.get(model.name)
+    if packaged is not None:
+        return _slug(packaged.license)
+    return "unknown"
+
+
+def _slug(text: str) -> str:
+    return "-".join(text.lower().replace("_", " ").split())
+
+
+def _plain(value: Any) -> Any:
+    """A YAML value as plain dicts and lists (the index parser's mappings remember lines)."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list) else [value]
+
+
+def write_files(files: Iterable[CardFile]) -> list[Path]:
+    """Write the files whose content changed (folders made as needed); the paths written."""
+    written = []
+    for file in files:
+        if not file.path.is_file() or file.path.read_bytes() != file.content:
+            file.path.parent.mkdir(parents=True, exist_ok=True)
+            file.path.write_bytes(file.content)
+            written.append(file.path)
+    return written
