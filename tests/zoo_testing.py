@@ -24,7 +24,9 @@ def _setup(model: str, index: str | None) -> ModelSetup:
     return setup_model(load_index(index).model(model) if index else model)
 
 
-def make_spec(backend: str = "torch", model: str = LITE0, index: Path | None = INDEX, **fields: Any) -> RunSpec:
+def make_spec(
+    backend: str = "torch", model: str = LITE0, index: Path | None = INDEX, **fields: Any
+) -> RunSpec:
     """A run spec as the driver builds it: the model resolved from `index` (or as a bare timm name)."""
     return _setup(model, str(index) if index else None).spec(backend, **fields)
 

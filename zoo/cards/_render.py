@@ -48,6 +48,7 @@ _READABLE_MODULES = (
     "zoo.cards._context",
     "zoo.cards._results",
     "zoo.index._model",
+    "zoo.publish.",  # the Hub cards render the same templates over their own context
 )
 _MAX_BUILT = 1_000_000  # items a template's `*` may build, bits its `**` may, width a filter may pad to
 # A field width or precision of seven digits or more in a %- or {}-format string.
@@ -88,7 +89,7 @@ def render_cards(
             raise CardTemplateError(
                 f"{display_path(path)}: a link to a file outside {display_path(collection_dir)}"
             )
-    environment = _CardEnvironment([collection_dir, collection_dir.parent, PACKAGE_TEMPLATES])
+    environment = card_environment(collection_dir)
     loaded = load_results(results)
     files = []
     for path in paths:
@@ -99,6 +100,11 @@ def render_cards(
             files.append(CardFile(out / card.chart, chart))
         files.append(CardFile(out / path.name, _render(environment, card)))
     return files
+
+
+def card_environment(collection_dir: Path) -> jinja2.Environment:
+    """The sandboxed environment cards render in: the collection templates, their parent, zoo's own."""
+    return _CardEnvironment([collection_dir, collection_dir.parent, PACKAGE_TEMPLATES])
 
 
 class _ConfinedLoader(jinja2.BaseLoader):

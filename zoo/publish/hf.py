@@ -18,7 +18,7 @@ import yaml
 from zoo.cards import CardFile, ModelFacts
 from zoo.cards._context import environments, model_facts
 from zoo.cards._format import escape_markdown, is_missing
-from zoo.cards._render import _environment
+from zoo.cards._render import card_environment
 from zoo.cards._results import Results, Row, load_results
 from zoo.index import Index, Model, normalize_key
 from zoo.index._errors import IndexFormatError, display_path
@@ -38,7 +38,7 @@ _BODY = """{% for facts in card.facts %}{% include 'zoo_model.md' %}{% endfor %}
 def hf_cards(index: Index, results_dir: Path, templates: Path, out: Path) -> list[CardFile]:
     """One `out/<model>/README.md` per model of `index`, in the index's order."""
     results = load_results(results_dir)
-    body = _environment(templates / "models").from_string(_BODY)
+    body = card_environment(templates / "models").from_string(_BODY)
     cards = []
     for model in index.models.values():
         facts = model_facts(model, results)
