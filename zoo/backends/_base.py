@@ -51,6 +51,20 @@ class Backend(ABC):
             )
         self.spec = spec
 
+    LIBRARY: ClassVar[str] = ""  # the distribution that provides the runtime, for `zoo backends`
+
+    @classmethod
+    def availability(cls) -> tuple[str | None, str]:
+        """(version, note): the runtime's installed version, or None and why it cannot load here."""
+        import importlib.util
+
+        if not cls.LIBRARY:
+            return "plug-in", cls.__module__
+        module = cls.LIBRARY.replace("-", "_")
+        if importlib.util.find_spec(module) is None:
+            return None, f"{cls.LIBRARY} is not installed: pip install {cls.LIBRARY}"
+        return versions(cls.LIBRARY).get(cls.LIBRARY, "?"), ""
+
     @abstractmethod
     def load(self) -> LoadReport:
         """Build, export, convert and compile as needed; afterwards `run()` is ready."""

@@ -25,6 +25,7 @@ class OnnxRuntimeBackend(Backend):
     """All graph optimizations, `intra_op` threads from the budget, one sequential inter-op thread."""
 
     NAME = "onnxruntime"
+    LIBRARY = "onnxruntime"
 
     def load(self) -> LoadReport:
         ort = import_onnxruntime()

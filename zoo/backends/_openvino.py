@@ -46,6 +46,7 @@ class OpenVinoBackend(Backend):
     """Compiled for CPU with explicit INFERENCE_PRECISION_HINT, PERFORMANCE_HINT and INFERENCE_NUM_THREADS."""
 
     NAME = "openvino"
+    LIBRARY = "openvino"
     PRECISIONS = (Precision.FP32, Precision.BF16)
     PERFORMANCE_HINT = "LATENCY"
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import warnings
+from dataclasses import asdict, dataclass
 from typing import TypeVar
 
 from zoo._errors import ZooError
@@ -59,6 +60,44 @@ def backend_class(name: str) -> type[Backend]:
     if not (isinstance(cls, type) and issubclass(cls, Backend)):
         raise BackendError(f"plug-in backend {name!r} ({entry_point.value}) is not a zoo.backends.Backend")
     return cls
+
+
+@dataclass(frozen=True)
+class Capability:
+    """What one backend offers here: `zoo backends` prints these, planning refuses what is not offered."""
+
+    name: str
+    precisions: tuple[str, ...]
+    scenarios: tuple[str, ...]
+    version: str
+    available: bool
+    note: str  # why it is not available, or where it comes from
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+def capabilities() -> list[Capability]:
+    """Every backend, built-in or plug-in, with its precisions, scenarios, version and availability."""
+    found = []
+    for name in list_backends():
+        try:
+            cls = backend_class(name)
+        except ZooError as error:
+            found.append(Capability(name, (), (), "-", False, str(error)))
+            continue
+        version, note = cls.availability()
+        found.append(
+            Capability(
+                name,
+                tuple(str(p) for p in cls.PRECISIONS),
+                tuple(str(s) for s in cls.SCENARIOS),
+                version or "-",
+                version is not None,
+                note,
+            )
+        )
+    return found
 
 
 def create_backend(spec: RunSpec) -> Backend:

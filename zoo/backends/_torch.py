@@ -21,6 +21,7 @@ class TorchBackend(Backend):
     """timm model in eval mode under `torch.inference_mode`; channels-last for convolutional nets."""
 
     NAME = "torch"
+    LIBRARY = "torch"
     PRECISIONS = (Precision.FP32, Precision.BF16)
 
     def load(self) -> LoadReport:
