@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import gc
 import glob
 import os
-from collections.abc import Callable
+import reprlib
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -66,6 +69,13 @@ def _metric(raw: Any) -> float:
     return value
 
 
+def _convert(convert: Callable[[Any], Any], raw: Any) -> Any:
+    """A typed field's value; a list or mapping is refused before any conversion turns it into text."""
+    if isinstance(raw, dict | list):
+        raise ValueError("must be a single value")
+    return convert(raw)
+
+
 # Typed metadata fields; any other key is kept with its YAML value.
 _METADATA_TYPES: dict[str, Callable[[Any], Any]] = {
     "flops": _non_negative_int,
@@ -81,6 +91,7 @@ _METADATA_TYPES: dict[str, Callable[[Any], Any]] = {
 class _Loader:
     root_dir: Path
     files: list[Path] = field(default_factory=list)
+    seen: set[Path] = field(default_factory=set)
     collections: dict[str, Collection] = field(default_factory=dict)
     models: dict[str, Model] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
@@ -90,8 +101,9 @@ class _Loader:
         if resolved in importing:
             chain = " -> ".join(p.name for p in (*importing, resolved))
             raise IndexFormatError(path, f"Import cycle: {chain}")
-        if resolved in self.files:
+        if resolved in self.seen:
             return
+        self.seen.add(resolved)
         self.files.append(resolved)
         for document in read_documents(path):
             keyed = {normalize_key(k): k for k in document}
@@ -286,12 +298,17 @@ class _Fields:
             typed = value
             if convert is not None and value is not None:
                 try:
-                    typed = convert(value)
+                    typed = _convert(convert, value)
                 except (ValueError, TypeError) as error:
                     raise IndexFormatError(
-                        self.path, f"{error}, got {value!r}", line=line, model=self.model_name, field=str(key)
+                        self.path,
+                        f"{error}, got {_short(value)}",
+                        line=line,
+                        model=self.model_name,
+                        field=str(key),
                     ) from None
-            fields[normalized] = Declared(str(key), typed, _as_text(value), Source(self.path, line))
+            span = raw.spans.get(key)
+            fields[normalized] = Declared(str(key), typed, _as_text(value), Source(self.path, line), span)
         return Metadata(fields)
 
     def results(self) -> tuple[Result, ...]:
@@ -312,13 +329,18 @@ class _Fields:
             for key, value in metrics_raw.items():
                 line = getattr(metrics_raw, "lines", {}).get(key, entry.line)
                 try:
-                    typed = _metric(value)
+                    typed = _convert(_metric, value)
                 except (ValueError, TypeError) as error:
                     raise IndexFormatError(
-                        self.path, f"{error}, got {value!r}", line=line, model=self.model_name, field=str(key)
+                        self.path,
+                        f"{error}, got {_short(value)}",
+                        line=line,
+                        model=self.model_name,
+                        field=str(key),
                     ) from None
+                spans = getattr(metrics_raw, "spans", {})
                 metrics[normalize_key(key)] = Declared(
-                    str(key), typed, _as_text(value), Source(self.path, line)
+                    str(key), typed, _as_text(value), Source(self.path, line), spans.get(key)
                 )
             task, dataset = entry.get(keyed.get("task")), entry.get(keyed.get("dataset"))
             results.append(
@@ -337,12 +359,35 @@ class _Fields:
 
 
 def _as_text(value: Any) -> str:
-    """The declared text of a value: a string as written, a list as its items joined."""
+    """The declared text of a value: a string as written, a list as its items joined; a nested
+    structure only as a bounded summary, never turned whole into text."""
     if value is None:
         return ""
+    if isinstance(value, str):
+        return value
     if isinstance(value, list):
-        return ", ".join(map(str, value))
-    return value if isinstance(value, str) else str(value)
+        return ", ".join(_short(item) if isinstance(item, dict | list) else str(item) for item in value)
+    return _short(value) if isinstance(value, dict) else str(value)
+
+
+def _short(value: Any) -> str:
+    """A value as a message shows it, cut short however large or deep it is."""
+    short = reprlib.Repr()
+    short.maxlevel, short.maxstring, short.maxother = 3, 60, 60
+    return short.repr(value)
+
+
+@contextmanager
+def _without_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector: parsing allocates millions of acyclic objects on a large
+    index, and each collection it triggers scans all of them, which made parsing worse than linear."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _inside(path: Path, folder: Path) -> bool:
@@ -360,5 +405,6 @@ def load_index(path: Path | str) -> Index:
     if not root.is_file():
         raise IndexFormatError(root, "no such index file")
     loader = _Loader(root_dir=root.parent.resolve())
-    loader.load(root)
-    return loader.finish(root)
+    with _without_gc():
+        loader.load(root)
+        return loader.finish(root)
