@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 from zoo.index._errors import UnknownModelError, display_path
 from zoo.index._yaml import Span
@@ -45,6 +46,20 @@ def normalize_key(key: str) -> str:
     """`In Collection`, `in_collection` and `In-Collection` all name the same field (cached: every
     entry of an index repeats the same few keys)."""
     return "_".join(str(key).strip().lower().replace("-", " ").replace("_", " ").split())
+
+
+def local_weights(weights: str | None, declared_in: Path) -> Path | None:
+    """The file a `Weights:` value names on this machine (relative to the file declaring it), or None
+    for a URL or hub id. Only a path or a `file:` URL is local; other schemes are never read."""
+    if not weights:
+        return None
+    parsed = urlparse(weights)
+    if parsed.scheme == "file":
+        return Path(parsed.path)
+    if len(parsed.scheme) > 1:  # http, https, hf-hub... (one letter is a Windows drive)
+        return None
+    path = Path(weights).expanduser()
+    return path if path.is_absolute() else declared_in.parent / path
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from zoo.index._model import (
     Paper,
     Result,
     Source,
+    local_weights,
     normalize_key,
 )
 from zoo.index._yaml import LocatedDict
@@ -189,6 +190,7 @@ class _Loader:
     def _add_model(self, path: Path, entry: LocatedDict) -> None:
         fields = _Fields(path, entry, "model")
         name = self._unique_name(fields, self.models)
+        self._check_weights(fields)
         self.models[name] = Model(
             name=name,
             collection=fields.text("in_collection"),
@@ -201,6 +203,14 @@ class _Loader:
             source=Source(path, entry.line),
             extra=fields.rest(),
         )
+
+    def _check_weights(self, fields: _Fields) -> None:
+        """A local `Weights:` file must lie in the index's folder after symlinks, like an import: an
+        index must not make zoo read, hash or report the size of any other file."""
+        weights = fields.text("weights")
+        local = local_weights(weights, fields.path)
+        if local is not None and not _inside(Path(os.path.realpath(local)), self.root_dir):
+            raise fields.error(f"{weights!r} lies outside the index folder {self.root_dir}", "weights")
 
     def finish(self, root: Path) -> Index:
         """Resolve collections: each model must name one that exists, and inherits from it."""
@@ -247,7 +257,7 @@ class _Fields:
     def _line(self, key: str) -> int:
         return self.entry.lines.get(self.keys.get(key), self.entry.line)
 
-    def _error(self, message: str, key: str, line: int | None = None) -> IndexFormatError:
+    def error(self, message: str, key: str, line: int | None = None) -> IndexFormatError:
         original = self.keys.get(key, key)
         return IndexFormatError(
             self.path, message, line=line or self._line(key), model=self.model_name, field=str(original)
@@ -265,7 +275,7 @@ class _Fields:
         if raw is None:
             return None
         if isinstance(raw, dict | list):
-            raise self._error("must be text", key)
+            raise self.error("must be text", key)
         return str(raw)
 
     def paper(self) -> Paper | None:
@@ -277,7 +287,7 @@ class _Fields:
             is_url = raw.startswith(("http://", "https://"))
             return Paper(None if is_url else raw, raw if is_url else None, Source(self.path, line))
         if not isinstance(raw, dict):
-            raise self._error("must be a mapping with Title and URL", "paper")
+            raise self.error("must be a mapping with Title and URL", "paper")
         keyed = {normalize_key(k): v for k, v in raw.items()}
         title, url = keyed.get("title"), keyed.get("url")
         return Paper(
@@ -289,7 +299,7 @@ class _Fields:
         if raw is None:
             return Metadata()
         if not isinstance(raw, LocatedDict):
-            raise self._error("must be a mapping", "metadata")
+            raise self.error("must be a mapping", "metadata")
         fields: dict[str, Declared] = {}
         for key, value in raw.items():
             normalized = normalize_key(key)
@@ -316,15 +326,15 @@ class _Fields:
         if raw is None:
             return ()
         if not isinstance(raw, list):
-            raise self._error("must be a list", "results")
+            raise self.error("must be a list", "results")
         results = []
         for entry in raw:
             if not isinstance(entry, LocatedDict):
-                raise self._error("each result must be a mapping", "results")
+                raise self.error("each result must be a mapping", "results")
             keyed = {normalize_key(k): k for k in entry}
             metrics_raw = entry.get(keyed.get("metrics"), None) or LocatedDict()
             if not isinstance(metrics_raw, dict):
-                raise self._error("Metrics must be a mapping", "results", entry.line)
+                raise self.error("Metrics must be a mapping", "results", entry.line)
             metrics: dict[str, Declared] = {}
             for key, value in metrics_raw.items():
                 line = getattr(metrics_raw, "lines", {}).get(key, entry.line)
