@@ -388,14 +388,17 @@ def _short(value: Any) -> str:
 
 
 @contextmanager
-def _without_gc() -> Iterator[None]:
-    """Pause the cyclic garbage collector: parsing allocates millions of acyclic objects on a large
-    index, and each collection it triggers scans all of them, which made parsing worse than linear."""
+def _no_rescans() -> Iterator[None]:
+    """Keep the cyclic garbage collector off the parsed index. Parsing allocates millions of acyclic
+    objects on a large index; each collection rescanned all of them, which made a 10,000-model index
+    take 10 s. Collection pauses while parsing, and what was parsed is then frozen (`gc.freeze`):
+    it lives as long as the command, and reference counting still frees it."""
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
+        gc.freeze()
         if enabled:
             gc.enable()
 
@@ -415,6 +418,6 @@ def load_index(path: Path | str) -> Index:
     if not root.is_file():
         raise IndexFormatError(root, "no such index file")
     loader = _Loader(root_dir=root.parent.resolve())
-    with _without_gc():
+    with _no_rescans():
         loader.load(root)
         return loader.finish(root)

@@ -24,7 +24,7 @@ from zoo.index._errors import IndexFormatError
 
 _SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-MAX_NODES = 1_000_000  # nodes written in one YAML document (a 4 MB file holds at most about 2 million)
+MAX_NODES = 500_000  # nodes written in one YAML document (a 4 MB card of models holds about 330,000)
 MAX_ALIAS_NODES = 100_000  # nodes that aliases may add on top of those written
 MAX_DEPTH = 64  # nested collections; a model index needs about six
 
