@@ -48,11 +48,14 @@ class Span(NamedTuple):
 
 
 class LocatedDict(dict[Any, Any]):
-    """A mapping with the file line of itself and of each of its keys, and the span of each scalar value."""
+    """A mapping with the file line of itself and of each of its keys, and the span of each scalar
+    value written in it once: none for a value under a YAML anchor (aliases may reuse it elsewhere),
+    an anchored scalar, or a key a merge (`<<`) brought in."""
 
     line: int = 0
     lines: dict[Any, int]
     spans: dict[Any, Span]
+    shared: bool = False
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -107,6 +110,7 @@ class _Builder:
         self.first_column = first_column
         self.stack: list[_Open] = []
         self.anchors: dict[str, tuple[Any, int]] = {}
+        self.anchored = 0  # open collections with an anchor: what lies inside may be reused
 
     def line(self, mark: Any) -> int:
         return int(mark.line) + self.first_line
@@ -156,6 +160,7 @@ class _Builder:
                     self.merge(done.value, done.merges, event.start_mark)
                 value, size = done.value, done.size
                 anchor = done.anchor
+                self.anchored -= anchor is not None
                 expanded += 1  # the collection itself; its items were counted as they came
             elif kind is events.AliasEvent:
                 value, size = self.alias(event)
@@ -193,7 +198,7 @@ class _Builder:
                 mapping: LocatedDict = parent.value
                 mapping[parent.key] = value
                 mapping.lines[parent.key] = parent.key_line
-                if kind is events.ScalarEvent:
+                if kind is events.ScalarEvent and anchor is None and not mapping.shared:
                     mapping.spans[parent.key] = self.span(event)
         if not isinstance(get(), events.StreamEndEvent):
             raise self.fail("expected a single YAML document, found another", event.end_mark)
@@ -222,14 +227,16 @@ class _Builder:
         if len(self.stack) >= MAX_DEPTH:
             raise self.fail(f"YAML nested more than {MAX_DEPTH} levels deep", event.start_mark)
         value: Any
+        if event.anchor is not None:
+            self.anchors.pop(event.anchor, None)  # an alias to it while it is open is recursive
+            self.anchored += 1
         if is_map:
             value = LocatedDict()
             value.line = self.line(event.start_mark)
+            value.shared = self.anchored > 0
         else:
             value = []
         self.stack.append(_Open(value, event.anchor))
-        if event.anchor is not None:
-            self.anchors.pop(event.anchor, None)  # an alias to it while it is open is recursive
 
     def alias(self, event: events.AliasEvent) -> tuple[Any, int]:
         found = self.anchors.get(event.anchor)
@@ -248,8 +255,6 @@ class _Builder:
                 if key not in mapping:
                     mapping[key] = value
                     mapping.lines[key] = source.lines.get(key, source.line)
-                    if key in source.spans:
-                        mapping.spans[key] = source.spans[key]
 
 
 class _MergeKey:

@@ -68,13 +68,32 @@ def plan_edits(
         else:
             edits[(edit.path, edit.line, edit.column)].append(edit)
     planned = []
-    for (path, line, _), same_place in edits.items():
+    for (path, line, column), same_place in edits.items():
+        sharing = _sharing(index, same_place[0].field, (path, line, column))
+        unmeasured = sorted(sharing - {e.model for e in same_place})
         if len({e.new for e in same_place}) > 1:  # a collection's value that its models measure apart
             models = ", ".join(e.model for e in same_place)
             skipped.append(f"{path}:{line}: not written, it is declared once for {models}, which differ")
+        elif unmeasured:  # a collection's value: writing it would change models not validated here
+            skipped.append(
+                f"{path}:{line}: not written, it is also the {same_place[0].field} of "
+                f"{', '.join(unmeasured)}; validate them together"
+            )
         else:
             planned.append(same_place[0])
     return planned, skipped
+
+
+def _sharing(index: Index, field: str, place: tuple[Path, int, int]) -> set[str]:
+    """The models whose value of `field` is the one declared at `place` (a collection's is inherited)."""
+    key = normalize_key(field)
+    return {
+        model.name
+        for model in index.models.values()
+        if (declared := model.metadata.fields.get(key)) is not None
+        and declared.span is not None
+        and (declared.source.path, declared.span.line, declared.span.column) == place
+    }
 
 
 def unified_diff(edits: Sequence[Edit]) -> str:
@@ -125,7 +144,7 @@ def _edit(verdict: Verdict, declared: Declared) -> Edit | str:
     """The edit for one value, or why its text cannot be found where the index says it was written."""
     span, path = declared.span, declared.source.path
     if span is None:
-        return "its declaration is not a single value"
+        return "it is not written once as a plain value (a list, or shared through a YAML anchor or merge)"
     if span.end_line != span.line:
         return f"its value spans {path}:{span.line}-{span.end_line}; edit it by hand"
     edit = Edit(
