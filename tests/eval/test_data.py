@@ -25,6 +25,7 @@ from zoo.data import (
     spread_indices,
     synset_to_index,
 )
+from zoo.data.labels import MAX_LABELS_BYTES
 
 from .conftest import PHOTOS, TRUTH
 
@@ -177,3 +178,11 @@ def test_batches_in_worker_processes_match(image_folder: Path) -> None:
 )
 def test_limit_spreads_over_the_set(total: int, limit: int | None, expected: list[int]) -> None:
     assert spread_indices(total, limit) == expected
+
+
+def test_a_huge_labels_file_is_refused_unread(tmp_path: Path) -> None:
+    path = tmp_path / "val.txt"
+    with path.open("wb") as handle:  # sparse: no disk is used
+        handle.truncate(MAX_LABELS_BYTES + 1)
+    with pytest.raises(LabelsError, match="over the 268435456-byte limit"):
+        read_labels(path)

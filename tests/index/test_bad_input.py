@@ -107,6 +107,15 @@ CASES: dict[str, tuple[dict[str, str | bytes], str, list[str]]] = {
         ["UTF-8"],
     ),
     "huge file": ({"card.md": "#" * (5 * 1024 * 1024)}, "card.md", ["limit"]),
+    "imports nested too deep": (
+        {
+            "model-index.yml": "Import: ['f0.yml']\n",
+            **{f"f{i}.yml": f"Import: ['f{i + 1}.yml']\n" for i in range(40)},
+            "f40.yml": "Models:\n- Name: deep\n",
+        },
+        "model-index.yml",
+        ["f31.yml", "nested more than 32 files deep"],
+    ),
     "not a model index": ({"card.md": "# Just a page\n"}, "card.md", ["no model-index block"]),
     **{
         f"hostile yaml: {name}": ({"card.md": text}, "card.md", ["card.md:", *fragments])

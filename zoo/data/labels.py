@@ -17,6 +17,7 @@ from zoo._errors import ZooError
 from zoo.data.imagenet import is_synset, synset_to_index
 from zoo.index import normalize_key
 
+MAX_LABELS_BYTES = 256 * 1024 * 1024  # ImageNet's own labels files are a few MB
 # Looked for in the split folder, then in the data folder, when no --labels is given.
 LABEL_FILE_NAMES = ("LOC_val_solution.csv", "val.txt", "val_labels.txt", "labels.txt", "labels.csv")
 
@@ -94,6 +95,9 @@ def _is_header(file: str, label: str) -> bool:
 def read_labels(path: Path) -> dict[str, int]:
     """`{file name or stem: class index}` from a labels file; a bad line is a one-line error."""
     try:
+        size = path.stat().st_size
+        if size > MAX_LABELS_BYTES:
+            raise LabelsError(f"labels file {path} is {size} bytes, over the {MAX_LABELS_BYTES}-byte limit")
         lines = path.read_text(encoding="utf-8-sig").splitlines()  # Excel writes a byte-order mark
     except (OSError, UnicodeDecodeError) as error:
         raise LabelsError(f"cannot read labels file {path}: {error}") from None

@@ -77,6 +77,8 @@ def _convert(convert: Callable[[Any], Any], raw: Any) -> Any:
     return convert(raw)
 
 
+MAX_IMPORT_DEPTH = 32  # a file importing a file importing...; an index needs two levels
+
 # Typed metadata fields; any other key is kept with its YAML value.
 _METADATA_TYPES: dict[str, Callable[[Any], Any]] = {
     "flops": _non_negative_int,
@@ -102,6 +104,8 @@ class _Loader:
         if resolved in importing:
             chain = " -> ".join(p.name for p in (*importing, resolved))
             raise IndexFormatError(path, f"Import cycle: {chain}")
+        if len(importing) >= MAX_IMPORT_DEPTH:
+            raise IndexFormatError(path, f"Imports nested more than {MAX_IMPORT_DEPTH} files deep")
         if resolved in self.seen:
             return
         self.seen.add(resolved)
