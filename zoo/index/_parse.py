@@ -395,14 +395,16 @@ def _short(value: Any) -> str:
 def _no_rescans() -> Iterator[None]:
     """Keep the cyclic garbage collector off the parsed index. Parsing allocates millions of acyclic
     objects on a large index; each collection rescanned all of them, which made a 10,000-model index
-    take 10 s. Collection pauses while parsing, and what was parsed is then frozen (`gc.freeze`):
-    it lives as long as the command, and reference counting still frees it."""
+    take 10 s. Collection pauses while parsing; then what was allocated moves straight to the oldest
+    generation (freeze, unfreeze), to be looked at again only by a full collection, not by the next
+    young one (reference counting frees it as ever)."""
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
         gc.freeze()
+        gc.unfreeze()
         if enabled:
             gc.enable()
 
