@@ -141,12 +141,12 @@ class _Builder:
             kind = type(event)
             if kind is events.ScalarEvent:
                 tag = event.tag
-                if tag is None and event.implicit[0]:
-                    value = _plain(event.value)
-                elif tag is None or tag == "!":
-                    value = event.value
+                if tag is None or tag == "!":  # as PyYAML resolves them
+                    value = _plain(event.value) if event.implicit[0] else event.value
                 else:
                     value = self.tagged(event)
+                if value is _MERGE_KEY and (not stack or type(stack[-1].value) is list or stack[-1].has_key):
+                    value = "<<"  # only a key merges; elsewhere `<<` is text
                 size, anchor = 1, event.anchor
                 written += 1
                 expanded += 1
