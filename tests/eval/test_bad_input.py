@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import struct
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -32,6 +34,12 @@ def write(root: Path, files: dict[str, str | Path | None]) -> None:
 
 CAT = PHOTOS / "chelsea.jpg"
 
+
+def labelled(text: str, *expected: str) -> tuple[dict[str, str | Path | None], list[str], list[str]]:
+    """A flat folder of one image with the labels file `text`, and what its error must say."""
+    return {"val/a.JPEG": CAT, "val/val.txt": text}, [], list(expected)
+
+
 # case id -> (files under data/, extra arguments, what the one-line message must contain)
 CASES: dict[str, tuple[dict[str, str | Path | None], list[str], list[str]]] = {
     "missing folder": ({}, ["--data", "{root}/nowhere"], ["data folder not found", "nowhere"]),
@@ -53,27 +61,14 @@ CASES: dict[str, tuple[dict[str, str | Path | None], list[str], list[str]]] = {
         ["no images in the synset folders"],
     ),
     "flat without labels": ({"val/a.JPEG": CAT}, [], ["no labels file", "--labels"]),
-    "labels name no image": (
-        {"val/a.JPEG": CAT, "val/val.txt": "b.JPEG n02123045\n"},
-        [],
-        ["names none of the 1 images", "'a.JPEG'"],
-    ),
-    "labels one column": (
-        {"val/a.JPEG": CAT, "val/val.txt": "281\n"},
-        [],
-        ["val.txt:1", "expected 'FILE LABEL'"],
-    ),
-    "labels unknown synset": (
-        {"val/a.JPEG": CAT, "val/val.txt": "a.JPEG n99999999\n"},
-        [],
-        ["val.txt:1", "not an ImageNet-1k synset"],
-    ),
-    "labels index out of range": (
-        {"val/a.JPEG": CAT, "val/val.txt": "a.JPEG 1000\n"},
-        [],
-        ["val.txt:1", "outside 0..999"],
-    ),
-    "labels word": ({"val/a.JPEG": CAT, "val/val.txt": "a.JPEG 5\nb.JPEG cat\n"}, [], ["val.txt:2", "'cat'"]),
+    "labels name no image": labelled("b.JPEG n02123045\n", "names none of the 1 images", "'a.JPEG'"),
+    "labels one column": labelled("281\n", "val.txt:1", "expected 'FILE LABEL'"),
+    "labels unknown synset": labelled("a.JPEG n99999999\n", "val.txt:1", "not an ImageNet-1k synset"),
+    "labels index out of range": labelled("a.JPEG 1000\n", "val.txt:1", "outside 0..999"),
+    "labels word": labelled("a.JPEG 5\nb.JPEG cat\n", "val.txt:2", "'cat'"),
+    "labels word on the first row": labelled("a.JPEG cat\n", "val.txt:1", "'cat'"),
+    "labels first row like a header": labelled("file,tabby\na.JPEG,n02123045\n", "val.txt:1", "'tabby'"),
+    "labels header then a word": labelled("filename,label\na.JPEG,tabby\n", "val.txt:2", "'tabby'"),
     "labels file missing": ({"val/a.JPEG": CAT}, ["--labels", "{root}/none.txt"], ["labels file not found"]),
     "kaggle csv without synset": (
         {"val/a.JPEG": CAT, "val/LOC_val_solution.csv": "ImageId,PredictionString\na,\n"},
@@ -160,6 +155,16 @@ def test_every_image_unreadable(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert "none of the 2 images could be read" in err
 
 
+def beside_a_cat(make: Callable[[Path], object]) -> Callable[[Path], None]:
+    """A synset folder with one good photo, in which `make` puts a bad image `b`."""
+
+    def build(root: Path) -> None:
+        write(root, {"n02123045/a.jpg": CAT})
+        make(root / "n02123045")
+
+    return build
+
+
 # case id -> (files under data/val/, where the count shows in the JSON report, what it says)
 COUNTED: dict[str, tuple[Callable[[Path], None], str, str]] = {
     "unlabelled image in flat folder": (
@@ -173,11 +178,37 @@ COUNTED: dict[str, tuple[Callable[[Path], None], str, str]] = {
         "1 images outside ImageNet-1k synset folders were skipped",
     ),
     "truncated image": (
-        lambda root: (write(root, {"n02123045/a.jpg": CAT}), truncate(CAT, root / "n02123045" / "b.jpg")),
+        beside_a_cat(lambda folder: truncate(CAT, folder / "b.jpg")),
         "skipped",
         "image file is truncated",
     ),
+    "decompression bomb": (
+        beside_a_cat(lambda folder: png_header(folder / "b.png", 20_000)),
+        "skipped",
+        "DecompressionBombError",
+    ),
+    "image PIL warns about": (
+        beside_a_cat(lambda folder: png_header(folder / "b.png", 10_000)),
+        "skipped",
+        "DecompressionBombWarning",
+    ),
+    "not an image under an image name": (
+        lambda root: write(root, {"n02123045/a.jpg": CAT, "n02123045/b.png": "<html>not a png</html>"}),
+        "skipped",
+        "UnidentifiedImageError",
+    ),
 }
+
+
+def png_header(path: Path, side: int) -> None:
+    """A PNG whose header declares side x side pixels (a bomb's shape); its pixel data is cut short."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", side, side, 1, 0, 0, 0, 0)  # 1-bit grey, as a 50 KB bomb is
+    data = chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(bytes(64))) + chunk(b"IEND", b"")
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + data)
 
 
 @pytest.mark.parametrize("case", sorted(COUNTED))
@@ -196,4 +227,4 @@ def test_partly_usable_input_is_counted(
         assert report["warnings"] == [expected]
     else:
         (skipped,) = evaluation["skipped"]
-        assert skipped["path"].endswith("b.jpg") and expected in skipped["reason"]
+        assert Path(skipped["path"]).stem == "b" and expected in skipped["reason"]

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +15,7 @@ from timm.data import create_transform, resolve_data_config
 from zoo.data import (
     FLAT,
     IMAGEFOLDER,
+    LabelsError,
     batches,
     class_name,
     find_images,
@@ -22,6 +25,7 @@ from zoo.data import (
     spread_indices,
     synset_to_index,
 )
+from zoo.data.labels import MAX_LABELS_BYTES
 
 from .conftest import PHOTOS, TRUTH
 
@@ -74,15 +78,57 @@ def test_flat_folder_with_kaggle_csv(flat_folder: Path) -> None:
     [
         ("a.JPEG n02123045\nb.JPEG 967\n", {"a.JPEG": 281, "b.JPEG": 967}),  # synset or class index
         ("file,label\na.JPEG,n02123045\n", {"a.JPEG": 281}),  # header and commas
+        ("Image\tClass\na.JPEG\t281\n", {"a.JPEG": 281}),
+        ("path , synset\na.JPEG , n02123045\n", {"a.JPEG": 281}),
+        ("filename label\n", None),  # a header only: no labels
         ("# comment\n\na.JPEG\t652\n", {"a.JPEG": 652}),
         ("ImageId,PredictionString\na,n03773504 1 2 3 4 n03773504 5 6 7 8\n", {"a": 657}),  # Kaggle
         ("\ufeffImageId,PredictionString\na,n03773504 1 2 3 4\n", {"a": 657}),  # saved by Excel: a BOM
     ],
 )
-def test_labels_file_forms(tmp_path: Path, text: str, expected: dict[str, int]) -> None:
+def test_labels_file_forms(tmp_path: Path, text: str, expected: dict[str, int] | None) -> None:
     path = tmp_path / "val.txt"
     path.write_text(text)
-    assert read_labels(path) == expected
+    if expected is None:
+        with pytest.raises(LabelsError, match="has no labels"):
+            read_labels(path)
+    else:
+        assert read_labels(path) == expected
+
+
+def _link(source: str, target: str) -> Callable[[Path], None]:
+    """A folder link `val/source` -> `target` (relative to the link's folder)."""
+    return lambda val: os.symlink(target, val / source, target_is_directory=True)
+
+
+# case id -> (links made in the image folder, the images found by file name -> class index)
+LINKS: dict[str, tuple[list[Callable[[Path], None]], dict[str, int]]] = {
+    "link back to the split folder": ([_link("n02123045/up1", "..")], {}),
+    "two links back": ([_link("n02123045/up1", ".."), _link("n02123045/up2", "..")], {}),
+    "link to the data folder": ([_link("n02123045/top", "../..")], {}),
+    "link loop between two folders": (
+        [_link("n02123045/to_espresso", "../n07920052"), _link("n07920052/to_cat", "../n02123045")],
+        {},
+    ),
+    "self link": ([_link("n02123045/self", ".")], {}),
+    "link to a folder outside, as a new class": (
+        [lambda val: os.symlink(PHOTOS, val / "n01440764", target_is_directory=True)],
+        {name: 0 for name in TRUTH},
+    ),
+    "link named before the folder it points to": ([_link("a_cat", "n02123045")], {}),
+}
+
+
+@pytest.mark.parametrize("case", list(LINKS))
+def test_folder_links_count_each_image_once(case: str, image_folder: Path) -> None:
+    links, added = LINKS[case]
+    val = image_folder / "val"
+    for make in links:
+        make(val)
+    found = find_images(image_folder)
+    expected = {"broken.jpg": 967, **{name: index for name, (_, index) in TRUTH.items()}}
+    pairs = sorted((Path(path).name, index) for path, index in found.samples)
+    assert pairs == sorted([*expected.items(), *added.items()])
 
 
 def test_flat_folder_counts_unlabelled_images(flat_folder: Path) -> None:
@@ -132,3 +178,11 @@ def test_batches_in_worker_processes_match(image_folder: Path) -> None:
 )
 def test_limit_spreads_over_the_set(total: int, limit: int | None, expected: list[int]) -> None:
     assert spread_indices(total, limit) == expected
+
+
+def test_a_huge_labels_file_is_refused_unread(tmp_path: Path) -> None:
+    path = tmp_path / "val.txt"
+    with path.open("wb") as handle:  # sparse: no disk is used
+        handle.truncate(MAX_LABELS_BYTES + 1)
+    with pytest.raises(LabelsError, match="over the 268435456-byte limit"):
+        read_labels(path)

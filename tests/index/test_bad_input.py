@@ -5,11 +5,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
 from zoo.cli import main
+from zoo.index import IndexFormatError, load_index
 
 GOOD = "<!--\nCollections:\n- Name: Fam\nModels:\n- Name: good\n  In Collection: Fam\n  Metadata:\n    FLOPs: 10\n-->\n"
 
@@ -18,6 +20,39 @@ def model(metadata: str = "", extra: str = "", name: str = "bad") -> str:
     block = f"  Metadata:\n{metadata}" if metadata else ""
     return f"<!--\nModels:\n- Name: {name}\n{block}{extra}-->\n"
 
+
+def _laughs(opening: str, item: str, closing: str, levels: int = 9) -> str:
+    """A "billion laughs": each level's anchor holds nine aliases of the level below (9**9 nodes)."""
+    lines = [f"    l0: &l0 {opening}{item.format(value='lol')}{closing}"]
+    for level in range(1, levels + 1):
+        items = ", ".join(item.format(value=f"*l{level - 1}").replace("k:", f"k{i}:") for i in range(9))
+        lines.append(f"    l{level}: &l{level} {opening}{items}{closing}")
+    return model("\n".join(lines) + "\n")
+
+
+# case id -> (card text, what the one-line message must contain besides the file and line)
+HOSTILE_YAML: dict[str, tuple[str, list[str]]] = {
+    "alias bomb in lists": (_laughs("[", "{value}", "]"), ["aliases expand"]),
+    "alias bomb in mappings": (_laughs("{", "k: {value}", "}"), ["aliases expand"]),
+    "recursive list alias": (model("    X: &a [1, *a]\n"), ["card.md:5", "recursive YAML alias *a"]),
+    "recursive mapping alias": (model("    X: &a {k: *a}\n"), ["card.md:5", "recursive YAML alias *a"]),
+    "undefined alias": (model("    X: *nowhere\n"), ["card.md:5", "undefined YAML alias *nowhere"]),
+    "deep flow nesting": (model("    X: " + "[" * 5000 + "]" * 5000 + "\n"), ["YAML error", "nesting"]),
+    "deep block nesting": (
+        model("".join(f"{'  ' * (2 + depth)}k{depth}:\n" for depth in range(200)) + "      x: 1\n"),
+        ["nested more than 64 levels"],
+    ),
+    "alias of a list as a key": (model("    X: &a [1]\n    ? *a\n    : 2\n"), ["card.md:6", "key"]),
+    "object tag on a mapping": (model("    X: !!python/object:os.system {a: 1}\n"), ["not allowed"]),
+    "set tag": (model("    X: !!set {a, b}\n"), ["'tag:yaml.org,2002:set' is not allowed"]),
+    "two documents": ("<!--\nModels:\n- Name: a\n---\nModels:\n- Name: b\n-->\n", ["single YAML document"]),
+    "bad int tag": (model("    FLOPs: !!int lots\n"), ["card.md:5", "'lots' is not a valid int"]),
+    "merge of a list": (model("    <<: [[1]]\n"), ["merge"]),
+    "huge list as a number": (
+        model("    FLOPs: [" + "1, " * 60_000 + "1]\n"),
+        ["'FLOPs'", "a single value", "...]"],
+    ),
+}
 
 # case id -> (files to write, the root file, what the one-line message must contain)
 CASES: dict[str, tuple[dict[str, str | bytes], str, list[str]]] = {
@@ -72,7 +107,20 @@ CASES: dict[str, tuple[dict[str, str | bytes], str, list[str]]] = {
         ["UTF-8"],
     ),
     "huge file": ({"card.md": "#" * (5 * 1024 * 1024)}, "card.md", ["limit"]),
+    "imports nested too deep": (
+        {
+            "model-index.yml": "Import: ['f0.yml']\n",
+            **{f"f{i}.yml": f"Import: ['f{i + 1}.yml']\n" for i in range(40)},
+            "f40.yml": "Models:\n- Name: deep\n",
+        },
+        "model-index.yml",
+        ["f31.yml", "nested more than 32 files deep"],
+    ),
     "not a model index": ({"card.md": "# Just a page\n"}, "card.md", ["no model-index block"]),
+    **{
+        f"hostile yaml: {name}": ({"card.md": text}, "card.md", ["card.md:", *fragments])
+        for name, (text, fragments) in HOSTILE_YAML.items()
+    },
 }
 
 
@@ -127,3 +175,13 @@ def test_real_process_prints_no_traceback(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert "Traceback" not in done.stderr
     assert done.stderr.strip().endswith("field 'Crop Pct': must be in (0, 1], got '2'")
+
+
+@pytest.mark.parametrize("case", [name for name in HOSTILE_YAML if "bomb" in name or "deep" in name])
+def test_size_bombs_are_refused_at_once(case: str, tmp_path: Path) -> None:
+    """A few hundred bytes must not cost seconds or gigabytes before they are refused."""
+    (tmp_path / "card.md").write_text(HOSTILE_YAML[case][0])
+    started = time.process_time()
+    with pytest.raises(IndexFormatError):
+        load_index(tmp_path / "card.md")
+    assert time.process_time() - started < 0.5

@@ -1,12 +1,22 @@
-"""`--write` changes exactly the asked-for values' text and no other byte; `--dry-run` changes nothing."""
+"""`--write` changes exactly the asked-for values' text and no other byte; `--dry-run` changes nothing.
+
+The cases in `write_cases/` each declare tf_efficientnet_lite0 with a wrong Parameters (and some a
+wrong Crop Pct) beside traps: a key that ends with the field's name, comments and a second model
+holding the same text, in block and flow style. `--write all` must turn each into its `.expected`
+file exactly; the verdicts are measured once, for real, and applied to every card.
+"""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
+import huggingface_hub.constants
 import pytest
 
 from zoo.cli import main
+from zoo.index import load_index
+from zoo.validate import Verdict, apply_edits, plan_edits, validate_index
 
 from .conftest import replace_in_model
 
@@ -78,3 +88,43 @@ def test_crlf_and_other_bytes_survive(
     assert changed_lines(crlf, wrong_card.read_bytes()) == [
         (b"    FLOPs: 536857235\r\n", b"    FLOPs: 488052032\r\n")
     ]
+
+
+CASES = Path(__file__).parent / "write_cases"
+WRONG = "<!--\nModels:\n- Name: tf_efficientnet_lite0\n  Metadata: {Parameters: 1234567, Crop Pct: .9}\n-->\n"
+# case file -> what `--write all` reports it did not write
+NOT_WRITTEN = {
+    "multi_line.md": "Parameters: not written, its value spans",
+    "anchor.md": "Parameters: not written, it is not written once as a plain value",
+    "merge.md": "Parameters: not written, it is not written once as a plain value",
+    "collection_shared.md": "not written, it is also the Parameters of tf_efficientnet_lite1",
+}
+
+
+@pytest.fixture(scope="module")
+def verdicts(tmp_path_factory: pytest.TempPathFactory) -> list[Verdict]:
+    folder = tmp_path_factory.mktemp("wrong")
+    card = folder / "card.md"
+    card.write_text(WRONG)
+    with pytest.MonkeyPatch.context() as patch:  # no hub cache of the user's (see conftest)
+        patch.setenv("TORCH_HOME", str(folder / "torch-home"))
+        patch.setattr(huggingface_hub.constants, "HF_HUB_CACHE", str(folder / "hf-cache"))
+        found = validate_index(load_index(card), [LITE0])
+    wrong = {v.field for v in found if v.verdict == "mismatch"}
+    assert wrong >= {"Parameters", "Crop Pct"}, found
+    return found
+
+
+@pytest.mark.parametrize("case", sorted(p.name for p in CASES.iterdir() if ".expected" not in p.name))
+def test_write_changes_exactly_the_value(case: str, tmp_path: Path, verdicts: list[Verdict]) -> None:
+    card = tmp_path / case
+    shutil.copyfile(CASES / case, card)
+    edits, skipped = plan_edits(load_index(card), verdicts, ["all"])
+    apply_edits(edits)
+    expected = CASES / case.replace(".", ".expected.", 1)
+    assert card.read_bytes() == expected.read_bytes()
+    if case in NOT_WRITTEN:
+        assert any(NOT_WRITTEN[case] in line for line in skipped), skipped
+    # and the rewritten card reads back with the measured values
+    metadata = load_index(card).models[LITE0].metadata
+    assert metadata.parameters in (1234567, 4652008)

@@ -15,7 +15,9 @@ from pathlib import Path
 
 from zoo._errors import ZooError
 from zoo.data.imagenet import is_synset, synset_to_index
+from zoo.index import normalize_key
 
+MAX_LABELS_BYTES = 256 * 1024 * 1024  # ImageNet's own labels files are a few MB
 # Looked for in the split folder, then in the data folder, when no --labels is given.
 LABEL_FILE_NAMES = ("LOC_val_solution.csv", "val.txt", "val_labels.txt", "labels.txt", "labels.csv")
 
@@ -71,15 +73,31 @@ def _pair_rows(lines: list[str], path: Path) -> list[tuple[int, str, str]]:
                 "the devkit's one-id-a-line ground truth uses its own class order and is not read"
             )
         rows.append((number, fields[0], fields[1]))
-    # A first row whose label is a word ('filename,label') is a header, not a label.
-    if rows and not is_synset(rows[0][2]) and not rows[0][2].lstrip("-").isdigit():
+    if rows and _is_header(rows[0][1], rows[0][2]):
         rows = rows[1:]
     return rows
+
+
+# Column names a `FILE LABEL` file's header uses; a first row is a header only when both of its
+# columns are such names, so a data row with a misspelt class is an error, never dropped as a header.
+_FILE_COLUMNS = frozenset(
+    {"file", "filename", "file_name", "image", "image_name", "image_id", "imageid", "path"}
+)
+_LABEL_COLUMNS = frozenset(
+    {"label", "labels", "class", "class_id", "class_index", "synset", "wnid", "target", "category", "id"}
+)
+
+
+def _is_header(file: str, label: str) -> bool:
+    return normalize_key(file) in _FILE_COLUMNS and normalize_key(label) in _LABEL_COLUMNS
 
 
 def read_labels(path: Path) -> dict[str, int]:
     """`{file name or stem: class index}` from a labels file; a bad line is a one-line error."""
     try:
+        size = path.stat().st_size
+        if size > MAX_LABELS_BYTES:
+            raise LabelsError(f"labels file {path} is {size} bytes, over the {MAX_LABELS_BYTES}-byte limit")
         lines = path.read_text(encoding="utf-8-sig").splitlines()  # Excel writes a byte-order mark
     except (OSError, UnicodeDecodeError) as error:
         raise LabelsError(f"cannot read labels file {path}: {error}") from None

@@ -1,6 +1,7 @@
 """Find labelled ImageNet images in the layouts people keep them in.
 
-- ImageFolder: `DIR[/split]/n01440764/*.JPEG`, read by timm's `ReaderImageFolder`, its folder names
+- ImageFolder: `DIR[/split]/n01440764/*.JPEG`, walked once per real folder (links followed, loops
+  not), labelled by the folder an image lies in as timm's `ReaderImageFolder` does, its folder names
   mapped through ImageNet-1k's sorted synsets (so a tree with a few synsets still maps right);
 - flat: `DIR[/split]/*.JPEG` beside a labels file (see `zoo.data.labels`).
 Unusable input (no folder, no images, an unknown layout, labels that name no image) is a one-line
@@ -10,15 +11,16 @@ Unusable input (no folder, no images, an unknown layout, labels that name no ima
 from __future__ import annotations
 
 import os
+from collections import deque
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 from timm.data import ImageDataset
 from timm.data.readers import get_img_extensions
 from timm.data.readers.reader import Reader
-from timm.data.readers.reader_image_folder import ReaderImageFolder
+from timm.utils.misc import natural_key
 
 from zoo._errors import ZooError
 from zoo.data.imagenet import is_synset, synset_to_index
@@ -37,16 +39,16 @@ def _is_image(path: Path) -> bool:
 
 
 class LabelledFiles(Reader):
-    """A timm reader over `(path, class index)` pairs, for the layouts timm's readers do not walk."""
+    """A timm reader over `(path, class index)` pairs found here (timm's own walk follows link loops)."""
 
     def __init__(self, root: Path, samples: Sequence[tuple[str, int]]) -> None:
         super().__init__()
         self.root = str(root)
         self.samples = list(samples)
 
-    def __getitem__(self, index: int) -> tuple[BinaryIO, int]:
-        path, target = self.samples[index]
-        return open(path, "rb"), target  # timm's ImageDataset reads and closes it
+    def __getitem__(self, index: int) -> tuple[str, int]:
+        """The path, not an open file: PIL then closes the file itself once the image is decoded."""
+        return self.samples[index]
 
     def __len__(self) -> int:
         return len(self.samples)
@@ -67,15 +69,15 @@ class ImageSet:
     warnings: tuple[str, ...] = ()
     smoke: bool = False
     labels_file: Path | None = None
-    reader: Reader | None = field(default=None, repr=False, compare=False)
 
     def __len__(self) -> int:
         return len(self.samples)
 
     def dataset(self, transform: Callable[[Any], Any] | None = None) -> ImageDataset:
         """timm's `ImageDataset` over these images with one model's transform."""
-        reader = self.reader if self.reader is not None else LabelledFiles(self.root, self.samples)
-        return ImageDataset(str(self.root), reader=reader, transform=transform)
+        return ImageDataset(
+            str(self.root), reader=LabelledFiles(self.root, self.samples), transform=transform
+        )
 
 
 def _split_root(data: Path, split: str) -> Path:
@@ -83,23 +85,54 @@ def _split_root(data: Path, split: str) -> Path:
     return candidate if split and candidate.is_dir() else data
 
 
+def _walk_images(root: Path) -> list[tuple[Path, str]]:
+    """Every image under `root` once, with the name of the folder it lies in (timm's ImageFolder label).
+
+    Folder links are followed, so a tree of links to synset folders works, but each folder is read once
+    by its (device, inode) and each file counted once: a link back up the tree (`n02123045/up -> ..`)
+    can neither count an image twice nor loop. Real folders are read before linked ones, so a link
+    never takes the place of the folder it points to.
+    """
+    seen_folders: set[tuple[int, int]] = set()
+    seen_files: set[tuple[int, int]] = set()
+    real, linked = deque([root]), deque[Path]()
+    found: list[tuple[Path, str]] = []
+    while real or linked:
+        folder = real.popleft() if real else linked.popleft()
+        try:
+            status = folder.stat()
+            if (status.st_dev, status.st_ino) in seen_folders:
+                continue
+            seen_folders.add((status.st_dev, status.st_ino))
+            entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
+        except OSError:
+            continue  # unreadable or a dangling link: nothing to count
+        for entry in entries:
+            try:
+                if entry.is_dir():
+                    (linked if entry.is_symlink() else real).append(Path(entry.path))
+                elif entry.is_file() and _is_image(Path(entry.name)):
+                    status = entry.stat()
+                    if (status.st_dev, status.st_ino) not in seen_files:
+                        seen_files.add((status.st_dev, status.st_ino))
+                        found.append((Path(entry.path), folder.name))
+            except OSError:
+                continue
+    return sorted(found, key=lambda item: natural_key(str(item[0])))
+
+
 def _image_folder(root: Path, name: str) -> ImageSet:
-    found = sum(1 for _, _, files in os.walk(root, followlinks=True) for f in files if _is_image(Path(f)))
+    found = _walk_images(root)
     if not found:
         raise DataError(f"no images in the synset folders of {root}")
     known = synset_to_index()
-    reader = ReaderImageFolder(str(root), class_map=known) if _has_known_synset(root, known) else None
-    samples = tuple(reader.samples) if reader is not None else ()
+    samples = tuple((str(path), known[label]) for path, label in found if label in known)
     if not samples:
-        raise DataError(f"no images in ImageNet-1k synset folders of {root} ({found} images elsewhere)")
+        raise DataError(f"no images in ImageNet-1k synset folders of {root} ({len(found)} images elsewhere)")
     warnings = []
-    if len(samples) < found:
-        warnings.append(f"{found - len(samples)} images outside ImageNet-1k synset folders were skipped")
-    return ImageSet(name, root, IMAGEFOLDER, samples, tuple(warnings), reader=reader)
-
-
-def _has_known_synset(root: Path, known: dict[str, int]) -> bool:
-    return any(entry.is_dir() and entry.name in known for entry in root.iterdir())
+    if len(samples) < len(found):
+        warnings.append(f"{len(found) - len(samples)} images outside ImageNet-1k synset folders were skipped")
+    return ImageSet(name, root, IMAGEFOLDER, samples, tuple(warnings))
 
 
 def _flat_folder(root: Path, data: Path, name: str, images: list[Path], labels_path: Path | None) -> ImageSet:

@@ -7,7 +7,9 @@ here it gives up after one try instead, and the image is skipped and counted wit
 from __future__ import annotations
 
 import time
+import warnings
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,14 +38,28 @@ class Batch:
     wait_s: float  # how long the consumer waited for this batch: decoding it did not overlap inference
 
 
-def _decode_error(path: str) -> str:
-    """Why an image cannot be read (asked again only for the few that fail)."""
+@contextmanager
+def _warnings_as_errors() -> Iterator[None]:
+    """PIL's warnings (a decompression bomb, corrupt EXIF, a truncated file) make an image unreadable:
+    it is skipped with the warning as its reason, rather than decoded anyway or spilled onto stderr."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        warnings.filterwarnings("error", module=r"PIL(\.|$)")
+        yield
+
+
+def _decode_error(path: str) -> str | None:
+    """Why an image cannot be read (asked again only for the few that fail), or None if it can."""
     try:
-        with Image.open(path) as image:
+        with _warnings_as_errors(), Image.open(path) as image:
             image.convert("RGB")
     except Exception as error:
-        return f"{type(error).__name__}: {error}"
-    return "unreadable"
+        return _reason(error)
+    return None
+
+
+def _reason(error: BaseException) -> str:
+    return " ".join(f"{type(error).__name__}: {error}".split())[:300]
 
 
 class _SkipUnreadable(Dataset):
@@ -61,9 +77,12 @@ class _SkipUnreadable(Dataset):
         index = self.indices[position]
         path, target = self.dataset.reader.samples[index]
         try:
-            image, target = self.dataset[index]
-        except RuntimeError:  # timm's "Failed to load 1 consecutive samples"
-            return None, target, SkippedImage(str(path), _decode_error(str(path)))
+            with _warnings_as_errors():
+                image, target = self.dataset[index]
+        except RuntimeError as error:  # timm's "Failed to load 1 consecutive samples" hides the reason
+            return None, target, SkippedImage(str(path), _decode_error(str(path)) or _reason(error))
+        except Exception as error:  # a bomb, a warning made an error, or any other undecodable file
+            return None, target, SkippedImage(str(path), _reason(error))
         return image, target, None
 
 

@@ -10,6 +10,7 @@ from zoo.index._model import (
     Paper,
     Result,
     Source,
+    local_weights,
     normalize_key,
 )
 from zoo.index._parse import load_index
@@ -26,5 +27,6 @@ __all__ = [
     "Source",
     "UnknownModelError",
     "load_index",
+    "local_weights",
     "normalize_key",
 ]

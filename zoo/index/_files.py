@@ -68,8 +68,9 @@ def _markdown_documents(text: str, path: Path) -> list[LocatedDict]:
         body = block.group(1)
         if not _LOOKS_LIKE_INDEX.search(body):
             continue  # an ordinary HTML comment
-        first_line = text.count("\n", 0, block.start()) + 1
-        data = load_yaml(body, path, first_line=first_line)
+        start = block.start(1)
+        first_line = text.count("\n", 0, start) + 1
+        data = load_yaml(body, path, first_line, start - text.rfind("\n", 0, start) - 1)
         if isinstance(data, dict) and _is_index_mapping(data):
             documents.append(data)
     if not documents:
@@ -99,5 +100,5 @@ def _as_index_document(data: Any, path: Path, line: int = 1) -> LocatedDict:
         )
     document = LocatedDict(Models=models)
     document.line = line
-    document.lines = {"Models": line}
+    document.lines["Models"] = line
     return document

@@ -9,10 +9,13 @@ from __future__ import annotations
 import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 from zoo.index._errors import UnknownModelError, display_path
+from zoo.index._yaml import Span
 
 
 @dataclass(frozen=True)
@@ -28,17 +31,35 @@ class Source:
 
 @dataclass(frozen=True)
 class Declared:
-    """One declared value: its key and text as written, its typed value, and its source."""
+    """One declared value: its key and text as written, its typed value, its source, and (for a
+    scalar) the exact span of its text in the file, which `zoo validate --write` replaces."""
 
     key: str
     value: Any
     text: str
     source: Source
+    span: Span | None = None
 
 
+@lru_cache(maxsize=4096)
 def normalize_key(key: str) -> str:
-    """`In Collection`, `in_collection` and `In-Collection` all name the same field."""
+    """`In Collection`, `in_collection` and `In-Collection` all name the same field (cached: every
+    entry of an index repeats the same few keys)."""
     return "_".join(str(key).strip().lower().replace("-", " ").replace("_", " ").split())
+
+
+def local_weights(weights: str | None, declared_in: Path) -> Path | None:
+    """The file a `Weights:` value names on this machine (relative to the file declaring it), or None
+    for a URL or hub id. Only a path or a `file:` URL is local; other schemes are never read."""
+    if not weights:
+        return None
+    parsed = urlparse(weights)
+    if parsed.scheme == "file":
+        return Path(parsed.path)
+    if len(parsed.scheme) > 1:  # http, https, hf-hub... (one letter is a Windows drive)
+        return None
+    path = Path(weights).expanduser()
+    return path if path.is_absolute() else declared_in.parent / path
 
 
 @dataclass(frozen=True)

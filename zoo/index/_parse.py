@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import gc
 import glob
 import os
-from collections.abc import Callable
+import reprlib
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,6 +23,7 @@ from zoo.index._model import (
     Paper,
     Result,
     Source,
+    local_weights,
     normalize_key,
 )
 from zoo.index._yaml import LocatedDict
@@ -66,6 +70,15 @@ def _metric(raw: Any) -> float:
     return value
 
 
+def _convert(convert: Callable[[Any], Any], raw: Any) -> Any:
+    """A typed field's value; a list or mapping is refused before any conversion turns it into text."""
+    if isinstance(raw, dict | list):
+        raise ValueError("must be a single value")
+    return convert(raw)
+
+
+MAX_IMPORT_DEPTH = 32  # a file importing a file importing...; an index needs two levels
+
 # Typed metadata fields; any other key is kept with its YAML value.
 _METADATA_TYPES: dict[str, Callable[[Any], Any]] = {
     "flops": _non_negative_int,
@@ -81,6 +94,7 @@ _METADATA_TYPES: dict[str, Callable[[Any], Any]] = {
 class _Loader:
     root_dir: Path
     files: list[Path] = field(default_factory=list)
+    seen: set[Path] = field(default_factory=set)
     collections: dict[str, Collection] = field(default_factory=dict)
     models: dict[str, Model] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
@@ -90,8 +104,11 @@ class _Loader:
         if resolved in importing:
             chain = " -> ".join(p.name for p in (*importing, resolved))
             raise IndexFormatError(path, f"Import cycle: {chain}")
-        if resolved in self.files:
+        if len(importing) >= MAX_IMPORT_DEPTH:
+            raise IndexFormatError(path, f"Imports nested more than {MAX_IMPORT_DEPTH} files deep")
+        if resolved in self.seen:
             return
+        self.seen.add(resolved)
         self.files.append(resolved)
         for document in read_documents(path):
             keyed = {normalize_key(k): k for k in document}
@@ -177,6 +194,7 @@ class _Loader:
     def _add_model(self, path: Path, entry: LocatedDict) -> None:
         fields = _Fields(path, entry, "model")
         name = self._unique_name(fields, self.models)
+        self._check_weights(fields)
         self.models[name] = Model(
             name=name,
             collection=fields.text("in_collection"),
@@ -189,6 +207,14 @@ class _Loader:
             source=Source(path, entry.line),
             extra=fields.rest(),
         )
+
+    def _check_weights(self, fields: _Fields) -> None:
+        """A local `Weights:` file must lie in the index's folder after symlinks, like an import: an
+        index must not make zoo read, hash or report the size of any other file."""
+        weights = fields.text("weights")
+        local = local_weights(weights, fields.path)
+        if local is not None and not _inside(Path(os.path.realpath(local)), self.root_dir):
+            raise fields.error(f"{weights!r} lies outside the index folder {self.root_dir}", "weights")
 
     def finish(self, root: Path) -> Index:
         """Resolve collections: each model must name one that exists, and inherits from it."""
@@ -235,7 +261,7 @@ class _Fields:
     def _line(self, key: str) -> int:
         return self.entry.lines.get(self.keys.get(key), self.entry.line)
 
-    def _error(self, message: str, key: str, line: int | None = None) -> IndexFormatError:
+    def error(self, message: str, key: str, line: int | None = None) -> IndexFormatError:
         original = self.keys.get(key, key)
         return IndexFormatError(
             self.path, message, line=line or self._line(key), model=self.model_name, field=str(original)
@@ -253,7 +279,7 @@ class _Fields:
         if raw is None:
             return None
         if isinstance(raw, dict | list):
-            raise self._error("must be text", key)
+            raise self.error("must be text", key)
         return str(raw)
 
     def paper(self) -> Paper | None:
@@ -265,7 +291,7 @@ class _Fields:
             is_url = raw.startswith(("http://", "https://"))
             return Paper(None if is_url else raw, raw if is_url else None, Source(self.path, line))
         if not isinstance(raw, dict):
-            raise self._error("must be a mapping with Title and URL", "paper")
+            raise self.error("must be a mapping with Title and URL", "paper")
         keyed = {normalize_key(k): v for k, v in raw.items()}
         title, url = keyed.get("title"), keyed.get("url")
         return Paper(
@@ -277,7 +303,7 @@ class _Fields:
         if raw is None:
             return Metadata()
         if not isinstance(raw, LocatedDict):
-            raise self._error("must be a mapping", "metadata")
+            raise self.error("must be a mapping", "metadata")
         fields: dict[str, Declared] = {}
         for key, value in raw.items():
             normalized = normalize_key(key)
@@ -286,12 +312,17 @@ class _Fields:
             typed = value
             if convert is not None and value is not None:
                 try:
-                    typed = convert(value)
+                    typed = _convert(convert, value)
                 except (ValueError, TypeError) as error:
                     raise IndexFormatError(
-                        self.path, f"{error}, got {value!r}", line=line, model=self.model_name, field=str(key)
+                        self.path,
+                        f"{error}, got {_short(value)}",
+                        line=line,
+                        model=self.model_name,
+                        field=str(key),
                     ) from None
-            fields[normalized] = Declared(str(key), typed, _as_text(value), Source(self.path, line))
+            span = raw.spans.get(key)
+            fields[normalized] = Declared(str(key), typed, _as_text(value), Source(self.path, line), span)
         return Metadata(fields)
 
     def results(self) -> tuple[Result, ...]:
@@ -299,15 +330,15 @@ class _Fields:
         if raw is None:
             return ()
         if not isinstance(raw, list):
-            raise self._error("must be a list", "results")
+            raise self.error("must be a list", "results")
         results = []
         for entry in raw:
             if not isinstance(entry, LocatedDict):
-                raise self._error("each result must be a mapping", "results")
+                raise self.error("each result must be a mapping", "results")
             keyed = {normalize_key(k): k for k in entry}
             metrics_raw = _metrics_mapping(entry.get(keyed.get("metrics"), None) or LocatedDict())
             if not isinstance(metrics_raw, dict):
-                raise self._error(
+                raise self.error(
                     "Metrics must be a mapping, or a list of metrics with name and value",
                     "results",
                     entry.line,
@@ -316,13 +347,18 @@ class _Fields:
             for key, value in metrics_raw.items():
                 line = getattr(metrics_raw, "lines", {}).get(key, entry.line)
                 try:
-                    typed = _metric(value)
+                    typed = _convert(_metric, value)
                 except (ValueError, TypeError) as error:
                     raise IndexFormatError(
-                        self.path, f"{error}, got {value!r}", line=line, model=self.model_name, field=str(key)
+                        self.path,
+                        f"{error}, got {_short(value)}",
+                        line=line,
+                        model=self.model_name,
+                        field=str(key),
                     ) from None
+                spans = getattr(metrics_raw, "spans", {})
                 metrics[normalize_key(key)] = Declared(
-                    str(key), typed, _as_text(value), Source(self.path, line)
+                    str(key), typed, _as_text(value), Source(self.path, line), spans.get(key)
                 )
             task, dataset = _label(entry.get(keyed.get("task"))), _label(entry.get(keyed.get("dataset")))
             results.append(
@@ -368,12 +404,40 @@ def _metrics_mapping(raw: Any) -> Any:
 
 
 def _as_text(value: Any) -> str:
-    """The declared text of a value: a string as written, a list as its items joined."""
+    """The declared text of a value: a string as written, a list as its items joined; a nested
+    structure only as a bounded summary, never turned whole into text."""
     if value is None:
         return ""
+    if isinstance(value, str):
+        return value
     if isinstance(value, list):
-        return ", ".join(map(str, value))
-    return value if isinstance(value, str) else str(value)
+        return ", ".join(_short(item) if isinstance(item, dict | list) else str(item) for item in value)
+    return _short(value) if isinstance(value, dict) else str(value)
+
+
+def _short(value: Any) -> str:
+    """A value as a message shows it, cut short however large or deep it is."""
+    short = reprlib.Repr()
+    short.maxlevel, short.maxstring, short.maxother = 3, 60, 60
+    return short.repr(value)
+
+
+@contextmanager
+def _no_rescans() -> Iterator[None]:
+    """Keep the cyclic garbage collector off the parsed index. Parsing allocates millions of acyclic
+    objects on a large index; each collection rescanned all of them, which made a 10,000-model index
+    take 10 s. Collection pauses while parsing; then what was allocated moves straight to the oldest
+    generation (freeze, unfreeze), to be looked at again only by a full collection, not by the next
+    young one (reference counting frees it as ever)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        gc.unfreeze()
+        if enabled:
+            gc.enable()
 
 
 def _inside(path: Path, folder: Path) -> bool:
@@ -391,5 +455,6 @@ def load_index(path: Path | str) -> Index:
     if not root.is_file():
         raise IndexFormatError(root, "no such index file")
     loader = _Loader(root_dir=root.parent.resolve())
-    loader.load(root)
-    return loader.finish(root)
+    with _no_rescans():
+        loader.load(root)
+        return loader.finish(root)

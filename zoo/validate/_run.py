@@ -117,6 +117,8 @@ def _file_size(model: Model, module: nn.Module, checkpoint: Path | None) -> Verd
     except WeightsError as error:
         if checkpoint is not None:
             raise
+        if isinstance(error, FileNotFoundError):  # a declared file that is missing is a finding
+            return Verdict(model.name, "File Size", declared.value, None, None, "error", str(error))
         why = str(error)
     else:
         declared_name = Path(urlparse(model.weights or "").path).name

@@ -61,15 +61,23 @@ def _explicit(path: Path) -> WeightsInfo:
     return WeightsInfo("checkpoint", path, file_sha256(path), None, f"checkpoint {path}")
 
 
+class MissingWeightsError(WeightsError, FileNotFoundError):
+    """The index declares a local weights file that is not there: a finding about the index."""
+
+
 def _declared_local(model: str, declared: Model | None) -> WeightsInfo | None:
-    """The index's `Weights` when it is a local path (relative to the file that declares it)."""
-    if declared is None or not declared.weights or urlparse(declared.weights).scheme in ("http", "https"):
+    """The index's `Weights` when it is a local path (relative to the file that declares it).
+
+    `load_index` has already refused one that resolves outside the index's folder.
+    """
+    from zoo.index import local_weights
+
+    path = None if declared is None else local_weights(declared.weights, declared.source.path)
+    if path is None:
         return None
-    path = Path(declared.weights).expanduser()
-    if not path.is_absolute():
-        path = declared.source.path.parent / path
+    assert declared is not None
     if not path.is_file():
-        raise WeightsError(
+        raise MissingWeightsError(
             f"{declared.source}: {model} declares Weights {declared.weights}, which does not exist"
         )
     return WeightsInfo(
