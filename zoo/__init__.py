@@ -38,7 +38,28 @@ _API = {
     "build_site": "zoo.publish",
 }
 
-__all__ = ["ZooError", "__version__", *sorted(_API)]
+__all__ = [
+    "AccuracyRecord",
+    "AgreementRecord",
+    "LatencyRecord",
+    "Precision",
+    "RunSpec",
+    "Scenario",
+    "Verdict",
+    "ZooError",
+    "__version__",
+    "bench",
+    "build_site",
+    "check_backends",
+    "evaluate",
+    "export",
+    "load_index",
+    "open_store",
+    "plan",
+    "project_paths",
+    "render_cards",
+    "validate_index",
+]
 
 if TYPE_CHECKING:
     from zoo.api import bench, check_backends, evaluate

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from zoo_testing import copy_project
 
 from zoo.cli import main
 
@@ -137,10 +138,10 @@ def test_models_or_all(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_smoke_set_is_never_exported(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """A smoke check in accuracy.csv would be rendered on model cards as if it were an accuracy."""
-    target = tmp_path / "accuracy.csv"
-    assert main(["eval", LITE0, "--backend", "torch", "--index", INDEX, "--export", str(target)]) == 2
+    index = copy_project(tmp_path)
+    assert main(["eval", LITE0, "--backend", "torch", "--index", str(index), "--export"]) == 2
     assert "smoke check" in capsys.readouterr().err
-    assert not target.exists()
+    assert not (tmp_path / "benchmarks").exists()
 
 
 def test_every_image_unreadable(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

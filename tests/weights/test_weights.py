@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 import torch
@@ -15,6 +16,7 @@ from zoo.weights import (
     PACKAGED,
     PackagedWeights,
     WeightsError,
+    WeightsInfo,
     create_model,
     file_sha256,
     find_weights,
@@ -24,6 +26,12 @@ from zoo.weights import (
 from zoo.weights._packaged import from_lukemelas_layout
 
 TINY = "test_efficientnet"  # timm's 0.36M-parameter test model: fast to build and save
+
+
+def _load(model: str, checkpoint: Path | None = None) -> tuple[Any, WeightsInfo]:
+    """Find the weights (as the driver does), then build the model with them."""
+    info = find_weights(model, checkpoint)
+    return load_model(model, info), info
 
 
 @pytest.mark.parametrize("n", [0, 1, 2])
@@ -43,7 +51,7 @@ def test_packaged_lite_checkpoint_maps_one_to_one_onto_timm(n: int) -> None:
 
 
 def test_load_model_uses_the_packaged_weights_in_eval_mode() -> None:
-    net, info = load_model("tf_efficientnet_lite0")
+    net, info = _load("tf_efficientnet_lite0")
     assert info.kind == "packaged" and not net.training
     packaged = read_state_dict(info.path)
     assert torch.equal(net.conv_stem.weight, packaged["_conv_stem.weight"])
@@ -52,14 +60,14 @@ def test_load_model_uses_the_packaged_weights_in_eval_mode() -> None:
 
 def test_a_checkpoint_for_another_architecture_fails_the_strict_load() -> None:
     with pytest.raises(WeightsError, match="does not fit"):
-        load_model("tf_efficientnet_lite1", checkpoint=find_weights("tf_efficientnet_lite0").path)
+        _load("tf_efficientnet_lite1", checkpoint=find_weights("tf_efficientnet_lite0").path)
 
 
 def test_no_weights_means_seeded_random_weights_labelled_random() -> None:
-    first, info = load_model("tf_efficientnet_lite3")
+    first, info = _load("tf_efficientnet_lite3")
     assert (info.kind, info.path, info.sha256) == ("random", None, None)
     assert info.is_random and "random weights" in info.note
-    second, _ = load_model("tf_efficientnet_lite3")
+    second, _ = _load("tf_efficientnet_lite3")
     assert torch.equal(first.classifier.weight, second.classifier.weight)  # same in every process
 
 
@@ -76,7 +84,7 @@ def test_explicit_checkpoint_wins_and_must_exist(tmp_path: Path) -> None:
     state["classifier.bias"] += 1.0
     path = tmp_path / "mine.pth"
     torch.save({"state_dict": state}, path)
-    loaded, info = load_model(TINY, checkpoint=path)
+    loaded, info = _load(TINY, checkpoint=path)
     assert info.kind == "checkpoint" and info.path == path
     assert torch.equal(loaded.classifier.bias, state["classifier.bias"])
     with pytest.raises(WeightsError, match="does not exist"):
@@ -87,14 +95,14 @@ def test_a_checkpoint_that_wants_to_run_code_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "pickled.pth"
     torch.save({"made": datetime.datetime(2020, 1, 1)}, path)  # not a tensor: weights_only refuses it
     with pytest.raises(WeightsError, match="cannot read"):
-        load_model(TINY, checkpoint=path)
+        _load(TINY, checkpoint=path)
 
 
 def test_a_corrupt_safetensors_file_is_one_line(tmp_path: Path) -> None:
     path = tmp_path / "broken.safetensors"
     path.write_bytes(b"\x01\x00")
     with pytest.raises(WeightsError, match=r"cannot read .*broken\.safetensors"):
-        load_model(TINY, checkpoint=path)
+        _load(TINY, checkpoint=path)
 
 
 def test_hugging_face_cache_is_found_offline(empty_hub_caches: dict[str, Path]) -> None:
@@ -107,7 +115,7 @@ def test_hugging_face_cache_is_found_offline(empty_hub_caches: dict[str, Path]) 
     snapshot = repo / "snapshots" / ("0" * 40)
     snapshot.mkdir(parents=True)
     save_file(state, snapshot / "model.safetensors")
-    loaded, info = load_model(TINY)
+    loaded, info = _load(TINY)
     assert info.kind == "hub-cache" and "Hugging Face cache" in info.note
     assert torch.equal(loaded.classifier.bias, state["classifier.bias"])
 
@@ -150,4 +158,4 @@ def test_torch_hub_file_of_the_declared_weights_is_checked(
 
 def test_unknown_model_is_one_line_with_suggestions() -> None:
     with pytest.raises(ZooError, match=r"did you mean tf_efficientnet_lite.*tf_efficientnet_lite0"):
-        load_model("tf_efficientnet_lite")
+        _load("tf_efficientnet_lite")
