@@ -13,6 +13,7 @@ from zoo.backends._base import (
     Backend,
     BackendError,
     LoadReport,
+    Served,
     cpu_name,
     versions,
 )
@@ -35,6 +36,7 @@ __all__ = [
     "BackendError",
     "Capability",
     "LoadReport",
+    "Served",
     "UnknownBackendError",
     "WeightsInfo",
     "backend_class",

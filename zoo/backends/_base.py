@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import importlib.metadata
 import platform
+import time
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -26,6 +27,16 @@ class BackendError(ZooError):
     """A backend could not load or run a model (missing library, failed export, unsupported precision)."""
 
     exit_code = 1
+
+
+@dataclass(frozen=True)
+class Served:
+    """What serving for a fixed window gave: images completed in it, and each request's latency."""
+
+    images: int
+    seconds: float
+    latencies_s: list[float]
+    requests: int  # requests kept in flight at once
 
 
 @dataclass(frozen=True)
@@ -51,6 +62,7 @@ class Backend(ABC):
             )
         self.spec = spec
 
+    NATIVE_THROUGHPUT: ClassVar[bool] = False  # serve() runs many requests at once the runtime's own way
     LIBRARY: ClassVar[str] = ""  # the distribution that provides the runtime, for `zoo backends`
 
     @classmethod
@@ -72,6 +84,20 @@ class Backend(ABC):
     @abstractmethod
     def run(self, inputs: numpy.ndarray) -> numpy.ndarray:
         """float32 NCHW batch of `spec.input_shape` -> float32 logits (batch, classes)."""
+
+    def serve(self, inputs: numpy.ndarray, window_s: float) -> Served:
+        """Requests back to back, one in flight, for `window_s`: a backend with its own way of serving
+        many requests at once (OpenVINO's asynchronous queue) overrides this."""
+        latencies = []
+        started = time.perf_counter()
+        end = started + window_s
+        now = started
+        while now < end:
+            self.run(inputs)
+            finished = time.perf_counter()
+            latencies.append(finished - now)
+            now = finished
+        return Served(len(latencies) * len(inputs), now - started, latencies, 1)
 
     @abstractmethod
     def settings(self) -> dict[str, Any]:

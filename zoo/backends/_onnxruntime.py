@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from zoo.backends._base import Backend, BackendError, LoadReport, versions
 from zoo.backends._onnx import ONNX_FILE, OPSET, exported_onnx
 from zoo.backends._registry import register_backend
+from zoo.spec import Scenario
 
 if TYPE_CHECKING:
     import numpy
@@ -25,6 +26,7 @@ class OnnxRuntimeBackend(Backend):
     """All graph optimizations, `intra_op` threads from the budget, one sequential inter-op thread."""
 
     NAME = "onnxruntime"
+    SCENARIOS = (Scenario.LATENCY, Scenario.THROUGHPUT)
     LIBRARY = "onnxruntime"
 
     def load(self) -> LoadReport:

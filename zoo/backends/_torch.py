@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from zoo._logging import quiet_logger
 from zoo.backends._base import Backend, LoadReport, versions
 from zoo.backends._registry import register_backend
-from zoo.spec import Precision
+from zoo.spec import Precision, Scenario
 from zoo.weights import load_model
 
 if TYPE_CHECKING:
@@ -21,6 +21,7 @@ class TorchBackend(Backend):
     """timm model in eval mode under `torch.inference_mode`; channels-last for convolutional nets."""
 
     NAME = "torch"
+    SCENARIOS = (Scenario.LATENCY, Scenario.THROUGHPUT)
     LIBRARY = "torch"
     PRECISIONS = (Precision.FP32, Precision.BF16)
 
@@ -81,6 +82,7 @@ class TorchCompileBackend(TorchBackend):
     """
 
     NAME = "torch-compile"
+    SCENARIOS = (Scenario.LATENCY,)  # the throughput sweep would compile once per batch and session
 
     def prepare(self, net: torch.nn.Module) -> Any:
         import numpy

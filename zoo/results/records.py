@@ -95,7 +95,8 @@ class LatencyRecord:
     COLUMNS: ClassVar[tuple[str, ...]] = (
         "model", "backend", "precision", "batch", "threads", "scenario", "status", "reason", "weights",
         *_STAT_COLUMNS, "iterations", "total_s", "converged", "throughput_ips", "load_s", "cache_hit",
-        "first_inference_ms", "peak_rss_mb", "contended", "environment", "measured_at",
+        "first_inference_ms", "peak_rss_mb", "serve_batch", "serve_streams", "serve_requests", "contended",
+        "environment", "measured_at",
     )  # fmt: skip
 
     @classmethod
@@ -159,6 +160,9 @@ class LatencyRecord:
             total_s=stats.total_s if stats else None,
             environment=self.environment.get("id"),
             contended=self.contended,
+            serve_batch=self.serving.get("batch"),
+            serve_streams=self.serving.get("streams"),
+            serve_requests=self.serving.get("requests_in_flight"),
         )
         return {name: values[name] if name in values else getattr(self, name) for name in self.COLUMNS}
 

@@ -18,8 +18,10 @@ __all__ = ["run_scenario"]
 def run_scenario(spec: RunSpec, environment: dict[str, Any]) -> LatencyRecord:
     """Measure `spec` under its scenario, in this process."""
     from zoo.measure.scenarios.latency import measure_latency
+    from zoo.measure.scenarios.throughput import measure_throughput
 
     measures: dict[Scenario, Callable[[RunSpec, dict[str, Any]], LatencyRecord]] = {
         Scenario.LATENCY: measure_latency,
+        Scenario.THROUGHPUT: measure_throughput,
     }
     return measures[spec.scenario](spec, environment)
