@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from zoo.backends._base import Backend, BackendError, LoadReport, versions
 from zoo.backends._onnx import ONNX_FILE, OPSET, exported_onnx
@@ -26,7 +26,7 @@ class OnnxRuntimeBackend(Backend):
     """All graph optimizations, `intra_op` threads from the budget, one sequential inter-op thread."""
 
     NAME = "onnxruntime"
-    SCENARIOS = (Scenario.LATENCY, Scenario.THROUGHPUT)
+    SCENARIOS: ClassVar[tuple[Scenario, ...]] = (Scenario.LATENCY, Scenario.THROUGHPUT)
     LIBRARY = "onnxruntime"
 
     def load(self) -> LoadReport:

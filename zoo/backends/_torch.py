@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from zoo._logging import quiet_logger
 from zoo.backends._base import Backend, LoadReport, versions
@@ -21,7 +21,7 @@ class TorchBackend(Backend):
     """timm model in eval mode under `torch.inference_mode`; channels-last for convolutional nets."""
 
     NAME = "torch"
-    SCENARIOS = (Scenario.LATENCY, Scenario.THROUGHPUT)
+    SCENARIOS: ClassVar[tuple[Scenario, ...]] = (Scenario.LATENCY, Scenario.THROUGHPUT)
     LIBRARY = "torch"
     PRECISIONS = (Precision.FP32, Precision.BF16)
 
@@ -82,7 +82,9 @@ class TorchCompileBackend(TorchBackend):
     """
 
     NAME = "torch-compile"
-    SCENARIOS = (Scenario.LATENCY,)  # the throughput sweep would compile once per batch and session
+    SCENARIOS: ClassVar[tuple[Scenario, ...]] = (
+        Scenario.LATENCY,
+    )  # the throughput sweep would compile once per batch and session
 
     def prepare(self, net: torch.nn.Module) -> Any:
         import numpy

@@ -44,6 +44,7 @@ def latency_points(facts: tuple[ModelFacts, ...]) -> tuple[float, dict[str, list
         and row.get("status") == "ok"
         and not is_missing(row.get("median_ms"))
         and row.get("batch") is not None
+        and (is_missing(row.get("scenario")) or row.get("scenario") == "latency")  # one request at a time
     ]
     if not rows:
         return 0, {}
@@ -51,7 +52,7 @@ def latency_points(facts: tuple[ModelFacts, ...]) -> tuple[float, dict[str, list
     threads = {row["threads"] for _, row in rows}
     series: dict[str, list[Point]] = defaultdict(list)
     for f, row in rows:
-        if row["batch"] != batch:
+        if row["batch"] != batch or f.model.metadata.flops is None:
             continue
         label = visible(f"{row['backend']} {row['precision']}")
         if len(threads) > 1:

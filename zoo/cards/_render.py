@@ -97,12 +97,12 @@ def render_cards(
         chart = latency_chart(card.facts, title=card.models[0].collection or path.stem)
         if chart is not None:
             card = dataclasses.replace(card, chart=f"{path.stem}.svg")
-            files.append(CardFile(out / card.chart, chart))
+            files.append(CardFile(out / f"{path.stem}.svg", chart))
         files.append(CardFile(out / path.name, _render(environment, card)))
     return files
 
 
-def card_environment(collection_dir: Path) -> jinja2.Environment:
+def card_environment(collection_dir: Path) -> _CardEnvironment:
     """The sandboxed environment cards render in: the collection templates, their parent, zoo's own."""
     return _CardEnvironment([collection_dir, collection_dir.parent, PACKAGE_TEMPLATES])
 
@@ -273,11 +273,12 @@ def _insert(body: str, section: str) -> str:
     lines = body.splitlines(keepends=True)
     at = len(lines)
     tokens = [t for t in MarkdownIt("commonmark").parse(body) if t.level == 0 and t.map]
-    headings = [t.map[0] for t in tokens if t.type == "heading_open" and t.tag == "h2"]
+    headings = [t.map[0] for t in tokens if t.map and t.type == "heading_open" and t.tag == "h2"]
+    last = tokens[-1] if tokens else None
     if headings:
         at = headings[0]
-    elif tokens and tokens[-1].type == "html_block" and tokens[-1].content.startswith("<!--"):
-        at = tokens[-1].map[0]
+    elif last is not None and last.map and last.type == "html_block" and last.content.startswith("<!--"):
+        at = last.map[0]
     before = "".join(lines[:at]).rstrip("\n")
     after = "".join(lines[at:])
     return "\n\n".join(part for part in (before, section.strip("\n"), after) if part)

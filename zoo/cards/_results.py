@@ -123,7 +123,7 @@ def _read_table(path: Path, columns: tuple[str, ...], order: tuple[str, ...]) ->
     frame = frame.sort_values(["model", *order], kind="stable") if len(frame) else frame
     by_model: dict[str, list[Row]] = {}
     for record in frame.to_dict("records"):
-        row = {key: None if is_missing(value) else value for key, value in record.items()}
+        row = {str(key): None if is_missing(value) else value for key, value in record.items()}
         by_model.setdefault(str(row["model"]), []).append(row)
     return {model: tuple(model_rows) for model, model_rows in by_model.items()}
 

@@ -11,7 +11,7 @@ from zoo.cli._common import add_db_argument, add_index_argument, add_json_argume
 from zoo.paths import project_paths
 
 if TYPE_CHECKING:
-    from zoo.results import ResultsStore
+    from zoo.results import AccuracyRecord, AgreementRecord, ResultsStore
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -86,7 +86,7 @@ def run_show(args: argparse.Namespace) -> int:
         run_id = args.run_id if args.run_id is not None else store.latest_run()
         _check_run(store, run_id)
         records = list(store.measurements(run_id))
-        others = [*store.accuracy(run_id), *store.agreement(run_id)]
+        others: list[AccuracyRecord | AgreementRecord] = [*store.accuracy(run_id), *store.agreement(run_id)]
     frame = results_frame(records)
     if args.json:  # each record whole, with the environment it was measured in
         print_json(

@@ -61,7 +61,7 @@ def _markdown_documents(text: str, path: Path) -> list[LocatedDict]:
     front = _FRONT_MATTER.match(text)
     if front:
         data = load_yaml(front.group(1), path, first_line=2)
-        if isinstance(data, dict) and "model-index" in {str(k).lower() for k in data}:
+        if isinstance(data, LocatedDict) and "model-index" in {str(k).lower() for k in data}:
             key = next(k for k in data if str(k).lower() == "model-index")
             documents.append(_as_index_document(data[key], path, line=data.lines.get(key, 2)))
     for block in _COMMENT.finditer(text):
@@ -71,7 +71,7 @@ def _markdown_documents(text: str, path: Path) -> list[LocatedDict]:
         start = block.start(1)
         first_line = text.count("\n", 0, start) + 1
         data = load_yaml(body, path, first_line, start - text.rfind("\n", 0, start) - 1)
-        if isinstance(data, dict) and _is_index_mapping(data):
+        if isinstance(data, LocatedDict) and _is_index_mapping(data):
             documents.append(data)
     if not documents:
         raise IndexFormatError(path, "no model-index block (<!-- ... --> or front matter 'model-index:')")

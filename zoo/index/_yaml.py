@@ -117,6 +117,7 @@ class _Builder:
 
     def span(self, event: events.ScalarEvent) -> Span:
         start, end, first = event.start_mark, event.end_mark, self.first_line
+        assert start is not None and end is not None  # the parser marks every event
         return Span(
             start.line + first,
             start.column + (self.first_column if start.line == 0 else 0),
@@ -211,7 +212,7 @@ class _Builder:
             return event.value
         if tag not in _SCALAR_TAGS:
             raise self.fail(f"YAML tag {tag!r} is not allowed (only plain data is read)", event.start_mark)
-        node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
+        node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)  # type: ignore[arg-type]
         try:
             return self.loader.yaml_constructors[tag](self.loader, node)
         except (ValueError, TypeError, yaml.YAMLError):
@@ -239,7 +240,7 @@ class _Builder:
         self.stack.append(_Open(value, event.anchor))
 
     def alias(self, event: events.AliasEvent) -> tuple[Any, int]:
-        found = self.anchors.get(event.anchor)
+        found = self.anchors.get(event.anchor or "")
         if found is None:
             open_anchor = any(frame.anchor == event.anchor for frame in self.stack)
             problem = "a recursive YAML alias" if open_anchor else "an undefined YAML alias"

@@ -16,7 +16,7 @@ import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from zoo._errors import one_line
 
@@ -100,8 +100,9 @@ def _count_2021(model: nn.Module, image: Any) -> int:
         nonlocal total
         kind = type(module)
         if kind is nn.Conv2d:
-            kh, kw = module.kernel_size
-            per_output = module.in_channels // module.groups * kh * kw + (module.bias is not None)
+            conv = cast(nn.Conv2d, module)
+            kh, kw = conv.kernel_size
+            per_output = conv.in_channels // conv.groups * kh * kw + (conv.bias is not None)
             total += output.numel() * per_output
         elif kind is nn.BatchNorm2d or kind is BatchNormAct2d:
             total += 2 * inputs[0].numel()
@@ -137,7 +138,7 @@ def _shape_only_batch_norm(model: nn.Module) -> Iterator[None]:
     ]
     patched = [m for m in patched if all(t.is_meta for t in (*m.parameters(False), *m.buffers(False)))]
     for module in patched:
-        module.forward = _pass_through  # an instance attribute shadows the class's forward
+        module.forward = _pass_through  # type: ignore[method-assign,assignment]  # shadows the class's forward
     try:
         yield
     finally:

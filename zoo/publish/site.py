@@ -79,7 +79,7 @@ def build_site(index: Index, results_dir: Path, out: Path, templates: Path | Non
         for path, content in [*((card.path, card.content) for card in cards), *pages.items()]:
             target = path if path.is_absolute() else docs / path
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
+            target.write_bytes(content if isinstance(content, bytes) else str(content).encode("utf-8"))
         config = Path(staging) / "mkdocs.yml"
         config.write_text(yaml.safe_dump(_config(index, docs, out, cards), sort_keys=False), "utf-8")
         with _build_date(results):

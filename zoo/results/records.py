@@ -302,9 +302,9 @@ class AccuracyRecord:
         values: dict[str, Any] = {name: getattr(self, name) for name in self.KEY}
         values.update(images=self.images or None, weights=self.weights)
         for name, proportion in (("top1", self.top1), ("top5", self.top5)):
-            values[name] = _rounded(proportion and proportion.percent)
-            values[f"{name}_ci_low"] = _rounded(proportion and proportion.low)
-            values[f"{name}_ci_high"] = _rounded(proportion and proportion.high)
+            values[name] = _rounded(proportion.percent) if proportion else None
+            values[f"{name}_ci_low"] = _rounded(proportion.low) if proportion else None
+            values[f"{name}_ci_high"] = _rounded(proportion.high) if proportion else None
         values.update(declared_top1=self.declared_top1, declared_top5=self.declared_top5)
         values.update(images_per_s=_rounded(self.images_per_s, 2), environment=self.environment.get("id"))
         values["measured_at"] = self.measured_at

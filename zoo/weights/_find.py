@@ -100,7 +100,7 @@ def _hub_cache(model: str, declared: Model | None) -> WeightsInfo | None:
                 return _hub_info(Path(path), f"Hugging Face cache {config.hf_hub_id}", license)
     urls = [url for url in (config.url if config else None, declared.weights if declared else None) if url]
     for url in urls:
-        path = Path(torch.hub.get_dir()) / "checkpoints" / Path(urlparse(url).path).name
+        path = Path(torch.hub.get_dir()) / "checkpoints" / Path(urlparse(str(url)).path).name
         if path.is_file():
             return _hub_info(path, "torch hub cache", license)
     return None

@@ -101,7 +101,7 @@ def compare_backends(
     reference = reference_logits(first, inputs)
     rows = []
     for spec in specs:
-        values = {
+        values: dict[str, Any] = {
             "model": spec.model,
             "backend": spec.backend,
             "precision": str(spec.precision),
