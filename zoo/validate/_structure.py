@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from zoo._errors import one_line
-from zoo.measure.flops import FlopCount
+from zoo.measure.flops import CONVENTIONS, FlopCount
 
 __all__ = ["CannotBuild", "Structure", "structure"]
 
@@ -88,6 +88,8 @@ def _load(path: Path) -> Structure:
         name: FlopCount(c["convention"], c["value"], tuple(c["input_shape"]), c["error"])
         for name, c in data["flops"].items()
     }
+    if set(flops) != set(CONVENTIONS):
+        raise KeyError(f"{path} lacks FLOPs conventions")
     return Structure(flops, int(data["parameters"]), int(data["estimated_file_size"]))
 
 
