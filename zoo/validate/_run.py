@@ -104,8 +104,22 @@ def _pool(models: int, accuracy: pd.DataFrame | None) -> Iterator[ProcessPoolExe
         return
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    if context.get_start_method() == "fork":
+        _preload()
     with ProcessPoolExecutor(workers, context, initializer=_start_worker, initargs=(accuracy,)) as pool:
         yield pool
+
+
+def _preload() -> None:
+    """Import and index in the parent what every worker needs: forked workers share it, where each
+    would otherwise spend seconds importing torch, timm and pandas itself."""
+    import pandas  # noqa: F401
+    from torch.utils import flop_counter  # noqa: F401
+
+    from zoo.measure import meta_model  # noqa: F401
+    from zoo.validate._tags import _registry
+
+    _registry()
 
 
 _worker_accuracy: pd.DataFrame | None = None
