@@ -1,11 +1,12 @@
-"""Validate a model: build it once on `meta`, measure every declared field from it, judge each one."""
+"""Validate a model: resolve its timm tag, measure its structure once (or read it from the cache), judge
+every declared field."""
 
 from __future__ import annotations
 
 import dataclasses
 import multiprocessing
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,8 +24,10 @@ from zoo.validate._verdict import Verdict
 if TYPE_CHECKING:
     import pandas as pd
 
-# The fields measured from the model itself, in table order (Mean and Std join when declared).
-MEASURED = ("FLOPs", "Parameters", "File Size", "Image Size", "Crop Pct", "Interpolation")
+# The fields measured from the model's structure, and those its pretrained tag decides (in table order;
+# Mean and Std join when declared).
+STRUCTURAL = ("FLOPs", "Parameters", "File Size")
+MEASURED = (*STRUCTURAL, "Image Size", "Crop Pct", "Interpolation")
 # Below this many models a worker pool costs more than it saves.
 _POOL_MIN_MODELS = 8
 
@@ -37,9 +40,11 @@ def validate_model(
 
     pretrained = resolve_pretrained(model.name, model.weights)
     weights = _checks.weights(model.name, model.weights, pretrained)
-    if pretrained.architecture is None:
-        return [weights, *_unmeasured(model, "unknown", pretrained.detail), *results(model, accuracy)]
     fields = model.metadata.fields
+    if pretrained.architecture is None:
+        names = [*MEASURED, *(name for name in ("Mean", "Std") if name.lower() in fields)]
+        unknown = _unmeasured(model, names, "unknown", pretrained.detail)
+        return [weights, *unknown, *results(model, accuracy)]
     size, size_note = model.metadata.image_size, ""
     if size is None:
         size = pretrained.default_config()["input_size"][-1]
@@ -47,20 +52,19 @@ def validate_model(
     try:
         found = structure(model.name, size)
         measured = [
-            weights,
             _checks.flops(model.name, fields.get("flops"), found.flops, size_note),
             _checks.parameters(model.name, fields.get("parameters"), found.parameters),
             _file_size(model, found.estimated_file_size, checkpoint),
-            *_checks.input_config(model.name, fields, pretrained),
         ]
     except CannotBuild as error:
         reason = f"cannot build it in timm {timm.__version__}: {error}"
-        measured = [weights, *_unmeasured(model, "error", reason)]
+        measured = _unmeasured(model, STRUCTURAL, "error", reason)
     except ZooError:
         raise  # bad input, such as a checkpoint that is not this model's file
     except Exception as error:  # one model's surprise must not end a run over a whole index
-        measured = [weights, *_unmeasured(model, "error", f"cannot measure it: {one_line(error)}")]
-    return [*measured, *results(model, accuracy)]
+        measured = _unmeasured(model, STRUCTURAL, "error", f"cannot measure it: {one_line(error)}")
+    config = _checks.input_config(model.name, fields, pretrained)  # the tag's, not the structure's
+    return [weights, *measured, *config, *results(model, accuracy)]
 
 
 def validate_index(
@@ -138,9 +142,7 @@ def _validate_in_worker(model: Model) -> list[Verdict]:
     return validate_model(model, None, _worker_accuracy)
 
 
-def _unmeasured(model: Model, verdict: str, reason: str) -> list[Verdict]:
-    fields = model.metadata.fields
-    names = [*MEASURED, *(name for name in ("Mean", "Std") if name.lower() in fields)]
+def _unmeasured(model: Model, names: Sequence[str], verdict: str, reason: str) -> list[Verdict]:
     return [
         Verdict(model.name, name, model.metadata.get(name), None, None, verdict, reason) for name in names
     ]

@@ -99,8 +99,11 @@ def _store(path: Path, found: Structure) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    except OSError:
+        return  # a read-only cache costs speed, never a result
+    try:
         with os.fdopen(handle, "w") as file:
             json.dump(data, file)
         os.replace(temporary, path)
     except OSError:
-        pass  # a read-only or full cache costs speed, never a result
+        Path(temporary).unlink(missing_ok=True)  # nor does a full one
