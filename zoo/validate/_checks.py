@@ -179,7 +179,7 @@ def _judged(
     for tag, (value, _) in values.items():
         by_value.setdefault(_show(value), []).append(tag)
     architecture = pretrained.architecture or ""
-    carried = "; ".join(f"{value} ({_tag_list(tags, architecture)})" for value, tags in by_value.items())
+    carried = "; ".join(f"{value} ({_tag_list(named, architecture)})" for value, named in by_value.items())
     detail = f"declared {declared.text}, which no pretrained tag of {architecture} has: {carried}"
     return replace(first, detail=detail)
 
