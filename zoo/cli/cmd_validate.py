@@ -30,9 +30,11 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "validate",
         help="measure every declared field of each model and say whether it holds",
         description="Build each model on the meta device and measure FLOPs (as flops, macs and the "
-        "timm-docs-2021 convention), Parameters, File Size and the input config; compare declared "
-        "Top-1/Top-5 with the latest `zoo eval` export. Exits 0 when every declaration holds, 1 when "
-        "one does not or cannot be measured, 2 on bad input.",
+        "timm-docs-2021 convention), Parameters and File Size (cached in $ZOO_CACHE/validate); resolve "
+        "the declared weights to a timm pretrained tag and check the input config against it (or, with "
+        "no tag pinned, against any tag of the architecture); compare declared Top-1/Top-5 with the "
+        "latest `zoo eval` export. Exits 0 when every declaration holds, 1 when one does not or cannot "
+        "be measured, 2 on bad input.",
     )
     parser.add_argument("models", nargs="*", metavar="MODEL", help="models to validate (default: all)")
     add_index_argument(parser)
@@ -43,7 +45,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "--write",
         action="append",
         metavar="FIELD",
-        help="rewrite a mismatching declared value in its source file (repeatable, or 'all')",
+        help="rewrite a mismatching declared value in its source file (repeatable, or 'all'); an input "
+        "config only from a pinned timm tag",
     )
     parser.add_argument("--dry-run", action="store_true", help="with --write: show the diff, change nothing")
     parser.set_defaults(run=run)
