@@ -103,6 +103,17 @@ def test_the_pool_gives_what_one_process_gives(verdicts) -> None:
     assert serial == verdicts
 
 
+def test_without_a_process_pool_one_process_validates(verdicts, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A platform without semaphores (some sandboxes) cannot start a pool: the run goes on without one."""
+    import zoo.validate._run
+
+    def no_pool(*args: object, **kwargs: object) -> None:
+        raise OSError("[Errno 38] Function not implemented")  # what sem_open raises there
+
+    monkeypatch.setattr(zoo.validate._run, "ProcessPoolExecutor", no_pool)
+    assert {(v.model, v.field): v for v in validate_index(load_index(INDEX))} == verdicts
+
+
 @pytest.mark.parametrize(
     ("model", "old", "new", "field", "said"),
     [

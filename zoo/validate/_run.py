@@ -100,7 +100,8 @@ def validate_index(
 
 @contextmanager
 def _pool(models: int, accuracy: pd.DataFrame | None) -> Iterator[ProcessPoolExecutor | None]:
-    """A process per core when there are enough models and cores; forked, so nothing is imported again."""
+    """A process per core when there are enough models and cores; forked, so nothing is imported again.
+    None (validate in this process) where a platform offers no process pool."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     workers = min(cores, models)
     if models < _POOL_MIN_MODELS or workers < 2:
@@ -108,9 +109,14 @@ def _pool(models: int, accuracy: pd.DataFrame | None) -> Iterator[ProcessPoolExe
         return
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    try:
+        pool = ProcessPoolExecutor(workers, context, initializer=_start_worker, initargs=(accuracy,))
+    except (OSError, ImportError, NotImplementedError):  # no semaphores, as in some sandboxes
+        yield None
+        return
     if context.get_start_method() == "fork":
         _preload()
-    with ProcessPoolExecutor(workers, context, initializer=_start_worker, initargs=(accuracy,)) as pool:
+    with pool:
         yield pool
 
 
