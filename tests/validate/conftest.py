@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import huggingface_hub.constants
@@ -12,6 +13,15 @@ REPO = Path(__file__).resolve().parents[2]
 INDEX = REPO / "model-index.yml"
 CORPUS = REPO.parent / "shared" / "corpus" / "timm-docs" / "model-index.yml"
 SEED_MODELS = [f"tf_efficientnet_lite{i}" for i in range(5)]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def own_zoo_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The tests' own ZOO_CACHE (what validate measured per model), shared by the session, never the user's."""
+    with pytest.MonkeyPatch.context() as patch:
+        cache = tmp_path_factory.mktemp("zoo-cache")
+        patch.setenv("ZOO_CACHE", str(cache))
+        yield cache
 
 
 @pytest.fixture(autouse=True)

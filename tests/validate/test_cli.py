@@ -18,7 +18,7 @@ LITE0 = "tf_efficientnet_lite0"
 def test_all_seed_declarations_hold(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     assert main(["validate", "--index", str(INDEX)]) == 0
     out = capsys.readouterr().out
-    assert "5 models: 30 ok, 10 unknown" in out
+    assert "5 models: 5 ok (a model's worst field)\n45 fields: 35 ok, 10 unknown" in out
     assert "✗" not in out and "timm-docs-2021 (exact) 5" in out
 
 
@@ -35,7 +35,7 @@ def test_wrong_crop_pct_and_flops_are_caught(
         "declared 536,857,235; flops 770,375,104 (x0.697); macs 385,187,552 (x1.394); "
         "timm-docs-2021 488,052,032 (x1.100)"
     ) in out
-    assert "1 models: 2 mismatch, 4 ok, 2 unknown" in out
+    assert "1 models: 1 mismatch (a model's worst field)\n9 fields: 5 ok, 2 mismatch, 2 unknown" in out
 
 
 def test_json(capsys: pytest.CaptureFixture[str], index_copy: Path, lite_card: Path) -> None:
@@ -44,13 +44,15 @@ def test_json(capsys: pytest.CaptureFixture[str], index_copy: Path, lite_card: P
     report = json.loads(capsys.readouterr().out)
     verdicts = {v["field"]: v for v in report["verdicts"]}
     assert set(verdicts) == {
-        "FLOPs", "Parameters", "File Size", "Image Size", "Crop Pct", "Interpolation",
+        "Weights", "FLOPs", "Parameters", "File Size", "Image Size", "Crop Pct", "Interpolation",
         "Top 1 Accuracy", "Top 5 Accuracy",
     }  # fmt: skip
     assert verdicts["Interpolation"]["verdict"] == "mismatch"
     assert verdicts["Interpolation"]["measured"] == "bicubic"
     assert set(verdicts["FLOPs"]["by_convention"]) == {"flops", "macs", "timm-docs-2021"}
-    assert report["summary"]["verdicts"] == {"ok": 5, "mismatch": 1, "unknown": 2}
+    assert report["summary"]["verdicts"] == {"ok": 6, "mismatch": 1, "unknown": 2}
+    assert report["summary"]["models_by_verdict"] == {"mismatch": 1}
+    assert verdicts["Weights"]["measured"] == f"{LITE0}.in1k"
 
 
 def test_mean_and_std_are_checked_when_declared(
@@ -93,12 +95,12 @@ def test_export_merges_per_model(
     columns = "model, field, declared, measured, convention, verdict, detail"
     assert list(first.columns) == columns.split(", ")
     assert columns in (Path(INDEX).parent / "benchmarks" / "results" / "README.md").read_text()
-    assert len(first) == 40 and set(first["verdict"]) == {"ok", "unknown"}
+    assert len(first) == 45 and set(first["verdict"]) == {"ok", "unknown"}
 
     replace_in_model(lite_card, LITE0, "Crop Pct: '0.875'", "Crop Pct: '0.9'")
     assert main(["validate", LITE0, "--index", str(index_copy), "--export"]) == 1
     second = pd.read_csv(csv, dtype=str)
-    assert len(second) == 40  # lite0's rows replaced, the other models' kept
+    assert len(second) == 45  # lite0's rows replaced, the other models' kept
     crop = second[(second["model"] == LITE0) & (second["field"] == "Crop Pct")].iloc[0]
     assert (crop["declared"], crop["measured"], crop["verdict"]) == ("0.9", "0.875", "mismatch")
     assert f"exported to {csv}" in capsys.readouterr().out

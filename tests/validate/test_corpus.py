@@ -7,7 +7,7 @@ from collections import Counter
 import pytest
 
 from zoo.index import load_index
-from zoo.validate import Verdict, summarize, validate_index
+from zoo.validate import TAG_FIELDS, Verdict, summarize, validate_index
 
 from .conftest import CORPUS
 
@@ -47,3 +47,19 @@ def test_a_model_that_cannot_take_an_input_says_why(verdicts: list[Verdict]) -> 
     [vit] = [v for v in verdicts if v.model == "vit_base_patch16_224" and v.field == "FLOPs"]
     assert vit.by_convention["timm-docs-2021"] is None and vit.by_convention["flops"]
     assert "timm-docs-2021 cannot run on (1, 3, 224, 285)" in vit.detail
+
+
+def test_an_input_config_mismatch_is_against_the_declared_weights(verdicts: list[Verdict]) -> None:
+    """Against the pinned tag, or, with no tag pinned, a value that no tag of the architecture has."""
+    pinned = {v.model for v in verdicts if v.field == "Weights" and v.measured is not None}
+    config = [v for v in verdicts if v.field in TAG_FIELDS and v.verdict == "mismatch"]
+    assert config
+    for v in config:
+        assert v.model in pinned or "which no pretrained tag of" in v.detail, v
+    regnets = [v for v in verdicts if v.model.startswith("regnet") and v.field in TAG_FIELDS]
+    assert {v.verdict for v in regnets if v.model != "regnety_032"} == {"ok"}  # pycls weights
+
+
+def test_no_estimate_is_a_mismatch(verdicts: list[Verdict]) -> None:
+    sizes = [v for v in verdicts if v.field == "File Size" and v.convention == "estimate"]
+    assert len(sizes) == 271 and "mismatch" not in {v.verdict for v in sizes}

@@ -108,7 +108,8 @@ def test_results_are_not_measured_without_an_eval_export(verdicts) -> None:
 def test_summary(verdicts) -> None:
     summary = summarize(verdicts.values())
     assert summary["models"] == 5
-    assert summary["verdicts"] == {"ok": 30, "unknown": 10}
+    assert summary["verdicts"] == {"ok": 35, "unknown": 10}
+    assert summary["models_by_verdict"] == {"ok": 5}
     assert summary["flops_conventions"]["timm-docs-2021 (exact)"] == 5
 
 

@@ -49,7 +49,8 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def describe(model: Model) -> dict[str, Any]:
-    """Everything declared about a model, each value with the file and line it came from."""
+    """Everything declared about a model, each value with the file and line it came from, and the
+    timm model and pretrained tag it is (a retired name as timm renamed it)."""
     return {
         "name": model.name,
         "declared_at": str(model.source),
@@ -71,6 +72,25 @@ def describe(model: Model) -> dict[str, Any]:
         "weights": model.weights,
         "code": model.code,
         "extra": dict(model.extra),
+        "timm": timm_identity(model),
+    }
+
+
+def timm_identity(model: Model) -> dict[str, Any]:
+    """What `zoo validate` judges the model as: timm's architecture, and the tag its weights are."""
+    from zoo.validate import resolve_pretrained, weights_verdict
+
+    pretrained = resolve_pretrained(model.name, model.weights)
+    verdict = weights_verdict(model.name, model.weights, pretrained)
+    return {
+        "architecture": pretrained.architecture,
+        "renamed": pretrained.renamed,
+        "tag": pretrained.tag,
+        "pinned_by": pretrained.pinned_by,
+        "candidates": list(pretrained.candidates),
+        "weights_verdict": verdict.verdict,
+        "detail": verdict.detail,
+        "judged_as": verdict.convention,
     }
 
 
@@ -95,4 +115,11 @@ def run_show(args: argparse.Namespace) -> int:
             print(f"  {label}: {value}")
     for key, value in model.extra.items():
         print(f"  {key}: {value}")
+    timm = info["timm"]
+    if timm["tag"]:
+        print(f"  timm: {timm['tag']} (pinned by {timm['judged_as']})")
+    else:
+        print(f"  timm: {timm['architecture'] or '-'} ({timm['judged_as'] or timm['detail']})")
+    if timm["architecture"] and timm["detail"] != "not declared":
+        print(f"    weights: {timm['detail']}")
     return 0

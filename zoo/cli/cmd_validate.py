@@ -30,9 +30,11 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "validate",
         help="measure every declared field of each model and say whether it holds",
         description="Build each model on the meta device and measure FLOPs (as flops, macs and the "
-        "timm-docs-2021 convention), Parameters, File Size and the input config; compare declared "
-        "Top-1/Top-5 with the latest `zoo eval` export. Exits 0 when every declaration holds, 1 when "
-        "one does not or cannot be measured, 2 on bad input.",
+        "timm-docs-2021 convention), Parameters and File Size (cached in $ZOO_CACHE/validate); resolve "
+        "the declared weights to a timm pretrained tag and check the input config against it (or, with "
+        "no tag pinned, against any tag of the architecture); compare declared Top-1/Top-5 with the "
+        "latest `zoo eval` export. Exits 0 when every declaration holds, 1 when one does not or cannot "
+        "be measured, 2 on bad input.",
     )
     parser.add_argument("models", nargs="*", metavar="MODEL", help="models to validate (default: all)")
     add_index_argument(parser)
@@ -43,7 +45,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "--write",
         action="append",
         metavar="FIELD",
-        help="rewrite a mismatching declared value in its source file (repeatable, or 'all')",
+        help="rewrite a mismatching declared value in its source file (repeatable, or 'all'); an input "
+        "config only from a pinned timm tag",
     )
     parser.add_argument("--dry-run", action="store_true", help="with --write: show the diff, change nothing")
     parser.set_defaults(run=run)
@@ -74,7 +77,9 @@ def run(args: argparse.Namespace) -> int:
         verdicts = validate_index(index, args.models or None, checkpoint=args.checkpoint, progress=advance)
     diff, written, skipped = "", [], []
     if args.write:
-        edits, skipped = plan_edits(index, verdicts, args.write)
+        writable, skipped = _held_back(verdicts, write_fields(args.write))
+        edits, not_written = plan_edits(index, writable, args.write)
+        skipped += not_written
         diff = unified_diff(edits)
         if not args.dry_run:
             written = [str(path) for path in apply_edits(edits)]
@@ -109,6 +114,27 @@ def run(args: argparse.Namespace) -> int:
     return exit_code(verdicts)
 
 
+def _held_back(verdicts: Sequence[Verdict], wanted: set[str]) -> tuple[list[Verdict], list[str]]:
+    """The verdicts --write may act on, and why each asked-for value that differs is held back: an
+    input config of weights not pinned to one timm tag (its value could be any tag's), or a file
+    size that only an estimate says is off (an estimate never writes)."""
+    from zoo.validate import TAG_FIELDS
+
+    pinned = {v.model for v in verdicts if v.field == "Weights" and v.measured is not None}
+    writable, held = [], []
+    for v in verdicts:
+        if v.field in TAG_FIELDS and v.verdict == "mismatch" and v.model not in pinned:
+            why = "the weights are not pinned to one timm tag"
+        elif v.field == "File Size" and v.convention == "estimate" and v.verdict == "unknown":
+            why = "the size is an estimate (no declared file on disk)"
+        else:
+            writable.append(v)
+            continue
+        if v.field in wanted:
+            held.append(f"{v.model} {v.field}: not written, {why}")
+    return writable, held
+
+
 @contextmanager
 def _progress(total: int, enabled: bool) -> Iterator[Any]:
     """A live rich progress bar on stderr while models are measured; nothing when not a terminal."""
@@ -136,7 +162,13 @@ def _progress(total: int, enabled: bool) -> Iterator[Any]:
 def _cell(verdict: Verdict) -> str:
     """A mark, then the measured value in short (for FLOPs, the convention it was judged by)."""
     mark = MARKS[verdict.verdict]
-    if verdict.field == "FLOPs":
+    if verdict.field == "Weights":
+        tag = verdict.measured
+        shown = tag.removeprefix(f"{verdict.model}.") if tag else None
+    elif verdict.interval is not None:
+        low, high = verdict.interval
+        shown = f"{verdict.measured:.2f} [{low:.1f}, {high:.1f}]"
+    elif verdict.field == "FLOPs":
         shown = None
         if verdict.verdict == "ok":
             shown = verdict.convention if verdict.measured == verdict.declared else f"~{verdict.convention}"
@@ -170,22 +202,24 @@ def _print_table(verdicts: Sequence[Verdict]) -> None:
 
 
 def _print_findings(verdicts: Sequence[Verdict]) -> None:
-    """Why each declaration does not hold or could not be measured (once per model and reason)."""
+    """Why each declaration does not hold or could not be measured, once per model and reason."""
     quiet = {"not declared", "not measured"}
-    seen = set()
-    lines = []
+    fields: dict[tuple[str, str, str], list[str]] = {}
     for v in verdicts:
-        if v.verdict == "ok" or v.detail in quiet or (v.model, v.detail) in seen:
-            continue
-        seen.add((v.model, v.detail))
-        field = "" if v.verdict == "unknown" else f" {v.field}"
-        lines.append(f"{MARKS[v.verdict]} {v.model}{field}: {v.detail}")
+        if v.verdict != "ok" and v.detail not in quiet:
+            fields.setdefault((v.verdict, v.model, v.detail), []).append(v.field)
+    lines = [
+        f"{MARKS[verdict]} {model} {', '.join(names)}: {detail}"
+        for (verdict, model, detail), names in fields.items()
+    ]
     if lines:
         print("\n" + "\n".join(lines))
 
 
 def _print_summary(summary: dict[str, Any]) -> None:
-    counts = ", ".join(f"{n} {verdict}" for verdict, n in sorted(summary["verdicts"].items()))
+    models = ", ".join(f"{n} {verdict}" for verdict, n in summary["models_by_verdict"].items())
+    fields = ", ".join(f"{n} {verdict}" for verdict, n in summary["verdicts"].items())
     conventions = ", ".join(f"{name} {n}" for name, n in summary["flops_conventions"].items() if n)
-    print(f"\n{summary['models']} models: {counts}")
+    print(f"\n{summary['models']} models: {models} (a model's worst field)")
+    print(f"{summary['fields']} fields: {fields}")
     print(f"FLOPs declarations by convention: {conventions}")

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from zoo.index import Declared
+from zoo.index import Declared, normalize_key
 from zoo.measure.flops import CONVENTIONS, FlopCount
+from zoo.validate._tags import Pretrained
 from zoo.validate._verdict import Verdict
 
 # Conventions differ by at least 27% (the 2021 input's aspect ratio) or 2x (flops vs macs), so 5% cannot
 # mistake one for another, while it absorbs the small drift of some architectures since 2021.
 FLOPS_TOLERANCE = 0.05
 # The state-dict estimate lands within 0.001% of timm's released files; 0.5% also covers torch's zip format.
+# Beyond it the estimate says nothing: a released file may hold heads timm drops (inception_v3's AuxLogits).
 FILE_SIZE_TOLERANCE = 0.005
 # A declared count keeps at least this many significant figures: 5,000,000 is not "to the nearest 5M".
 _SIGNIFICANT_FIGURES = 3
@@ -93,43 +95,104 @@ def flops(model: str, declared: Declared | None, counts: Mapping[str, FlopCount]
 
 
 def file_size(model: str, declared: Declared | None, measured: int, how: str, where: str) -> Verdict:
-    """Bytes on disk must equal the declaration; an estimate must come within `FILE_SIZE_TOLERANCE`."""
+    """Bytes on disk must equal the declaration. An estimate can only agree (within
+    `FILE_SIZE_TOLERANCE`) or leave it unknown: what it misses (heads timm drops, another file format)
+    is not in the model, so a mismatch needs the file itself."""
     if declared is None:
         return undeclared(model, "File Size", measured, how)
     off = (measured - declared.value) / max(declared.value, 1)
-    if how == "estimate":
-        holds = abs(off) <= FILE_SIZE_TOLERANCE
-        rule = f"an estimate, so within {FILE_SIZE_TOLERANCE:.1%}"
-    else:
+    difference = f"{measured:,} bytes, declared {declared.value:,} ({off:+.3%})"
+    if how != "estimate":
         holds = measured == declared.value
-        rule = "the file on disk, so byte for byte"
-    detail = f"{where}: {measured:,} bytes, declared {declared.value:,} ({off:+.3%}; {rule})"
-    return Verdict(model, "File Size", declared.value, measured, how, "ok" if holds else "mismatch", detail)
+        detail = f"{where}: {difference}; the file on disk, so byte for byte"
+        return Verdict(
+            model, "File Size", declared.value, measured, how, "ok" if holds else "mismatch", detail
+        )
+    if abs(off) <= FILE_SIZE_TOLERANCE:
+        verdict, rule = "ok", f"within the estimate's {FILE_SIZE_TOLERANCE:.1%}"
+    else:
+        verdict = "unknown"
+        rule = f"beyond the estimate's {FILE_SIZE_TOLERANCE:.1%}; only the declared file can show a mismatch"
+    detail = f"{where}: {difference}, {rule}"
+    return Verdict(model, "File Size", declared.value, measured, how, verdict, detail)
 
 
-def input_config(
-    model: str, fields: Mapping[str, Declared], config: Mapping[str, Any], pretrained: Mapping[str, Any]
-) -> list[Verdict]:
-    """Image Size, Crop Pct and Interpolation (and Mean, Std when declared) against timm's config.
+def weights(model: str, declared: str | None, pretrained: Pretrained) -> Verdict:
+    """The declared weights as a timm pretrained tag; `measured` is the pinned tag, if one is."""
+    renamed = f"timm names {model} {pretrained.renamed}; " if pretrained.renamed else ""
+    how = pretrained.pinned_by
+    if pretrained.tag is None and pretrained.architecture is not None:
+        how = f"not pinned: any of {_tag_list(pretrained.candidates, pretrained.architecture)}"
+    return Verdict(
+        model, "Weights", declared, pretrained.tag, how, pretrained.verdict, renamed + pretrained.detail
+    )
 
-    `config` is timm's resolved data config; `pretrained` its pretrained_cfg, which also names the
-    weights tag and may carry test-time values that a declaration may quote instead.
+
+# The fields a pretrained tag decides, each as (default, test-time value) read from a tag's config.
+_READERS: dict[str, Callable[[Mapping[str, Any]], tuple[Any, Any]]] = {
+    "Image Size": lambda c: (_side(c["input_size"]), _side(c.get("test_input_size"))),
+    "Crop Pct": lambda c: (c["crop_pct"], c.get("test_crop_pct")),
+    "Interpolation": lambda c: (c["interpolation"], None),
+    "Mean": lambda c: (tuple(c["mean"]), None),
+    "Std": lambda c: (tuple(c["std"]), None),
+}
+TAG_FIELDS = tuple(_READERS)
+
+
+def input_config(model: str, fields: Mapping[str, Declared], pretrained: Pretrained) -> list[Verdict]:
+    """Image Size, Crop Pct and Interpolation (and Mean, Std when declared) against the config of
+    the pinned tag or, when none is pinned, of any tag of the architecture (the default first).
+
+    A tag may carry test-time values (`test_input_size`, `test_crop_pct`) that a declaration may
+    quote instead of its defaults.
     """
-    tag = ".".join(str(pretrained[k]) for k in ("architecture", "tag") if pretrained.get(k))
-    source = f"timm pretrained_cfg {tag}"
-    size, test_size = _side(config["input_size"]), _side(pretrained.get("test_input_size"))
-    crop, test_crop = config["crop_pct"], pretrained.get("test_crop_pct")
-    verdicts = [
-        _config_value(model, "Image Size", fields.get("image_size"), size, test_size, source),
-        _config_value(model, "Crop Pct", fields.get("crop_pct"), crop, test_crop, source),
-        _config_value(
-            model, "Interpolation", fields.get("interpolation"), config["interpolation"], None, source
-        ),
+    return [
+        _judged(model, name, fields.get(normalize_key(name)), pretrained, read)
+        for name, read in _READERS.items()
+        if name not in ("Mean", "Std") or normalize_key(name) in fields
     ]
-    for key, name in (("mean", "Mean"), ("std", "Std")):
-        if key in fields:
-            verdicts.append(_config_value(model, name, fields[key], tuple(config[key]), None, source))
-    return verdicts
+
+
+def _judged(
+    model: str,
+    field: str,
+    declared: Declared | None,
+    pretrained: Pretrained,
+    read: Callable[[Mapping[str, Any]], tuple[Any, Any]],
+) -> Verdict:
+    """One field against the tag it must match, or the first of the candidate tags that carries it."""
+    tags = pretrained.judged_against
+    values = {tag: read(pretrained.configs[tag]) for tag in tags}
+    if declared is None:
+        return undeclared(model, field, values[tags[0]][0], _source(tags[0]))
+    verdicts = [_config_value(model, field, declared, *values[tag], _source(tag)) for tag in tags]
+    if pretrained.tag is not None:
+        return verdicts[0]
+    held = next((v for v in verdicts if v.verdict == "ok"), None)
+    unpinned = f"the weights are not pinned to a tag, so any of {len(tags)} may be meant"
+    if held is not None:
+        return replace(held, detail=f"{held.detail} ({unpinned})")
+    first = verdicts[0]
+    if first.verdict != "mismatch":
+        return first
+    by_value: dict[str, list[str]] = {}
+    for tag, (value, _) in values.items():
+        by_value.setdefault(_show(value), []).append(tag)
+    architecture = pretrained.architecture or ""
+    carried = "; ".join(f"{value} ({_tag_list(named, architecture)})" for value, named in by_value.items())
+    detail = f"declared {declared.text}, which no pretrained tag of {architecture} has: {carried}"
+    return replace(first, detail=detail)
+
+
+def _source(tag: str) -> str:
+    return f"timm pretrained_cfg {tag}"
+
+
+def _tag_list(tags: Sequence[str], architecture: str, shown: int = 3) -> str:
+    """`a1_in1k, a2_in1k, ram_in1k and 9 more`: tags without their architecture, the first few."""
+    short = [tag.removeprefix(f"{architecture}.") for tag in tags]
+    more = f" and {len(short) - shown} more" if len(short) > shown else ""
+    return ", ".join(short[:shown]) + more
 
 
 def _side(input_size: Sequence[int] | None) -> int | tuple[int, ...] | None:

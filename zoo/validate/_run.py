@@ -1,27 +1,35 @@
-"""Validate a model: build it once on `meta`, measure every declared field from it, judge each one."""
+"""Validate a model: resolve its timm tag, measure its structure once (or read it from the cache), judge
+every declared field."""
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+import multiprocessing
+import os
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
 from zoo._errors import ZooError, one_line
 from zoo.index import Index, Metadata, Model
-from zoo.measure.meta_model import build_meta_model
 from zoo.validate import _checks
-from zoo.validate._meta import estimate_file_size
 from zoo.validate._results import ACCURACY_CSV, load_accuracy, results
+from zoo.validate._structure import CannotBuild, structure
+from zoo.validate._tags import resolve_pretrained
 from zoo.validate._verdict import Verdict
 
 if TYPE_CHECKING:
     import pandas as pd
-    from torch import nn
 
-# The fields measured from the model itself, in table order (Mean and Std join when declared).
-MEASURED = ("FLOPs", "Parameters", "File Size", "Image Size", "Crop Pct", "Interpolation")
+# The fields measured from the model's structure, and those its pretrained tag decides (in table order;
+# Mean and Std join when declared).
+STRUCTURAL = ("FLOPs", "Parameters", "File Size")
+MEASURED = (*STRUCTURAL, "Image Size", "Crop Pct", "Interpolation")
+# Below this many models a worker pool costs more than it saves.
+_POOL_MIN_MODELS = 8
 
 
 def validate_model(
@@ -30,23 +38,33 @@ def validate_model(
     """One verdict per field. A model timm does not know is `unknown`, one it cannot build `error`."""
     import timm
 
+    pretrained = resolve_pretrained(model.name, model.weights)
+    weights = _checks.weights(model.name, model.weights, pretrained)
+    fields = model.metadata.fields
+    if pretrained.architecture is None:
+        names = [*MEASURED, *(name for name in ("Mean", "Std") if name.lower() in fields)]
+        unknown = _unmeasured(model, names, "unknown", pretrained.detail)
+        return [weights, *unknown, *results(model, accuracy)]
+    size, size_note = model.metadata.image_size, ""
+    if size is None:
+        size = pretrained.default_config()["input_size"][-1]
+        size_note = f" (counted at timm's input size {size}: none declared)"
     try:
-        module = build_meta_model(model.name)
-    except Exception as error:
-        known = timm.is_model(model.name)
-        reason = (
-            f"cannot build it in timm {timm.__version__}: {one_line(error)}"
-            if known
-            else f"timm {timm.__version__} has no model named {model.name!r}"
-        )
-        return [*_unmeasured(model, "error" if known else "unknown", reason), *results(model, accuracy)]
-    try:
-        measured = _measure(model, module, checkpoint)
+        found = structure(model.name, size)
+        measured = [
+            _checks.flops(model.name, fields.get("flops"), found.flops, size_note),
+            _checks.parameters(model.name, fields.get("parameters"), found.parameters),
+            _file_size(model, found.estimated_file_size, checkpoint),
+        ]
+    except CannotBuild as error:
+        reason = f"cannot build it in timm {timm.__version__}: {error}"
+        measured = _unmeasured(model, STRUCTURAL, "error", reason)
     except ZooError:
         raise  # bad input, such as a checkpoint that is not this model's file
     except Exception as error:  # one model's surprise must not end a run over a whole index
-        measured = _unmeasured(model, "error", f"cannot measure it: {one_line(error)}")
-    return [*measured, *results(model, accuracy)]
+        measured = _unmeasured(model, STRUCTURAL, "error", f"cannot measure it: {one_line(error)}")
+    config = _checks.input_config(model.name, fields, pretrained)  # the tag's, not the structure's
+    return [weights, *measured, *config, *results(model, accuracy)]
 
 
 def validate_index(
@@ -60,48 +78,83 @@ def validate_index(
     """Validate the named models (every model when `names` is empty), calling `progress` after each.
 
     Declared accuracy is compared with `accuracy_csv`, by default the `zoo eval` export beside the index.
+    Many models are validated by a pool of processes, one per core; the verdicts keep the index's order.
     """
     models = index.select(names)
     if checkpoint is not None and len(models) != 1:
         raise ZooError(f"--checkpoint is one model's file; name exactly one model, not {len(models)}")
     accuracy = load_accuracy(accuracy_csv or index.root.parent / ACCURACY_CSV)
     verdicts: list[Verdict] = []
-    for model in models:
-        verdicts += validate_model(model, checkpoint, accuracy)
-        if progress is not None:
-            progress(model)
+    with _pool(len(models), accuracy) as pool:
+        validated = (
+            pool.map(_validate_in_worker, models, chunksize=2)
+            if pool is not None
+            else (validate_model(model, checkpoint, accuracy) for model in models)
+        )
+        for model, found in zip(models, validated, strict=True):
+            verdicts += found
+            if progress is not None:
+                progress(model)
     return verdicts
 
 
-def _unmeasured(model: Model, verdict: str, reason: str) -> list[Verdict]:
-    fields = model.metadata.fields
-    names = [*MEASURED, *(name for name in ("Mean", "Std") if name.lower() in fields)]
+@contextmanager
+def _pool(models: int, accuracy: pd.DataFrame | None) -> Iterator[ProcessPoolExecutor | None]:
+    """A process per core when there are enough models and cores; forked, so nothing is imported again.
+    None (validate in this process) where a platform offers no process pool."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    workers = min(cores, models)
+    if models < _POOL_MIN_MODELS or workers < 2:
+        yield None
+        return
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    try:
+        pool = ProcessPoolExecutor(workers, context, initializer=_start_worker, initargs=(accuracy,))
+    except (OSError, ImportError, NotImplementedError):  # no semaphores, as in some sandboxes
+        yield None
+        return
+    if context.get_start_method() == "fork":
+        _preload()
+    with pool:
+        yield pool
+
+
+def _preload() -> None:
+    """Import and index in the parent what every worker needs: forked workers share it, where each
+    would otherwise spend seconds importing torch, timm and pandas itself."""
+    import pandas  # noqa: F401
+    from torch.utils import flop_counter  # noqa: F401
+
+    from zoo.measure import meta_model  # noqa: F401
+    from zoo.validate._tags import _registry
+
+    _registry()
+
+
+_worker_accuracy: pd.DataFrame | None = None
+
+
+def _start_worker(accuracy: pd.DataFrame | None) -> None:
+    """Each worker measures on one thread: the pool, not torch, uses the cores."""
+    import torch
+
+    global _worker_accuracy
+    _worker_accuracy = accuracy
+    torch.set_num_threads(1)
+
+
+def _validate_in_worker(model: Model) -> list[Verdict]:
+    return validate_model(model, None, _worker_accuracy)
+
+
+def _unmeasured(model: Model, names: Sequence[str], verdict: str, reason: str) -> list[Verdict]:
     return [
         Verdict(model.name, name, model.metadata.get(name), None, None, verdict, reason) for name in names
     ]
 
 
-def _measure(model: Model, module: nn.Module, checkpoint: Path | None) -> list[Verdict]:
-    from timm.data import resolve_model_data_config
-
-    from zoo.measure.flops import count_flops
-
-    fields = model.metadata.fields
-    config = resolve_model_data_config(module)
-    size, size_note = model.metadata.image_size, ""
-    if size is None:
-        size = config["input_size"][-1]
-        size_note = f" (counted at timm's input size {size}: none declared)"
-    parameters = sum(p.numel() for p in module.parameters())
-    return [
-        _checks.flops(model.name, fields.get("flops"), count_flops(module, size), size_note),
-        _checks.parameters(model.name, fields.get("parameters"), parameters),
-        _file_size(model, module, checkpoint),
-        *_checks.input_config(model.name, fields, config, dict(module.pretrained_cfg)),
-    ]
-
-
-def _file_size(model: Model, module: nn.Module, checkpoint: Path | None) -> Verdict:
+def _file_size(model: Model, estimate: int, checkpoint: Path | None) -> Verdict:
     """Bytes of the declared file when it is on disk; otherwise an estimate from the state dict."""
     from zoo.weights import WeightsError, find_weights
 
@@ -135,7 +188,6 @@ def _file_size(model: Model, module: nn.Module, checkpoint: Path | None) -> Verd
             "packaged": f"{weights.note} is another serialization than the declared file",
             "hub-cache": f"{weights.note} is not the declared {declared_name or 'file'}",
         }.get(weights.kind, weights.note)
-    estimate = estimate_file_size(module)
     return _checks.file_size(
         model.name, declared, estimate, "estimate", f"estimated from the state dict ({why})"
     )

@@ -10,7 +10,9 @@ from typing import Any
 VERDICTS = ("ok", "mismatch", "unknown", "error")
 
 # The fields `zoo validate` checks, in table order; Mean and Std only when an index declares them.
+# Weights is the timm pretrained tag the declared weights are: the input config is judged against it.
 FIELDS = (
+    "Weights",
     "FLOPs",
     "Parameters",
     "File Size",
@@ -27,7 +29,8 @@ FIELDS = (
 @dataclass(frozen=True)
 class Verdict:
     """One field of one model. `convention` says what `measured` means (a FLOPs convention, or how
-    a file size or an input config was obtained); `by_convention` holds every FLOPs count."""
+    a file size, an input config or the weights tag was obtained); `by_convention` holds every FLOPs
+    count."""
 
     model: str
     field: str
@@ -37,6 +40,7 @@ class Verdict:
     verdict: str
     detail: str
     by_convention: Mapping[str, int | None] = field(default_factory=dict)
+    interval: tuple[float, float] | None = None  # a measured accuracy's 95% interval (Wilson)
 
     def __post_init__(self) -> None:
         if self.verdict not in VERDICTS:
@@ -51,9 +55,22 @@ def exit_code(verdicts: Iterable[Verdict]) -> int:
     return 1 if any(v.verdict in ("mismatch", "error") for v in verdicts) else 0
 
 
+def model_verdict(verdicts: Iterable[Verdict]) -> str:
+    """One model's verdict from its fields: a mismatch, else an error, else ok when any field was checked."""
+    found = {v.verdict for v in verdicts}
+    return next((verdict for verdict in ("mismatch", "error", "ok") if verdict in found), "unknown")
+
+
 def summarize(verdicts: Iterable[Verdict]) -> dict[str, Any]:
-    """Counts per verdict, models seen, and how many FLOPs declarations match each convention."""
+    """Models and fields counted apart, per verdict, and how many FLOPs declarations match each convention.
+
+    A model counts once: `mismatch` when any of its fields is one, else `error`, else `ok` when any
+    field could be checked, else `unknown`.
+    """
     verdicts = list(verdicts)
+    per_model: dict[str, list[Verdict]] = {}
+    for v in verdicts:
+        per_model.setdefault(v.model, []).append(v)
     flops = [v for v in verdicts if v.field == "FLOPs"]
     conventions = Counter(
         f"{v.convention} ({'exact' if v.measured == v.declared else 'within tolerance'})"
@@ -63,7 +80,13 @@ def summarize(verdicts: Iterable[Verdict]) -> dict[str, Any]:
     conventions["none"] = sum(v.verdict == "mismatch" for v in flops)
     conventions["not measured"] = sum(v.verdict in ("unknown", "error") for v in flops)
     return {
-        "models": len({v.model for v in verdicts}),
-        "verdicts": dict(Counter(v.verdict for v in verdicts)),
+        "models": len(per_model),
+        "models_by_verdict": _in_order(Counter(model_verdict(found) for found in per_model.values())),
+        "fields": len(verdicts),
+        "verdicts": _in_order(Counter(v.verdict for v in verdicts)),
         "flops_conventions": dict(sorted(conventions.items())),
     }
+
+
+def _in_order(counts: Counter[str]) -> dict[str, int]:
+    return {verdict: counts[verdict] for verdict in VERDICTS if counts[verdict]}
