@@ -41,6 +41,7 @@ browser:
 test: $(STAMP) browser
 	$(BIN)/ruff check zoo tests benchmarks
 	$(BIN)/ruff format --check zoo tests benchmarks
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 	$(BIN)/zoo docs --check
 

@@ -15,7 +15,7 @@ import pytest
 
 from zoo.cli import main
 from zoo.index import load_index
-from zoo.measure.accuracy import CSV_COLUMNS
+from zoo.results import AccuracyRecord
 from zoo.validate import Verdict, summarize, validate_index, validate_model
 
 from .conftest import replace_in_model
@@ -187,7 +187,7 @@ def accuracy_row(**values: object) -> dict[str, object]:
         "model": "resnet50", "backend": "torch", "precision": "fp32", "dataset": "imagenet-val",
         "weights": "hub-cache", "top5": None, "measured_at": "2026-01-02T00:00:00",
     }  # fmt: skip
-    return {column: {**base, **values}.get(column) for column in CSV_COLUMNS}
+    return {column: {**base, **values}.get(column) for column in AccuracyRecord.COLUMNS}
 
 
 @pytest.mark.parametrize(
@@ -205,7 +205,7 @@ def test_accuracy_on_few_images_is_unknown_with_its_interval(
 ) -> None:
     results = sample_copy.parent / "benchmarks" / "results"
     results.mkdir(parents=True)
-    pd.DataFrame([row], columns=list(CSV_COLUMNS)).to_csv(results / "accuracy.csv", index=False)
+    pd.DataFrame([row], columns=list(AccuracyRecord.COLUMNS)).to_csv(results / "accuracy.csv", index=False)
     main(["validate", "resnet50", "--index", str(sample_copy), "--json"])
     top1 = next(v for v in json.loads(capsys.readouterr().out)["verdicts"] if v["field"] == "Top 1 Accuracy")
     assert top1["verdict"] == verdict and len(top1["interval"]) == 2

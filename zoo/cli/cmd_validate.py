@@ -75,7 +75,8 @@ def run(args: argparse.Namespace) -> int:
     models = index.select(args.models or None)
     with _progress(len(models), enabled=not args.json) as advance:
         verdicts = validate_index(index, args.models or None, checkpoint=args.checkpoint, progress=advance)
-    diff, written, skipped = "", [], []
+    diff, written = "", []
+    skipped: list[Any] = []
     if args.write:
         writable, skipped = _held_back(verdicts, write_fields(args.write))
         edits, not_written = plan_edits(index, writable, args.write)

@@ -56,7 +56,7 @@ def results(model: Model, accuracy: pd.DataFrame | None) -> list[Verdict]:
             continue
         row = _reference_row(accuracy, model.name, declared.dataset or "")
         value = declared.metric(field)
-        if row is None or pd.isna(row[column]):
+        if row is None or value is None or pd.isna(row[column]):
             verdicts.append(Verdict(model.name, field, value, None, None, "unknown", "not measured"))
         else:
             verdicts.append(_compare(model.name, field, value, row, column))
@@ -91,15 +91,15 @@ def _compare(model: str, field: str, declared: float, row: dict[str, Any], colum
 def _interval(row: dict[str, Any], column: str) -> tuple[float, float] | None:
     """The measured proportion's 95% Wilson interval: as `zoo eval` wrote it from the exact hit count,
     else from the percentage and the image count."""
-    from zoo.measure.accuracy import Proportion
+    from zoo.results.stats import Proportion
 
     low, high = row.get(f"{column}_ci_low"), row.get(f"{column}_ci_high")
     if _known(low) and _known(high):
-        return float(low), float(high)
+        return float(low), float(high)  # type: ignore[arg-type]  # _known: neither is None
     measured, images = row[column], row.get("images")
-    if not (_known(images) and images > 0):
+    if images is None or not _known(images) or int(images) <= 0:
         return None
-    proportion = Proportion.of(round(measured * images / 100), int(images))
+    proportion = Proportion.of(round(float(measured) * int(images) / 100), int(images))
     return None if proportion is None else (proportion.low, proportion.high)
 
 
@@ -123,4 +123,4 @@ def _reference_row(accuracy: pd.DataFrame | None, model: str, dataset: str) -> d
     if rows.empty:
         return None
     latest = rows.sort_values(["measured_at", "images"], kind="stable", na_position="first")
-    return latest.iloc[-1].to_dict()
+    return {str(key): value for key, value in latest.iloc[-1].to_dict().items()}

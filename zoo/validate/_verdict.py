@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any
 
 VERDICTS = ("ok", "mismatch", "unknown", "error")
@@ -39,7 +40,7 @@ class Verdict:
     convention: str | None
     verdict: str
     detail: str
-    by_convention: Mapping[str, int | None] = field(default_factory=dict)
+    by_convention: Mapping[str, int | None] = dataclasses.field(default_factory=dict)
     interval: tuple[float, float] | None = None  # a measured accuracy's 95% interval (Wilson)
 
     def __post_init__(self) -> None:

@@ -119,7 +119,7 @@ def apply_edits(edits: Sequence[Edit]) -> list[Path]:
 def write_fields(fields: Sequence[str]) -> set[str]:
     """The fields named by the user (any spelling of a field name, or `all`); an unknown one is bad input."""
     by_key = {normalize_key(name): name for name in FIELDS}
-    wanted = set()
+    wanted: set[str] = set()
     for name in fields:
         if normalize_key(name) == "all":
             wanted.update(WRITABLE)
