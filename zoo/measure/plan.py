@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from zoo._errors import ZooError
 from zoo.spec import DataConfig, Precision, RunSpec, Scenario, Timing
-from zoo.weights import WeightsInfo, find_weights, require_timm_model
+from zoo.weights import WeightsInfo, find_weights, require_timm_model, resolve_pretrained
 
 if TYPE_CHECKING:
     from zoo.index import Model
@@ -82,6 +82,8 @@ def setup_model(model: Model | str, checkpoint: Path | None = None) -> ModelSetu
     name = model if isinstance(model, str) else model.name
     data, timm_name, tag = resolve_data(name, declared)
     weights = find_weights(name, checkpoint, declared)
+    if declared is not None and declared.weights:  # the tag the declared weights are, when it can be pinned
+        tag = resolve_pretrained(name, declared.weights).tag or tag
     return ModelSetup(name, timm_name, tag, data, weights)
 
 

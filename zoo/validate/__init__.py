@@ -12,9 +12,9 @@ from zoo.validate._export import VALIDATION_CSV, export_csv
 from zoo.validate._meta import estimate_file_size
 from zoo.validate._results import ACCURACY_CSV, load_accuracy
 from zoo.validate._run import validate_index, validate_model
-from zoo.validate._tags import Pretrained, resolve_pretrained
 from zoo.validate._verdict import FIELDS, VERDICTS, Verdict, exit_code, model_verdict, summarize
 from zoo.validate._write import WRITABLE, Edit, apply_edits, plan_edits, unified_diff, write_fields
+from zoo.weights._tags import Pretrained, resolve_pretrained
 
 __all__ = [
     "ACCURACY_CSV",

@@ -18,8 +18,8 @@ from zoo.index import Index, Metadata, Model
 from zoo.validate import _checks
 from zoo.validate._results import ACCURACY_CSV, load_accuracy, results
 from zoo.validate._structure import CannotBuild, structure
-from zoo.validate._tags import resolve_pretrained
 from zoo.validate._verdict import Verdict
+from zoo.weights._tags import resolve_pretrained
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -127,7 +127,7 @@ def _preload() -> None:
     from torch.utils import flop_counter  # noqa: F401
 
     from zoo.measure import meta_model  # noqa: F401
-    from zoo.validate._tags import _registry
+    from zoo.weights._tags import _registry
 
     _registry()
 

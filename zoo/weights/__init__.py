@@ -15,6 +15,7 @@ from zoo.weights._load import (
     require_timm_model,
 )
 from zoo.weights._packaged import PACKAGED, PackagedWeights
+from zoo.weights._tags import Pretrained, resolve_pretrained
 
 __all__ = [
     "KINDS",
@@ -22,6 +23,7 @@ __all__ = [
     "RANDOM_SEED",
     "SOURCES",
     "PackagedWeights",
+    "Pretrained",
     "WeightsError",
     "WeightsInfo",
     "create_model",
@@ -31,4 +33,5 @@ __all__ = [
     "load_weights",
     "read_state_dict",
     "require_timm_model",
+    "resolve_pretrained",
 ]

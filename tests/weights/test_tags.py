@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from zoo.validate import resolve_pretrained
+from zoo.weights import resolve_pretrained
 
 RELEASES = "https://github.com/rwightman/pytorch-image-models/releases/download"
 RAM = f"{RELEASES}/v0.1-weights/resnet50_ram-a26f946b.pth"
