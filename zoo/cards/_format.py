@@ -12,7 +12,6 @@ from __future__ import annotations
 import html
 import math
 import re
-import unicodedata
 from typing import Any
 from urllib.parse import quote
 
@@ -29,17 +28,6 @@ _MARKDOWN_PUNCTUATION = re.compile(r"([\\`*\[\]|#~])|(?<![0-9A-Za-z])_|_(?![0-9A
 # Characters a URL keeps as they are; `(`, `)`, `|`, `<`, `>` and spaces are percent-encoded so the
 # link cannot end early or break a table.
 _URL_SAFE = ":/?#[]@!$&'*+,;=%-._~"
-
-
-def visible(value: Any) -> str:
-    """`value` as text with each format or control character (category Cf or Cc) written as `\\uXXXX`.
-
-    Whitespace is kept: the callers that need one line collapse it themselves.
-    """
-    return "".join(
-        f"\\u{ord(char):04x}" if unicodedata.category(char) in ("Cf", "Cc") and not char.isspace() else char
-        for char in str(value)
-    )
 
 
 def is_missing(value: Any) -> bool:

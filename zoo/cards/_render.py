@@ -25,9 +25,10 @@ import jinja2.sandbox
 from markdown_it import MarkdownIt
 
 from zoo._errors import ZooError
+from zoo._text import visible
 from zoo.cards._chart import GENERATED_MARK, latency_chart
 from zoo.cards._context import SNIPPETS_TESTED_WITH, Card, environments, model_facts, usage_model
-from zoo.cards._format import FILTERS, escape_markdown, visible
+from zoo.cards._format import FILTERS, escape_markdown
 from zoo.cards._results import Results, load_results
 from zoo.index import Index, load_index
 from zoo.index._errors import display_path

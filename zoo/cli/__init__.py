@@ -7,13 +7,16 @@ Heavy libraries (torch, openvino) are imported inside the commands, so `zoo list
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
+import os
 import pkgutil
 import sys
 from collections.abc import Sequence
 
 from zoo import __version__
-from zoo._errors import ZooError
+from zoo._errors import ZooError, one_line
+from zoo._text import VisibleWriter, visible
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -28,16 +31,32 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run one command; bad input is one line on stderr and exit 2, never a traceback."""
+    """Run one command; bad input is one line on stderr and exit 2, never a traceback.
+
+    Everything printed goes through `visible`: a name from an index cannot drive the terminal.
+    """
     args = build_parser().parse_args(argv)
     try:
-        return int(args.run(args) or 0)
+        with contextlib.redirect_stdout(VisibleWriter(sys.stdout)):
+            return int(args.run(args) or 0)
     except ZooError as error:
-        print(f"zoo: error: {error}", file=sys.stderr)
+        print(visible(f"zoo: error: {error}"), file=sys.stderr)
         return error.exit_code
+    except OSError as error:  # a file the user named that cannot be read or written
+        where = f"{error.filename}: " if error.filename else ""
+        print(visible(f"zoo: error: {where}{error.strerror or error}"), file=sys.stderr)
+        return 2
     except BrokenPipeError:  # `zoo list | head` closed our stdout: not an error
         sys.stderr.close()
         return 0
     except KeyboardInterrupt:
         print("zoo: interrupted", file=sys.stderr)
         return 130
+    except Exception as error:  # a bug of zoo's: still one line, with how to see the rest
+        if os.environ.get("ZOO_DEBUG"):
+            raise
+        print(
+            visible(f"zoo: internal error: {one_line(error)} (ZOO_DEBUG=1 shows the traceback)"),
+            file=sys.stderr,
+        )
+        return 1

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from zoo._errors import ZooError
+from zoo._text import visible
 from zoo.cli._common import (
     add_db_argument,
     add_index_argument,
@@ -104,7 +105,7 @@ def _executor(args: argparse.Namespace) -> Executor:
 
 
 def _label(spec: Any) -> str:
-    return spec.key.replace("|", " ")
+    return visible(spec.key.replace("|", " "))
 
 
 def _outcome(record: Any) -> str:
@@ -135,7 +136,11 @@ def _progress(total: int) -> Iterator[Listener]:
             if record is None:
                 print(f"zoo bench: start {_label(spec)}", file=sys.stderr, flush=True)
             else:
-                print(f"zoo bench: end   {_label(spec)}: {_outcome(record)}", file=sys.stderr, flush=True)
+                print(
+                    f"zoo bench: end   {_label(spec)}: {visible(_outcome(record))}",
+                    file=sys.stderr,
+                    flush=True,
+                )
 
         yield plain
         return
