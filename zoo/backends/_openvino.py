@@ -74,13 +74,20 @@ class OpenVinoBackend(Backend):
                 f"OpenVINO compiled {self.spec.model} for {effective}, not the {wanted} asked for"
             )
         self._request = self._compiled.create_infer_request()
+        self._bound: numpy.ndarray | None = None  # the array the request's input tensor shares
         self._device = core.get_property("CPU", "FULL_DEVICE_NAME")
         self._artefact = entry.path
         return LoadReport(cache_hit=entry.hit, weights=self.spec.weights)
 
     def run(self, inputs: numpy.ndarray) -> numpy.ndarray:
-        self._check_inputs(inputs)
-        return self._request.infer({0: inputs})[0]
+        """The timed loop passes one array again and again: its checks and binding happen on the first
+        call only, and each call runs the request on the shared input (no copy) as benchmark_app does."""
+        if inputs is not self._bound:
+            self._check_inputs(inputs)
+            self._request.set_input_tensor(import_openvino().Tensor(inputs, shared_memory=True))
+            self._bound = inputs
+        self._request.infer()
+        return self._request.get_output_tensor(0).data.copy()  # the next call overwrites the tensor
 
     def settings(self) -> dict[str, Any]:
         read = self._compiled.get_property
