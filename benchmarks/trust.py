@@ -31,10 +31,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from zoo.measure.latency import BenchConfig
 
 from zoo.measure.executors import run_in_subprocess, worker_environment
 from zoo.measure.inputs import preprocessed_batch
-from zoo.measure.latency import BenchConfig
 
 TARGET = 0.02
 

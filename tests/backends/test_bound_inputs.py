@@ -6,18 +6,18 @@ from __future__ import annotations
 import numpy
 import pytest
 
-from zoo.backends import BackendConfig, BackendError, create_backend
+from zoo.backends import BackendError, create_backend
+from zoo.spec import RunSpec
 
 
 @pytest.mark.parametrize("name", ["openvino", "onnxruntime"])
 def test_rebinding_and_returned_logits(
     name: str,
-    session_cache: object,
-    lite0_config: BackendConfig,
+    lite0_spec: RunSpec,
     photos: numpy.ndarray,
     reference_logits: numpy.ndarray,
 ) -> None:
-    backend = create_backend(name, lite0_config)
+    backend = create_backend(lite0_spec.with_(backend=name))
     backend.load()
     first = backend.run(photos)
     reordered = photos[::-1].copy()

@@ -11,15 +11,14 @@ import numpy
 import pytest
 
 from zoo._errors import ZooError
-from zoo.backends import BackendConfig, create_backend
+from zoo.backends import create_backend
 from zoo.backends._onnx import ONNX_FILE, artefact_key
 from zoo.backends._openvino import IR_FILE
 from zoo.backends._quantize import INT8_FILES, NncfRecipe, OrtRecipe, int8_key, quantized
 from zoo.data.calibration import Calibration, calibration_set
-from zoo.measure.inputs import resolve_data_config, sample_images
-from zoo.weights import find_weights
+from zoo.measure.inputs import sample_images
+from zoo.spec import RunSpec
 
-LITE0 = "tf_efficientnet_lite0"
 CALIBRATION_SAMPLES = 32
 # Measured on lite0 with 32 calibration samples: OpenVINO agrees with torch fp32 on 3 of the 4 photos, ONNX
 # Runtime on 4 (three photos are near-ties in fp32: 0.24/0.21, 0.37/0.36, 0.27/0.19 softmax for the top two);
@@ -28,8 +27,8 @@ MIN_PHOTO_AGREEMENT = 3
 
 
 @pytest.fixture(scope="module")
-def data_config() -> dict:
-    return resolve_data_config(LITE0).config
+def data_config(lite0_spec: RunSpec) -> dict:
+    return lite0_spec.data.timm_config()
 
 
 def test_calibration_tensors_are_the_photos_then_seeded_augmentations(
@@ -90,22 +89,24 @@ def test_bad_calibration_input_is_one_line(tmp_path: Path, data_config: dict) ->
 def test_int8_builds_runs_agrees_and_is_cached(
     runtime: str,
     recipe: NncfRecipe | OrtRecipe,
-    session_cache: Path,
-    lite0_config: BackendConfig,
+    lite0_spec: RunSpec,
     photos: numpy.ndarray,
     reference_logits: numpy.ndarray,
     data_config: dict,
 ) -> None:
-    fp32 = create_backend(runtime, lite0_config)
+    from zoo.backends import cache_root
+
+    spec = lite0_spec.with_(backend=runtime)
+    fp32 = create_backend(spec)
     fp32.load()
     fp32_entry = Path(fp32.describe()["artefact"])
-    fp32_key = artefact_key(lite0_config, find_weights(LITE0))
+    fp32_key = artefact_key(spec)
     fp32_file = fp32_entry / {"openvino": IR_FILE, "onnxruntime": ONNX_FILE}[runtime]
     calibration = calibration_set(samples=CALIBRATION_SAMPLES)
-    build = (runtime, fp32_key, fp32_file, calibration, data_config, lite0_config.batch, recipe)
+    build = (runtime, fp32_key, fp32_file, calibration, data_config, spec.batch, recipe)
 
     entry = quantized(*build)
-    assert entry.hit is False and entry.path.is_relative_to(session_cache)
+    assert entry.hit is False and entry.path.is_relative_to(cache_root())
     again = quantized(*build)
     assert again.hit is True and again.path == entry.path
     other = calibration_set(samples=CALIBRATION_SAMPLES, seed=1)
@@ -135,3 +136,23 @@ def _run_int8(runtime: str, path: Path, photos: numpy.ndarray) -> numpy.ndarray:
     options.intra_op_num_threads = 2
     session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
     return session.run(None, {session.get_inputs()[0].name: photos})[0]
+
+
+@pytest.mark.parametrize("runtime", ["openvino", "onnxruntime"])
+def test_int8_is_a_precision_of_the_backend(
+    runtime: str, lite0_spec: RunSpec, photos: numpy.ndarray, reference_logits: numpy.ndarray
+) -> None:
+    """`--precision int8`: the backend quantizes its own artefact (bundled calibration), once."""
+    spec = lite0_spec.with_(backend=runtime, precision="int8")
+    first = create_backend(spec)
+    first.load()
+    logits = first.run(photos)
+    # The 128 default samples: three of the photos are near-ties in fp32, so top-1 may swap there;
+    # fp32's class stays among INT8's top five on every photo.
+    top5 = numpy.argsort(-logits, axis=1)[:, :5]
+    assert all(reference_logits.argmax(1)[i] in top5[i] for i in range(len(photos)))
+    described = first.describe()
+    assert described["precision"] == "int8" and "bundled photos" in described["calibration"]
+    second = create_backend(spec)
+    assert second.load().cache_hit is True  # the quantized artefact is reused
+    assert numpy.array_equal(second.run(photos), logits)

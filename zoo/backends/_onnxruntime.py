@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from zoo.backends._base import Backend, BackendError, LoadReport, versions
-from zoo.backends._onnx import ONNX_FILE, OPSET, exported_onnx
+from zoo.backends._onnx import ONNX_FILE, OPSET, artefact_key, exported_onnx
+from zoo.backends._quantize import INT8_FILES, int8_artefact
 from zoo.backends._registry import register_backend
-from zoo.spec import Scenario
+from zoo.spec import Precision, Scenario
 
 if TYPE_CHECKING:
     import numpy
@@ -26,21 +27,27 @@ class OnnxRuntimeBackend(Backend):
     """All graph optimizations, `intra_op` threads from the budget, one sequential inter-op thread."""
 
     NAME = "onnxruntime"
+    PRECISIONS: ClassVar[tuple[Precision, ...]] = (Precision.FP32, Precision.INT8)
     SCENARIOS: ClassVar[tuple[Scenario, ...]] = (Scenario.LATENCY, Scenario.THROUGHPUT)
     LIBRARY = "onnxruntime"
 
     def load(self) -> LoadReport:
         ort = import_onnxruntime()
         entry = exported_onnx(self.spec)
+        model_file = entry.path / ONNX_FILE
+        self._calibration = None
+        if self.spec.precision == Precision.INT8:  # quantize_static QDQ of the fp32 export, cached
+            entry, self._calibration = int8_artefact(
+                "onnxruntime", self.spec, artefact_key(self.spec), model_file
+            )
+            model_file = entry.path / INT8_FILES["onnxruntime"]
         options = ort.SessionOptions()
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
         options.intra_op_num_threads = self.spec.threads
         options.inter_op_num_threads = 1
         try:
-            self._session = ort.InferenceSession(
-                str(entry.path / ONNX_FILE), options, providers=["CPUExecutionProvider"]
-            )
+            self._session = ort.InferenceSession(str(model_file), options, providers=["CPUExecutionProvider"])
         except Exception as error:
             raise BackendError(f"onnxruntime cannot load {self.spec.model}: {error}") from error
         self._input = self._session.get_inputs()[0].name
@@ -70,6 +77,7 @@ class OnnxRuntimeBackend(Backend):
             "execution_mode": options.execution_mode.name,
             "graph_optimization": options.graph_optimization_level.name,
             "providers": self._session.get_providers(),
-            "effective_precision": "fp32",
+            "effective_precision": "int8 (QDQ, per-channel weights)" if self._calibration else "fp32",
+            "calibration": self._calibration,
             "artefact": str(self._artefact),
         }

@@ -28,6 +28,7 @@ from zoo._logging import quiet_logger
 from zoo.backends._base import BackendError, versions
 from zoo.backends._cache import CacheEntry, cached
 from zoo.data.calibration import Calibration
+from zoo.spec import RunSpec
 
 INT8_FILES = {"openvino": "model.xml", "onnxruntime": "model.onnx"}
 QUANTIZERS = {"openvino": ("nncf", "openvino"), "onnxruntime": ("onnxruntime", "onnx")}
@@ -220,3 +221,15 @@ def _quiet(logger: str) -> Any:
     """Quantizers print progress bars and advice to stdout; a command's output must stay clean."""
     with quiet_logger(logger), contextlib.redirect_stdout(io.StringIO()):
         yield
+
+
+def int8_artefact(
+    runtime: str, spec: RunSpec, fp32_key: Mapping[str, Any], fp32_file: Path
+) -> tuple[CacheEntry, str]:
+    """The spec's INT8 artefact for `runtime` (calibrated on `spec.calibration`, else the bundled photos)
+    and a description of what calibrated it, for the record and the card."""
+    from zoo.data.calibration import calibration_set
+
+    calibration = calibration_set(Path(spec.calibration) if spec.calibration else None)
+    entry = quantized(runtime, fp32_key, fp32_file, calibration, spec.data.timm_config(), spec.batch)
+    return entry, calibration.description
