@@ -25,10 +25,10 @@ PINNED = {
     "zoo.measure.scenarios": ["run_scenario"],
     "zoo.results.records": [
         "AccuracyRecord", "AccuracyStatus", "AgreementRecord", "AgreementStatus", "LatencyRecord",
-        "LatencyStatus", "LogitAgreement", "RunStatus", "now",
+        "LatencyStatus", "LogitAgreement", "RunStatus", "VERDICTS", "Verdict", "VerdictStatus", "now",
     ],
     "zoo.backends": [
-        "ENTRY_POINT_GROUP", "Backend", "BackendError", "Capability", "LoadReport", "UnknownBackendError",
+        "ENTRY_POINT_GROUP", "Backend", "BackendError", "Capability", "LoadReport", "Served", "UnknownBackendError",
         "WeightsInfo", "backend_class", "cache_root", "capabilities", "cpu_name", "create_backend",
         "list_backends", "register_backend", "versions",
     ],

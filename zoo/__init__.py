@@ -32,7 +32,7 @@ _API = {
     "AgreementRecord": "zoo.results",
     "open_store": "zoo.results",
     "export": "zoo.results",
-    "Verdict": "zoo.validate",
+    "Verdict": "zoo.results.records",
     "validate_index": "zoo.validate",
     "render_cards": "zoo.cards",
     "build_site": "zoo.publish",
@@ -69,8 +69,9 @@ if TYPE_CHECKING:
     from zoo.paths import project_paths
     from zoo.publish import build_site
     from zoo.results import AccuracyRecord, AgreementRecord, LatencyRecord, export, open_store
+    from zoo.results.records import Verdict
     from zoo.spec import Precision, RunSpec, Scenario
-    from zoo.validate import Verdict, validate_index
+    from zoo.validate import validate_index
 
 
 def __getattr__(name: str) -> Any:

@@ -164,20 +164,3 @@ def export_run(args: argparse.Namespace, run_id: int | None) -> list[Path]:
 
     with open_store(store_path(args), readonly=True) as store:
         return export(store, project_paths(args.index).results, run_id)
-
-
-def add_export_argument(parser: argparse.ArgumentParser, path: Path, what: str) -> None:
-    parser.add_argument(
-        "--export",
-        nargs="?",
-        const=path,
-        type=Path,
-        metavar="CSV",
-        help=f"merge the {what} into {path} (relative to the index)",
-    )
-
-
-def export_target(args: argparse.Namespace, index: Index) -> Path:
-    """Where `--export` writes: a relative path is taken beside the index's root file."""
-    path: Path = args.export
-    return path if path.is_absolute() else index.root.parent / path

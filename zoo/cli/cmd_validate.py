@@ -9,19 +9,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from zoo._errors import ZooError
-from zoo.cli._common import (
-    add_export_argument,
-    add_index_argument,
-    add_json_argument,
-    export_target,
-    print_json,
-)
+from zoo.cli._common import add_db_argument, add_index_argument, add_json_argument, print_json, store_path
+from zoo.paths import project_paths
 
 if TYPE_CHECKING:
     from zoo.index import Model
     from zoo.validate import Verdict
 
-EXPORT_PATH = Path("benchmarks/results/validation.csv")  # beside the index's root file
 MARKS = {"ok": "✓", "mismatch": "✗", "unknown": "?", "error": "!"}
 
 
@@ -40,7 +34,10 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     add_index_argument(parser)
     parser.add_argument("--checkpoint", type=Path, help="the weights file of the one model named")
     add_json_argument(parser)
-    add_export_argument(parser, EXPORT_PATH, "verdicts")
+    parser.add_argument(
+        "--export", action="store_true", help="merge the verdicts into benchmarks/results/ beside the index"
+    )
+    add_db_argument(parser)
     parser.add_argument(
         "--write",
         action="append",
@@ -54,86 +51,52 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 def run(args: argparse.Namespace) -> int:
     from zoo.index import load_index
-    from zoo.validate import (
-        apply_edits,
-        exit_code,
-        export_csv,
-        plan_edits,
-        summarize,
-        unified_diff,
-        validate_index,
-        write_fields,
-    )
+    from zoo.validate import summarize, validate_and_write
 
     if args.dry_run and not args.write:
         raise ZooError("--dry-run shows what --write would change; name the fields with --write")
-    if args.write:
-        write_fields(args.write)  # a misspelt field is bad input before minutes of work
     if args.checkpoint is not None and not args.checkpoint.is_file():
         raise ZooError(f"checkpoint {args.checkpoint} does not exist")
     index = load_index(args.index)
     models = index.select(args.models or None)
     with _progress(len(models), enabled=not args.json) as advance:
-        verdicts = validate_index(index, args.models or None, checkpoint=args.checkpoint, progress=advance)
-    diff, written = "", []
-    skipped: list[Any] = []
-    if args.write:
-        writable, skipped = _held_back(verdicts, write_fields(args.write))
-        edits, not_written = plan_edits(index, writable, args.write)
-        skipped += not_written
-        diff = unified_diff(edits)
-        if not args.dry_run:
-            written = [str(path) for path in apply_edits(edits)]
-    exported = None
-    if args.export:
-        target = export_target(args, index)
-        exported = str(export_csv(verdicts, target))
-    summary = summarize(verdicts)
+        found = validate_and_write(
+            index,
+            args.models or None,
+            checkpoint=args.checkpoint,
+            write=args.write or (),
+            dry_run=args.dry_run,
+            store=store_path(args),
+            export_to=project_paths(args.index).results if args.export else None,
+            progress=advance,
+        )
+    summary = summarize(found.verdicts)
+    exported = [str(path) for path in found.exported]
     if args.json:
         print_json(
             {
                 "summary": summary,
-                "verdicts": [v.as_dict() for v in verdicts],
-                "diff": diff,
-                "written": written,
-                "not_written": skipped,
+                "verdicts": [v.as_dict() for v in found.verdicts],
+                "diff": found.diff,
+                "written": list(found.written),
+                "not_written": list(found.not_written),
                 "exported": exported,
+                "run": found.run_id,
             }
         )
-        return exit_code(verdicts)
-    _print_table(verdicts)
-    _print_findings(verdicts)
+        return found.exit_code
+    _print_table(found.verdicts)
+    _print_findings(found.verdicts)
     _print_summary(summary)
-    for line in skipped:
+    for line in found.not_written:
         print(line)
-    if diff:
-        print(("\nwould change (dry run):\n" if args.dry_run else "\nchanged:\n") + diff, end="")
+    if found.diff:
+        print(("\nwould change (dry run):\n" if args.dry_run else "\nchanged:\n") + found.diff, end="")
     elif args.write:
         print("\nnothing to write")
-    if exported:
-        print(f"\nexported to {exported}")
-    return exit_code(verdicts)
-
-
-def _held_back(verdicts: Sequence[Verdict], wanted: set[str]) -> tuple[list[Verdict], list[str]]:
-    """The verdicts --write may act on, and why each asked-for value that differs is held back: an
-    input config of weights not pinned to one timm tag (its value could be any tag's), or a file
-    size that only an estimate says is off (an estimate never writes)."""
-    from zoo.validate import TAG_FIELDS
-
-    pinned = {v.model for v in verdicts if v.field == "Weights" and v.measured is not None}
-    writable, held = [], []
-    for v in verdicts:
-        if v.field in TAG_FIELDS and v.verdict == "mismatch" and v.model not in pinned:
-            why = "the weights are not pinned to one timm tag"
-        elif v.field == "File Size" and v.convention == "estimate" and v.verdict == "unknown":
-            why = "the size is an estimate (no declared file on disk)"
-        else:
-            writable.append(v)
-            continue
-        if v.field in wanted:
-            held.append(f"{v.model} {v.field}: not written, {why}")
-    return writable, held
+    for path in exported:
+        print(f"\nexported to {path}")
+    return found.exit_code
 
 
 @contextmanager

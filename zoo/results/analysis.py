@@ -17,6 +17,7 @@ from zoo.results.records import (
     AgreementRecord,
     AgreementStatus,
     LatencyRecord,
+    Verdict,
 )
 from zoo.results.store import ResultsStore
 
@@ -90,9 +91,24 @@ def export(store: ResultsStore, out_dir: Path, run_id: int | None = None, fmt: s
         if records:
             rows = [r.row() for r in latest(records, cls.KEY)]
             written.append(merge_csv(rows, out_dir / name, cls.COLUMNS, cls.KEY))
+    verdicts = _latest_validation(store.verdicts(run_id))
+    if verdicts:  # a model validated again replaces all of its rows
+        rows = [v.row() for v in verdicts]
+        written.append(merge_csv(rows, out_dir / "validation.csv", Verdict.COLUMNS, Verdict.KEY))
     environments_path = out_dir / "environments.json"
     _write_environments(store, out_dir, environments_path)
     return [*written, environments_path]
+
+
+def _latest_validation(verdicts: Sequence[Verdict]) -> list[Verdict]:
+    """Each model's verdicts from the newest run that validated it (verdicts come oldest first)."""
+    newest: dict[str, list[Verdict]] = {}
+    for verdict in verdicts:
+        fields = newest.setdefault(verdict.model, [])
+        if any(old.field == verdict.field for old in fields):  # a later run: start the model again
+            fields.clear()
+        fields.append(verdict)
+    return [verdict for fields in newest.values() for verdict in fields]
 
 
 def _write_environments(store: ResultsStore, out_dir: Path, path: Path) -> None:

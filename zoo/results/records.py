@@ -8,6 +8,8 @@ empty for rows migrated from schema v2, which did not keep one).
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields
 from enum import StrEnum
 from typing import Any, ClassVar
@@ -16,6 +18,7 @@ from zoo.results.stats import Proportion, Stats
 from zoo.spec import RunSpec, configuration_key
 
 __all__ = [
+    "VERDICTS",
     "AccuracyRecord",
     "AccuracyStatus",
     "AgreementRecord",
@@ -24,6 +27,8 @@ __all__ = [
     "LatencyStatus",
     "LogitAgreement",
     "RunStatus",
+    "Verdict",
+    "VerdictStatus",
     "now",
 ]
 
@@ -43,6 +48,16 @@ class AgreementStatus(StrEnum):
     OK = "ok"
     DISAGREES = "disagrees"
     FAILED = "failed"
+
+
+class VerdictStatus(StrEnum):
+    OK = "ok"
+    MISMATCH = "mismatch"
+    UNKNOWN = "unknown"  # could not be checked (not declared, not measured, too few images)
+    ERROR = "error"  # the model could not be measured
+
+
+VERDICTS = tuple(str(status) for status in VerdictStatus)
 
 
 class RunStatus(StrEnum):
@@ -313,3 +328,54 @@ class AccuracyRecord:
 
 def _minus(measured: Proportion | None, declared: float | None) -> float | None:
     return None if measured is None or declared is None else measured.percent - declared
+
+
+def _cell(value: Any) -> Any:
+    """A CSV cell: a tuple (mean, std) as its numbers joined; a missing value as an empty cell."""
+    if isinstance(value, tuple | list):
+        return ", ".join(f"{v:g}" if isinstance(v, float) else str(v) for v in value)
+    return "" if value is None else value
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """`zoo validate`: one declared field of one model against what was measured. `convention` says what
+    `measured` means (a FLOPs convention, or how a file size, an input config or the weights tag was
+    obtained); `by_convention` holds every FLOPs count."""
+
+    model: str
+    field: str
+    declared: Any
+    measured: Any
+    convention: str | None
+    verdict: str  # a VerdictStatus value
+    detail: str
+    by_convention: Mapping[str, int | None] = dataclasses.field(default_factory=dict)
+    interval: tuple[float, float] | None = None  # a measured accuracy's 95% interval (Wilson)
+
+    COLUMNS: ClassVar[tuple[str, ...]] = (
+        "model",
+        "field",
+        "declared",
+        "measured",
+        "convention",
+        "verdict",
+        "detail",
+    )
+    KEY: ClassVar[tuple[str, ...]] = ("model",)  # a model validated again replaces all its rows
+
+    def __post_init__(self) -> None:
+        if self.verdict not in VERDICTS:
+            raise ValueError(f"verdict {self.verdict!r} is not one of {', '.join(VERDICTS)}")
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Verdict:
+        interval = data.get("interval")
+        return cls(**{**data, "interval": tuple(interval) if interval else None})
+
+    def row(self) -> dict[str, Any]:
+        """The `validation.csv` row."""
+        return {column: _cell(getattr(self, column)) for column in self.COLUMNS}

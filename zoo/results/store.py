@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from zoo._errors import ZooError
-from zoo.results.records import AccuracyRecord, AgreementRecord, LatencyRecord, RunStatus, now
+from zoo.results.records import AccuracyRecord, AgreementRecord, LatencyRecord, RunStatus, Verdict, now
 
 SCHEMA_VERSION = 3
 
@@ -345,11 +345,17 @@ class ResultsStore:
             ),
         )  # fmt: skip
 
-    def add_verdict(self, run_id: int, verdict: dict[str, Any]) -> None:
-        """Store one `zoo validate` verdict (its JSON form) now."""
+    def add_verdict(self, run_id: int, verdict: Verdict) -> None:
+        """Store one `zoo validate` verdict now."""
         self._write(
             "INSERT INTO validation (run_id, model, field, status, data) VALUES (?,?,?,?,?)",
-            (run_id, verdict["model"], verdict["field"], verdict["status"], json.dumps(verdict, default=str)),
+            (
+                run_id,
+                verdict.model,
+                verdict.field,
+                verdict.verdict,
+                json.dumps(verdict.as_dict(), default=str),
+            ),
         )
 
     def _rows(self, table: str, run_id: int | None) -> Iterator[dict[str, Any]]:
@@ -368,8 +374,8 @@ class ResultsStore:
     def agreement(self, run_id: int | None = None) -> list[AgreementRecord]:
         return [AgreementRecord.from_dict(data) for data in self._rows("agreement", run_id)]
 
-    def verdicts(self, run_id: int | None = None) -> list[dict[str, Any]]:
-        return list(self._rows("validation", run_id))
+    def verdicts(self, run_id: int | None = None) -> list[Verdict]:
+        return [Verdict.from_dict(data) for data in self._rows("validation", run_id)]
 
     def environments(self, ids: set[str]) -> dict[str, dict[str, Any]]:
         rows = self.db.execute("SELECT id, data FROM environments")

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections import Counter
-from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass
+from collections.abc import Iterable
 from typing import Any
 
-VERDICTS = ("ok", "mismatch", "unknown", "error")
+from zoo.results.records import VERDICTS, Verdict
 
 # The fields `zoo validate` checks, in table order; Mean and Std only when an index declares them.
 # Weights is the timm pretrained tag the declared weights are: the input config is judged against it.
@@ -25,30 +23,6 @@ FIELDS = (
     "Top 1 Accuracy",
     "Top 5 Accuracy",
 )
-
-
-@dataclass(frozen=True)
-class Verdict:
-    """One field of one model. `convention` says what `measured` means (a FLOPs convention, or how
-    a file size, an input config or the weights tag was obtained); `by_convention` holds every FLOPs
-    count."""
-
-    model: str
-    field: str
-    declared: Any
-    measured: Any
-    convention: str | None
-    verdict: str
-    detail: str
-    by_convention: Mapping[str, int | None] = dataclasses.field(default_factory=dict)
-    interval: tuple[float, float] | None = None  # a measured accuracy's 95% interval (Wilson)
-
-    def __post_init__(self) -> None:
-        if self.verdict not in VERDICTS:
-            raise ValueError(f"verdict {self.verdict!r} is not one of {', '.join(VERDICTS)}")
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 def exit_code(verdicts: Iterable[Verdict]) -> int:
