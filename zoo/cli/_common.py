@@ -119,10 +119,11 @@ def plan_from_args(
     models: list[Model],
     batches: list[int],
     scenarios: list[str] | None = None,
+    skip_unsupported: bool = False,
     **timing: Any,
 ) -> Plan:
     """The run specs the arguments describe; a backend named explicitly that cannot run a precision or
-    scenario is refused, a default one is skipped with a notice on stderr."""
+    scenario is refused (unless `skip_unsupported`), a default one is skipped with a notice on stderr."""
     from zoo.backends import backend_class
     from zoo.measure.plan import plan
     from zoo.spec import Scenario, Timing
@@ -144,7 +145,7 @@ def plan_from_args(
     made = plan(
         models,
         backends,
-        explicit_backends=bool(args.backend),
+        explicit_backends=bool(args.backend) and not skip_unsupported,
         precisions=precisions,
         batches=batches,
         scenarios=scenarios or [Scenario.LATENCY],

@@ -21,6 +21,7 @@ from zoo.cli._common import (
     selected_models,
     store_path,
 )
+from zoo.spec import Precision
 
 if TYPE_CHECKING:
     from zoo.api import BenchResult, Listener
@@ -35,6 +36,12 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     add_run_arguments(parser, repeatable_precision=True)
     parser.add_argument("--batch", action="append", type=int, help="batch size (repeatable; default: 1)")
     parser.add_argument("--scenario", action="append", choices=SCENARIOS, help="repeatable; default: latency")
+    parser.add_argument(
+        "--matrix",
+        action="store_true",
+        help="every precision and scenario each backend can run (fp32, bf16, int8 x latency, throughput); "
+        "pairs a backend cannot run are skipped with a notice",
+    )
     parser.add_argument("--min-time", type=float, default=2.0, help="seconds of timed iterations at least")
     parser.add_argument(
         "--max-time", type=float, default=10.0, help="seconds before giving up on the CI target"
@@ -72,11 +79,16 @@ def run(args: argparse.Namespace) -> int:
     if args.timeout <= 0:
         raise ZooError(f"--timeout must be positive, got {args.timeout:g}")
     models = selected_models(args, load_index(args.index), "measure")
+    if args.matrix:
+        if args.precision or args.scenario:
+            raise ZooError("--matrix runs every precision and scenario: leave out --precision and --scenario")
+        args.precision, args.scenario = [str(p) for p in Precision], SCENARIOS
     specs = plan_from_args(
         args,
         models,
         batches=args.batch or [1],
         scenarios=args.scenario,
+        skip_unsupported=args.matrix,
         min_time_s=args.min_time,
         max_time_s=args.max_time,
         min_iterations=args.min_iterations,
