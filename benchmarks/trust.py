@@ -25,16 +25,19 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from zoo.measure.latency import BenchConfig
 
+from zoo.index import load_index
 from zoo.measure.executors import run_in_subprocess, worker_environment
 from zoo.measure.inputs import preprocessed_batch
+from zoo.measure.plan import setup_model
+from zoo.spec import RunSpec, Timing
+
+INDEX = Path(__file__).resolve().parents[1] / "model-index.yml"
 
 TARGET = 0.02
 
@@ -51,9 +54,9 @@ step = lambda: session.run(None, feed)
 
 _BARE_TORCH_LOOP = """
 import torch
-from zoo.weights import load_model
+from zoo.weights import find_weights, load_model
 torch.set_num_threads(threads)
-net = load_model(model, None, None)[0].to(memory_format=torch.channels_last)
+net = load_model(model, find_weights(model)).to(memory_format=torch.channels_last)
 batch = torch.from_numpy(inputs).contiguous(memory_format=torch.channels_last)
 step = torch.inference_mode()(lambda: net(batch))
 """
@@ -75,14 +78,18 @@ print(sorted(samples)[len(samples) // 2] * 1000, min(samples) * 1000)
 """
 
 
+def spec_of(model: str, backend: str, threads: int, seconds: float, scenario: str = "latency") -> RunSpec:
+    """The spec `zoo bench` would build for the bundled index's `model`."""
+    timing = Timing(min_time_s=seconds, max_time_s=seconds)
+    setup = setup_model(load_index(INDEX).model(model))
+    return setup.spec(backend, threads=threads, timing=timing, scenario=scenario)
+
+
 def zoo_round(
     model: str, backend: str, threads: int, seconds: float
 ) -> tuple[tuple[float, float], dict[str, Any]]:
     """zoo's own measurement in its worker process: ((median, min) ms, what the backend reported)."""
-    config = BenchConfig(
-        model=model, backend=backend, threads=threads, min_time_s=seconds, max_time_s=seconds
-    )
-    result = run_in_subprocess(config, timeout_s=600)
+    result = run_in_subprocess(spec_of(model, backend, threads, seconds), timeout_s=600)
     if result.stats is None:
         sys.exit(f"zoo could not measure {model} on {backend}: {result.reason}")
     return (result.stats.median_ms, result.stats.min_ms), result.backend_info
@@ -123,62 +130,15 @@ def bare_round(
     return float(median), float(minimum)
 
 
-def openvino_throughput(ir: Path, inputs: np.ndarray, threads: int, seconds: float) -> dict[str, Any]:
-    """OpenVINO's own way of serving many images: PERFORMANCE_HINT=THROUGHPUT and its optimal number of
-    requests in an AsyncInferQueue, each bound once to the input. Images are counted as they complete
-    over a fixed window (not 1000 / median); the requests' latencies under that load come with them."""
-    import openvino as ov
-
-    core = ov.Core()
-    compiled = core.compile_model(
-        core.read_model(ir),
-        "CPU",
-        {
-            "PERFORMANCE_HINT": "THROUGHPUT",
-            "INFERENCE_NUM_THREADS": threads,
-            "INFERENCE_PRECISION_HINT": "f32",
-        },
-    )
-    requests = compiled.get_property("OPTIMAL_NUMBER_OF_INFER_REQUESTS")
-    queue = ov.AsyncInferQueue(compiled, requests)
-    for index in range(len(queue)):
-        queue[index].set_input_tensor(ov.Tensor(inputs, shared_memory=True))
-    latencies: list[float] = []
-    queue.set_callback(lambda request, _: latencies.append(request.latency))
-    for _ in range(2 * requests):  # warm-up: every request runs at least once
-        queue.start_async()
-    queue.wait_all()
-    latencies.clear()
-    begin = time.perf_counter()
-    end = begin + seconds
-    while time.perf_counter() < end:
-        queue.start_async()  # waits for an idle request
-    queue.wait_all()
-    elapsed = time.perf_counter() - begin
-    return {
-        "images_per_s": len(latencies) * inputs.shape[0] / elapsed,
-        "requests": requests,
-        "streams": compiled.get_property("NUM_STREAMS"),
-        "batch": inputs.shape[0],
-        "latency_ms": {f"p{q}": float(np.percentile(latencies, q)) for q in (50, 90, 99)},
-    }
-
-
-def throughput_round(artefact: Path, inputs: Path, threads: int, seconds: float) -> dict[str, Any]:
-    """`openvino_throughput` in its own interpreter, under the worker's thread environment."""
-    command = [sys.executable, __file__, "_throughput", str(artefact), str(inputs), str(threads)]
-    output = subprocess.run(
-        [*command, str(seconds)], capture_output=True, text=True, check=True, env=worker_environment(threads)
-    )
-    return json.loads(output.stdout.strip().splitlines()[-1])
+def throughput_round(model: str, threads: int, seconds: float) -> dict[str, Any]:
+    """zoo's throughput scenario on OpenVINO in its worker: images/s counted over the window."""
+    result = run_in_subprocess(spec_of(model, "openvino", threads, seconds, "throughput"), timeout_s=600)
+    if result.throughput_ips is None:
+        sys.exit(f"zoo could not serve {model} on openvino: {result.reason}")
+    return {"images_per_s": result.throughput_ips, **result.serving}
 
 
 def main() -> int:
-    if sys.argv[1:2] == ["_throughput"]:  # the child process of throughput_round
-        ir, inputs, threads, seconds = sys.argv[2:6]
-        report = openvino_throughput(Path(ir) / "model.xml", np.load(inputs), int(threads), float(seconds))
-        print(json.dumps(report))
-        return 0
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("backend", choices=["openvino", "onnxruntime", "torch"])
     parser.add_argument("--scenario", choices=["latency", "throughput"], default="latency")
@@ -190,7 +150,7 @@ def main() -> int:
     if args.scenario == "throughput" and args.backend != "openvino":
         parser.error("--scenario throughput compares with benchmark_app: openvino only")
 
-    batch = preprocessed_batch(args.model, 1)
+    batch = preprocessed_batch(spec_of(args.model, args.backend, args.threads, 1.0).data, 1)
     with tempfile.TemporaryDirectory() as folder:
         inputs = Path(folder, "inputs.npy")
         np.save(inputs, batch)
@@ -232,7 +192,7 @@ def sides(
     threads, seconds = args.threads, args.seconds
     if args.scenario == "throughput":
         return (
-            lambda: (throughput_round(artefact, inputs, threads, seconds)["images_per_s"],),
+            lambda: (throughput_round(args.model, threads, seconds)["images_per_s"],),
             lambda: (
                 _number(
                     r"Throughput:\s+([\d.]+)\s*FPS",
