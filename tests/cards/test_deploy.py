@@ -275,6 +275,31 @@ def test_throughput_chart_is_written_and_linked_once(
         assert (tmp_path / "again" / "family-throughput.svg").read_bytes() == chart.read_bytes()
 
 
+# id, latency.csv rows, the series the latency chart draws (none: no chart)
+LATENCY_CHART = [
+    ("uncontended rows", [timed("openvino", "fp32", 4.87), timed("torch", "fp32", 11.5)], ["openvino fp32", "torch fp32"]),
+    ("a contended row is left out", [timed("openvino", "fp32", 4.87, contended=True), timed("torch", "fp32", 11.5)],
+     ["torch fp32"]),
+    ("only contended rows", [timed("openvino", "fp32", 4.87, contended=True)], []),
+    ("throughput rows are not latency", [served("openvino", "fp32", 412.3), timed("torch", "fp32", 11.5)],
+     ["torch fp32"]),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("rows", "series"), [c[1:] for c in LATENCY_CHART], ids=[c[0] for c in LATENCY_CHART]
+)
+def test_latency_chart_draws_only_uncontended_latency_rows(
+    rows: list[dict[str, Any]], series: list[str], tmp_path: Path
+) -> None:
+    text = card(tmp_path, rows)
+    chart = tmp_path / "out" / "family.svg"
+    assert chart.is_file() is bool(series) and text.count("](family.svg)") == int(bool(series))
+    drawn = chart.read_text() if series else ""
+    for label in ("openvino fp32", "torch fp32"):
+        assert (label in drawn) is (label in series), label
+
+
 @pytest.mark.parametrize(("collection", "model"), MATH)
 def test_throughput_chart_draws_names_as_text(collection: str, model: str, tmp_path: Path) -> None:
     results = tmp_path / "results"

@@ -44,12 +44,12 @@ def latency_points(facts: tuple[ModelFacts, ...]) -> tuple[float, dict[str, list
     rows = [
         (f, row)
         for f in facts
-        for row in f.latency
+        for row in f.latency_mode  # one request at a time
         if f.model.metadata.flops
         and row.get("status") == "ok"
         and not is_missing(row.get("median_ms"))
         and row.get("batch") is not None
-        and (is_missing(row.get("scenario")) or row.get("scenario") == "latency")  # one request at a time
+        and not contended(row)  # a chart compares, and a contended figure may not be compared
     ]
     if not rows:
         return 0, {}
@@ -65,10 +65,8 @@ def latency_points(facts: tuple[ModelFacts, ...]) -> tuple[float, dict[str, list
 
 
 def throughput_points(facts: tuple[ModelFacts, ...]) -> dict[str, list[Point]]:
-    """Per series, each model's images/s counted under load against its median one request at a time.
-
-    Only pairs measured without contention are drawn: a chart compares, and such figures may not be.
-    """
+    """Per series, each model's images/s counted under load against its median one request at a time
+    (pairs measured without contention only)."""
     pairs = [
         (f, t.row, t.latency)
         for f in facts
