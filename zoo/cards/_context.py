@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from zoo.cards._deploy import LATENCY, Int8Variant, Throughput, int8_variants, scenario, throughput_rows
 from zoo.cards._format import MISSING, file_size, fmt, is_missing, si
 from zoo.cards._results import Results, Row
 from zoo.index import Model, normalize_key
@@ -59,9 +60,24 @@ class ModelFacts:
     declared_top5: float | None
     accuracy: tuple[Row, ...]
     accuracy_note: str | None  # why there is no accuracy to show, else None
-    latency: tuple[Row, ...]
+    latency: tuple[Row, ...]  # every row of latency.csv, whatever its scenario
     agreement: tuple[Row, ...]
     validation: tuple[Row, ...]
+
+    @property
+    def latency_mode(self) -> tuple[Row, ...]:
+        """The latency scenario's rows (one request at a time): what the latency table shows."""
+        return tuple(row for row in self.latency if scenario(row) == LATENCY)
+
+    @property
+    def throughput(self) -> tuple[Throughput, ...]:
+        """The throughput scenario's rows, each beside its latency-mode row."""
+        return throughput_rows(self.latency)
+
+    @property
+    def int8(self) -> tuple[Int8Variant, ...]:
+        """The INT8 variants, each beside fp32 and with its agreement, accuracy and calibration."""
+        return int8_variants(self.latency, self.agreement, self.accuracy)
 
     @property
     def measured_top1(self) -> str:
@@ -95,6 +111,7 @@ class Card:
     facts: tuple[ModelFacts, ...]
     environments: tuple[EnvironmentInfo, ...]
     chart: str | None  # file name of the chart next to the card, when there is data to draw
+    throughput_chart: str | None  # likewise, of latency against throughput
     results: Results
     results_folder: str  # as the card names it
 

@@ -26,7 +26,7 @@ from markdown_it import MarkdownIt
 
 from zoo._errors import ZooError
 from zoo._text import visible
-from zoo.cards._chart import GENERATED_MARK, latency_chart
+from zoo.cards._chart import GENERATED_MARK, latency_chart, throughput_chart
 from zoo.cards._context import SNIPPETS_TESTED_WITH, Card, environments, model_facts, usage_model
 from zoo.cards._format import FILTERS, escape_markdown
 from zoo.cards._results import Results, load_results
@@ -36,9 +36,13 @@ from zoo.index._errors import display_path
 PACKAGE_TEMPLATES = Path(__file__).parent / "templates"
 
 # The snippets that show measurements: a card whose template renders none of them gets the first
-# one inserted; a card that shows them but not its chart gets the second.
+# one inserted; a card that shows them but not one of its charts gets that chart's snippet.
 _MEASURED = ("zoo_model_details.md", "zoo_model.md")
-_CHART = "zoo_chart.md"
+# Each chart: the `Card` field naming its file, the file name's suffix, how it is drawn, its snippet.
+_CHARTS = (
+    ("chart", "", latency_chart, "zoo_chart.md"),
+    ("throughput_chart", "-throughput", throughput_chart, "zoo_throughput_chart.md"),
+)
 
 # Objects a template may read attributes of, by the module their type comes from: the card's own
 # data and Jinja's helpers. Anything else (a Path, a module, a file) is opaque to templates.
@@ -47,6 +51,7 @@ _READABLE_MODULES = (
     "markupsafe",
     "jinja2.",
     "zoo.cards._context",
+    "zoo.cards._deploy",
     "zoo.cards._results",
     "zoo.index._model",
     "zoo.publish.",  # the Hub cards render the same templates over their own context
@@ -92,15 +97,29 @@ def render_cards(
             )
     environment = card_environment(collection_dir)
     loaded = load_results(results)
-    files = []
+    files: dict[Path, tuple[Path, bytes]] = {}  # each file by path, with the template that made it
     for path in paths:
         card = _card(path, loaded, index)
-        chart = latency_chart(card.facts, title=card.models[0].collection or path.stem)
-        if chart is not None:
-            card = dataclasses.replace(card, chart=f"{path.stem}.svg")
-            files.append(CardFile(out / f"{path.stem}.svg", chart))
-        files.append(CardFile(out / path.name, _render(environment, card)))
-    return files
+        title = card.models[0].collection or path.stem
+        for field, suffix, draw, _ in _CHARTS:
+            chart = draw(card.facts, title)
+            if chart is not None:
+                named: dict[str, Any] = {field: f"{path.stem}{suffix}.svg"}
+                card = dataclasses.replace(card, **named)
+                _add(files, out / f"{path.stem}{suffix}.svg", chart, path)
+        _add(files, out / path.name, _render(environment, card), path)
+    return [CardFile(file, content) for file, (_, content) in files.items()]
+
+
+def _add(files: dict[Path, tuple[Path, bytes]], path: Path, content: bytes, template: Path) -> None:
+    """Add one output file; two templates giving the same file (`a-throughput.md` and the
+    throughput chart of `a.md`) would overwrite each other, so that is refused."""
+    if path in files:
+        raise CardTemplateError(
+            f"{display_path(template)}: writes {path.name}, which {display_path(files[path][0])} "
+            "also writes; rename one of the templates"
+        )
+    files[path] = (template, content)
 
 
 def card_environment(collection_dir: Path) -> _CardEnvironment:
@@ -230,6 +249,7 @@ def _card(path: Path, results: Results, index: Index | None) -> Card:
         facts=facts,
         environments=environments(facts, results),
         chart=None,
+        throughput_chart=None,
         results=results,
         results_folder=display_path(results.folder),
     )
@@ -243,14 +263,19 @@ def _render(environment: _CardEnvironment, card: Card) -> bytes:
     )
     environment.card_loader.loaded.clear()
     body = _render_template(environment, card.template, card.template.name, card)
-    missing = None
+    unlinked = {field for field, *_ in _CHARTS if _unlinked(getattr(card, field), body)}
     if not environment.card_loader.loaded.intersection(_MEASURED):
-        missing = _MEASURED[0]
-    elif card.chart and card.chart not in body:
-        missing = _CHART
-    if missing:
-        body = _insert(body, _render_template(environment, card.template, missing, card))
+        linked: dict[str, Any] = {field: None for field, *_ in _CHARTS if field not in unlinked}
+        sections = [(_MEASURED[0], dataclasses.replace(card, **linked))]  # each chart linked once
+    else:
+        sections = [(snippet, card) for field, _, _, snippet in _CHARTS if field in unlinked]
+    for snippet, shown in sections:
+        body = _insert(body, _render_template(environment, card.template, snippet, shown))
     return visible(header + body.rstrip("\n") + "\n").encode("utf-8")
+
+
+def _unlinked(chart: str | None, body: str) -> bool:
+    return chart is not None and chart not in body
 
 
 def _render_template(environment: _CardEnvironment, template: Path, name: str, card: Card) -> str:

@@ -1,7 +1,8 @@
 """The committed results export (`benchmarks/results/`), read once for every card.
 
 A missing file is not an error: the cards then say "not measured yet". A file that lacks a column
-the cards show is an error, because rendering it would silently drop a measurement.
+the cards show is an error, because rendering it would silently drop a measurement, except for the
+columns later schemas added (`_ADDED`): an older export lacks them, and they read as their default.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ _TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "first_inference_ms",
             "environment",
         ),
-        ("backend", "precision", "batch", "threads"),
+        ("backend", "precision", "scenario", "batch", "threads"),
     ),
     "accuracy": (
         (
@@ -74,6 +75,21 @@ _TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "validation": (("model", "field", "declared", "measured", "convention", "verdict", "detail"), ()),
 }
 
+# Columns a table gained after its first export, and what a row from before them reads as.
+_ADDED: dict[str, dict[str, Any]] = {
+    "latency": {
+        "scenario": "latency",  # before the throughput scenario, every row timed one request at a time
+        "serve_batch": None,
+        "serve_streams": None,
+        "serve_requests": None,
+        "contended": None,
+        "calibration": None,
+    },
+    "agreement": {"max_rel_diff": None},
+}
+# Columns that hold True or False: a CSV cell may carry them as text when the column mixes types.
+_FLAGS = ("converged", "contended", "cache_hit")
+
 Row = Mapping[str, Any]
 
 
@@ -104,11 +120,16 @@ def load_results(folder: Path | str) -> Results:
     folder = Path(folder)
     if folder.exists() and not folder.is_dir():
         raise ResultsError(f"{display_path(folder)}: not a folder of results")
-    rows = {table: _read_table(folder / f"{table}.csv", *spec) for table, spec in _TABLES.items()}
+    rows = {
+        table: _read_table(folder / f"{table}.csv", *spec, _ADDED.get(table, {}))
+        for table, spec in _TABLES.items()
+    }
     return Results(folder, rows, _read_environments(folder / "environments.json"))
 
 
-def _read_table(path: Path, columns: tuple[str, ...], order: tuple[str, ...]) -> dict[str, tuple[Row, ...]]:
+def _read_table(
+    path: Path, columns: tuple[str, ...], order: tuple[str, ...], added: Mapping[str, Any]
+) -> dict[str, tuple[Row, ...]]:
     if not path.is_file():
         return {}
     import pandas as pd
@@ -120,12 +141,31 @@ def _read_table(path: Path, columns: tuple[str, ...], order: tuple[str, ...]) ->
     missing = [column for column in columns if column not in frame.columns]
     if missing:
         raise ResultsError(f"{display_path(path)}: missing column(s) {', '.join(missing)}")
-    frame = frame.sort_values(["model", *order], kind="stable") if len(frame) else frame
-    by_model: dict[str, list[Row]] = {}
+    by_model: dict[str, list[dict[str, Any]]] = {}
     for record in frame.to_dict("records"):
         row = {str(key): None if is_missing(value) else value for key, value in record.items()}
+        row.update({key: default for key, default in added.items() if row.get(key) is None})
+        row.update({key: _flag(row[key]) for key in _FLAGS if key in row})
         by_model.setdefault(str(row["model"]), []).append(row)
+    for model_rows in by_model.values():  # stable: rows equal in `order` keep the file's order
+        model_rows.sort(key=lambda row: tuple(_sortable(row.get(key)) for key in order))
     return {model: tuple(model_rows) for model, model_rows in by_model.items()}
+
+
+def _flag(value: Any) -> bool | None:
+    """True or False as written (`True`, `true`, `1`), None when not recorded."""
+    if value is None or isinstance(value, bool):
+        return value
+    return str(value).strip().lower() in ("true", "1", "1.0")
+
+
+def _sortable(value: Any) -> tuple[int, float | str]:
+    """A key that orders numbers as numbers, then text, then missing values, without comparing across."""
+    if value is None:
+        return (2, "")
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return (0, float(value))
+    return (1, str(value))
 
 
 def _read_environments(path: Path) -> dict[str, Any]:

@@ -111,7 +111,7 @@ class LatencyRecord:
         "model", "backend", "precision", "batch", "threads", "scenario", "status", "reason", "weights",
         *_STAT_COLUMNS, "iterations", "total_s", "converged", "throughput_ips", "load_s", "cache_hit",
         "first_inference_ms", "peak_rss_mb", "serve_batch", "serve_streams", "serve_requests", "contended",
-        "environment", "measured_at",
+        "calibration", "environment", "measured_at",
     )  # fmt: skip
 
     @classmethod
@@ -175,6 +175,7 @@ class LatencyRecord:
             total_s=stats.total_s if stats else None,
             environment=self.environment.get("id"),
             contended=self.contended,
+            calibration=self.backend_info.get("calibration"),  # what calibrated an INT8 variant
             serve_batch=self.serving.get("batch"),
             serve_streams=self.serving.get("streams"),
             serve_requests=self.serving.get("requests_in_flight"),
