@@ -78,7 +78,7 @@ def leaderboard(facts: Iterable[ModelFacts]) -> list[LeaderboardRow]:
         for row in model_facts.latency:
             ok = row.get("status") == "ok"
             median = row.get("median_ms") if ok else None
-            base = reference.get(_key(row))
+            base = None if contended(row) else reference.get(_key(row))
             random = row.get("weights") == "random"
             accuracy, top1 = _accuracy(model_facts, row["backend"], row["precision"], random)
             rows.append(
@@ -90,7 +90,7 @@ def leaderboard(facts: Iterable[ModelFacts]) -> list[LeaderboardRow]:
                     scenario=_scenario(row),
                     batch=_int(row.get("batch")),
                     threads=_int(row.get("threads")),
-                    status="ok"
+                    status=("ok, contended: the machine was busy" if contended(row) else "ok")
                     if ok
                     else f"{row.get('status') or 'no status'}: {row.get('reason') or MISSING}",
                     median_ms=median,
@@ -107,6 +107,11 @@ def leaderboard(facts: Iterable[ModelFacts]) -> list[LeaderboardRow]:
     return rows
 
 
+def contended(row: Row) -> bool:
+    """Measured while other work took the CPU (the `contended` column; absent in older exports)."""
+    return str(row.get("contended")).lower() == "true"
+
+
 def _scenario(row: Row) -> str:
     return str(row.get("scenario") or DEFAULT_SCENARIO)
 
@@ -121,6 +126,7 @@ def _reference_medians(latency: tuple[Row, ...]) -> dict[tuple[str, object, obje
         for row in latency
         if (row["backend"], row["precision"]) == REFERENCE
         and row.get("status") == "ok"
+        and not contended(row)
         and not is_missing(row.get("median_ms"))
     }
 
