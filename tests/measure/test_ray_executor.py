@@ -108,7 +108,7 @@ def test_a_killed_worker_is_retried(ray_head: str, tmp_path: Path) -> None:
     args = bench_args(
         tmp_path / "r.db", "--backend", "onnxruntime", "--executor", "ray", "--address", ray_head
     )
-    done = zoo(*args, "--json", "--min-time", "3", cwd=tmp_path)
+    done = zoo(*args, "--json", "--min-time", "3", "--max-time", "4", cwd=tmp_path)
     killer.join()
     assert killed, "no Ray task worker was seen to kill"
     assert done.returncode == 0, done.stderr
