@@ -424,18 +424,15 @@ def _short(value: Any) -> str:
 
 @contextmanager
 def _no_rescans() -> Iterator[None]:
-    """Keep the cyclic garbage collector off the parsed index. Parsing allocates millions of acyclic
-    objects on a large index; each collection rescanned all of them, which made a 10,000-model index
-    take 10 s. Collection pauses while parsing; then what was allocated moves straight to the oldest
-    generation (freeze, unfreeze), to be looked at again only by a full collection, not by the next
-    young one (reference counting frees it as ever)."""
+    """Keep the cyclic garbage collector off while parsing. Parsing allocates millions of acyclic
+    objects on a large index; each collection during it rescanned all of them, which made a
+    10,000-model index take 10 s. Reference counting frees them as ever. (Moving them to the oldest
+    generation with gc.freeze/unfreeze crashed a process that held torch, OpenVINO and ONNX Runtime.)"""
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
-        gc.freeze()
-        gc.unfreeze()
         if enabled:
             gc.enable()
 

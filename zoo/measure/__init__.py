@@ -1,1 +1,3 @@
-"""What zoo measures about a model: inputs, latency, accuracy, agreement, FLOPs."""
+"""How zoo measures: `plan` (index and arguments -> run specs), `scenarios` (latency, throughput, accuracy,
+agreement), the measuring process (`worker`), executors (local, Ray), the contention probe, the
+environment fingerprint, and FLOPs."""
