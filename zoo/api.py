@@ -65,11 +65,13 @@ def bench(
                 listener(spec, None)
             yield spec
 
+    by_key = {spec.key: spec for spec in specs}
+
     def sweep(record: Callable[[LatencyRecord], None], done: set[str]) -> list[LatencyRecord]:
         def keep(result: LatencyRecord) -> None:
             record(result)
             if listener is not None:
-                listener(next(s for s in specs if s.key == result.key), result)
+                listener(by_key[result.key], result)
 
         return run_sweep(announce([s for s in specs if s.key not in done]), executor, keep)
 
