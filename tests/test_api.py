@@ -18,14 +18,17 @@ PINNED = {
         "ZooError", "__version__", "bench", "build_site", "check_backends", "evaluate", "export", "load_index",
         "open_store", "plan", "project_paths", "render_cards", "validate_index",
     ],
-    "zoo.spec": ["DataConfig", "Precision", "RunSpec", "Scenario", "Timing"],
+    "zoo.spec": ["REFERENCE", "DataConfig", "Dataset", "Precision", "Reference", "RunSpec", "Scenario", "Timing"],
     "zoo.paths": ["ProjectPaths", "project_paths"],
     "zoo.api": ["BenchResult", "bench", "check_backends", "evaluate"],
     "zoo.measure.plan": ["ModelSetup", "Plan", "plan", "resolve_data", "setup_model"],
-    "zoo.measure.scenarios": ["run_scenario"],
+    "zoo.measure.scenarios": [
+        "RegisteredScenario", "record_type", "register_scenario", "run_scenario", "scenario", "scenario_names",
+    ],
     "zoo.results.records": [
         "AccuracyRecord", "AccuracyStatus", "AgreementRecord", "AgreementStatus", "LatencyRecord",
-        "LatencyStatus", "LogitAgreement", "RunStatus", "VERDICTS", "Verdict", "VerdictStatus", "now",
+        "LatencyStatus", "LogitAgreement", "Record", "RunStatus", "Status", "VERDICTS", "Verdict", "VerdictStatus",
+        "now",
     ],
     "zoo.backends": [
         "ENTRY_POINT_GROUP", "Backend", "BackendError", "Capability", "LoadReport", "Served", "UnknownBackendError",

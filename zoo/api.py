@@ -14,15 +14,16 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
-from zoo.results.records import AccuracyStatus, AgreementRecord, LatencyRecord, LatencyStatus
+from zoo.results.records import AgreementRecord, LatencyRecord, Record, Status
 from zoo.spec import RunSpec
 
 if TYPE_CHECKING:
     from zoo.data import ImageSet
+    from zoo.measure.compare import Listener as JobListener
     from zoo.measure.executors import Executor
-    from zoo.measure.scenarios.accuracy import EvalReport, ImageOptions, Progress
+    from zoo.measure.scenarios.accuracy import EvalReport, ImageOptions
 
 __all__ = ["BenchResult", "bench", "check_backends", "evaluate"]
 
@@ -41,7 +42,7 @@ class BenchResult:
 
     @property
     def failed(self) -> list[LatencyRecord]:
-        return [record for record in self.records if record.status != LatencyStatus.OK]
+        return [record for record in self.records if record.status != Status.OK]
 
 
 def bench(
@@ -68,12 +69,16 @@ def bench(
     by_key = {spec.key: spec for spec in specs}
 
     def sweep(record: Callable[[LatencyRecord], None], done: set[str]) -> list[LatencyRecord]:
-        def keep(result: LatencyRecord) -> None:
+        def keep(result: Record) -> None:
+            assert isinstance(result, LatencyRecord)  # bench plans timed scenarios only
             record(result)
             if listener is not None:
                 listener(by_key[result.key], result)
 
-        return run_sweep(announce([s for s in specs if s.key not in done]), executor, keep)
+        return [
+            cast(LatencyRecord, r)
+            for r in run_sweep(announce([s for s in specs if s.key not in done]), executor, keep)
+        ]
 
     if store is None:
         return BenchResult(None, tuple(sweep(lambda _: None, set())))
@@ -81,32 +86,28 @@ def bench(
         plan = plan_digest(spec.key for spec in specs)
         with recorded_run(results, "bench", executor.name, plan, resume) as run:
             records = sweep(lambda record: results.add(run.id, record), run.done)
-            run.failed = any(record.status != LatencyStatus.OK for record in records)
+            run.failed = any(record.status != Status.OK for record in records)
         return BenchResult(run.id, tuple(records), len(run.done))
 
 
 def check_backends(
-    specs: Sequence[RunSpec], store: Path | None = None
+    specs: Sequence[RunSpec],
+    store: Path | None = None,
+    executor: Executor | None = None,
+    listener: JobListener | None = None,
 ) -> tuple[list[AgreementRecord], int | None]:
-    """Each spec's backend against PyTorch fp32 on the bundled photos, model by model, stored as a run."""
-    from zoo.measure.environment import fingerprint
+    """Each spec's backend against PyTorch fp32 on the bundled photos, each in its own worker (on the
+    executor given), stored as a run."""
     from zoo.measure.scenarios.agreement import compare_backends
     from zoo.results import open_store, recorded_run
 
-    def compare() -> list[AgreementRecord]:
-        by_model: dict[str, list[RunSpec]] = {}
-        for spec in specs:
-            by_model.setdefault(spec.model, []).append(spec)
-        environment = fingerprint(specs[0].threads) if specs else {}
-        return [row for group in by_model.values() for row in compare_backends(group, environment)]
-
     if store is None:
-        return compare(), None
+        return compare_backends(specs, executor, listener), None
     with open_store(store) as results, recorded_run(results, "check-backends") as run:
-        rows = compare()
+        rows = compare_backends(specs, executor, listener)
         for row in rows:
             results.add_agreement(run.id, row)
-        run.failed = any(row.status != "ok" for row in rows)
+        run.failed = any(row.status != Status.OK for row in rows)
     return rows, run.id
 
 
@@ -116,19 +117,24 @@ def evaluate(
     image_set: ImageSet,
     options: ImageOptions | None = None,
     reference: bool = True,
-    progress: Progress | None = None,
+    listener: JobListener | None = None,
     store: Path | None = None,
+    executor: Executor | None = None,
 ) -> tuple[EvalReport, int | None]:
-    """Top-1/top-5 of each spec over `image_set` (see `zoo.measure.scenarios.accuracy`), stored as a run."""
+    """Top-1/top-5 of each spec over `image_set` (see `zoo.measure.scenarios.accuracy`), each backend
+    in its own worker (on the executor given), stored as a run."""
     from zoo.measure.scenarios.accuracy import evaluate as run_evaluation
     from zoo.results import open_store, recorded_run
 
+    def measure() -> EvalReport:
+        return run_evaluation(specs, declared, image_set, options, reference, listener, executor)
+
     if store is None:
-        return run_evaluation(specs, declared, image_set, options, reference, progress), None
+        return measure(), None
     with open_store(store) as results:  # a store that cannot be written fails here, before any image
         with recorded_run(results, "eval") as run:
-            report = run_evaluation(specs, declared, image_set, options, reference, progress)
+            report = measure()
             for row in report.rows:
                 results.add_accuracy(run.id, row)
-            run.failed = any(row.status == AccuracyStatus.ERROR for row in report.rows)
+            run.failed = any(row.status == Status.FAILED for row in report.rows)
         return report, run.id

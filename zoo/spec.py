@@ -16,7 +16,7 @@ from typing import Any
 from zoo._errors import ZooError
 from zoo.weights import WeightsInfo
 
-__all__ = ["DataConfig", "Precision", "RunSpec", "Scenario", "Timing"]
+__all__ = ["REFERENCE", "DataConfig", "Dataset", "Precision", "Reference", "RunSpec", "Scenario", "Timing"]
 
 
 class Precision(StrEnum):
@@ -27,11 +27,50 @@ class Precision(StrEnum):
     INT8 = "int8"
 
 
-class Scenario(StrEnum):
-    """What is measured: one request at a time (latency) or as many images per second as it serves."""
+Scenario = str
+"""What is measured: the name of a scenario registered in `zoo.measure.scenarios` (which lists them)."""
+LATENCY: Scenario = "latency"  # the default scenario; its configuration keys carry no suffix
+CPU = "cpu"  # the default device; its configuration keys carry no suffix either
+DEVICES = (CPU, "cuda")  # the kinds of device a backend may reach
 
-    LATENCY = "latency"
-    THROUGHPUT = "throughput"
+
+@dataclass(frozen=True)
+class Reference:
+    """The configuration every other backend's logits are compared with."""
+
+    backend: str
+    precision: Precision
+
+    @property
+    def label(self) -> str:
+        return f"{self.backend} {self.precision}"
+
+    def is_(self, backend: str, precision: str) -> bool:
+        return (backend, str(precision)) == (self.backend, str(self.precision))
+
+
+REFERENCE = Reference("torch", Precision.FP32)
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """The labelled images an accuracy run reads, as the driver found them (`zoo.data.find_images`).
+
+    `folder` None is the bundled smoke photos. Each worker finds the same images again from this.
+    """
+
+    name: str = "smoke"
+    folder: str | None = None
+    layout: str = "flat"
+    labels: str | None = None  # the labels file of a flat folder
+    limit: int | None = None  # a spread of this many images
+    workers: int = 0  # image decoding processes
+
+    def __post_init__(self) -> None:
+        if self.limit is not None and self.limit < 1:
+            raise ZooError(f"--limit must be at least 1, got {self.limit}")
+        if self.workers < 0:
+            raise ZooError(f"--workers cannot be negative, got {self.workers}")
 
 
 @dataclass(frozen=True)
@@ -115,26 +154,35 @@ class RunSpec:
     precision: Precision = Precision.FP32
     batch: int = 1
     threads: int = field(default_factory=_default_threads)
-    scenario: Scenario = Scenario.LATENCY
-    device: str = "cpu"
+    scenario: Scenario = LATENCY
+    device: str = CPU  # "cpu", or "cuda" / "cuda:N"; each backend says whether it can reach it
     timing: Timing = field(default_factory=Timing)
     calibration: str | None = None  # INT8: the folder of calibration images (None: the bundled set)
+    dataset: Dataset | None = None  # accuracy: the images to read
+    outputs: str | None = None  # the driver's folder where a worker leaves logits for it to compare
 
     def __post_init__(self) -> None:
         if not self.timm_name:
             object.__setattr__(self, "timm_name", self.model)
         object.__setattr__(self, "precision", Precision(self.precision))
-        object.__setattr__(self, "scenario", Scenario(self.scenario))
+        object.__setattr__(self, "scenario", _registered(self.scenario))
         if self.batch < 1:
             raise ZooError(f"--batch must be at least 1, got {self.batch}")
         if self.threads < 1:
             raise ZooError(f"--threads must be at least 1, got {self.threads}")
+        if self.device_kind not in DEVICES:
+            raise ZooError(f"unknown device {self.device!r}; devices are {', '.join(DEVICES)} (or cuda:N)")
+
+    @property
+    def device_kind(self) -> str:
+        """ "cuda" for "cuda:1": what a backend supports, whichever card it is."""
+        return self.device.partition(":")[0]
 
     @property
     def key(self) -> str:
         """What identifies a configuration across runs (for `--resume` and comparisons)."""
         return configuration_key(
-            self.model, self.backend, self.precision, self.batch, self.threads, self.scenario
+            self.model, self.backend, self.precision, self.batch, self.threads, self.scenario, self.device
         )
 
     @property
@@ -161,6 +209,7 @@ class RunSpec:
                 "data": DataConfig.from_dict(data["data"]),
                 "weights": WeightsInfo.from_dict(data["weights"]),
                 "timing": Timing(**data.get("timing", {})),
+                "dataset": Dataset(**data["dataset"]) if data.get("dataset") else None,
             }
         )
 
@@ -169,9 +218,26 @@ class RunSpec:
         return cls.from_dict(json.loads(text))
 
 
+def _registered(scenario: str) -> str:
+    """A scenario name the registry knows (imported here lazily: the registry sits above this module)."""
+    from zoo.measure.scenarios import scenario_names
+
+    if scenario not in scenario_names():
+        raise ZooError(f"unknown scenario {scenario!r}; scenarios are {', '.join(scenario_names())}")
+    return str(scenario)
+
+
 def configuration_key(
-    model: str, backend: str, precision: str, batch: int, threads: int, scenario: str = "latency"
+    model: str,
+    backend: str,
+    precision: str,
+    batch: int,
+    threads: int,
+    scenario: str = LATENCY,
+    device: str = CPU,
 ) -> str:
-    """`model|backend|precision|bN|tN`, with `|throughput` for that scenario (latency keys as before)."""
+    """`model|backend|precision|bN|tN`, then `|SCENARIO` for any but latency and `|DEVICE` for any but
+    the CPU: the keys of CPU latency runs stay what they were."""
     key = f"{model}|{backend}|{precision}|b{batch}|t{threads}"
-    return key if scenario == Scenario.LATENCY else f"{key}|{scenario}"
+    key = key if scenario == LATENCY else f"{key}|{scenario}"
+    return key if device == CPU else f"{key}|{device}"

@@ -10,16 +10,14 @@ from __future__ import annotations
 import csv
 import json
 from pathlib import Path
-from typing import Any
 
+import plugin_backends
 import pytest
 import torch
 from PIL import Image
 from timm.data import create_transform
 from zoo_testing import LITE0, copy_project
 
-from zoo.backends import Backend, LoadReport
-from zoo.backends._registry import _BACKENDS
 from zoo.cli import main
 from zoo.data import find_images
 from zoo.index import Model, load_index
@@ -197,30 +195,38 @@ def test_a_backend_that_cannot_run_a_precision_is_refused_up_front(
     assert "onnxruntime cannot run bf16" in capsys.readouterr().err
 
 
-class BrokenBackend(Backend):
-    """A backend whose conversion fails, as a model an exporter cannot handle does."""
-
-    NAME = "broken"
-
-    def load(self) -> LoadReport:
-        raise RuntimeError("unsupported operator SomeOp")
-
-    def run(self, inputs: Any) -> Any:
-        raise AssertionError("never loaded")
-
-    def settings(self) -> dict[str, Any]:
-        return {}
-
-
 def test_a_backend_that_fails_is_its_row(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A backend that fails to load: its row says why, the torch reference still runs."""
-    monkeypatch.setitem(_BACKENDS, "broken", BrokenBackend)
+    """A backend that fails to load in its worker: its row says why, the torch reference still runs."""
+    plugin_backends.install(tmp_path, monkeypatch)
     model = load_index(Path(INDEX)).model(LITE0)
     specs = plan([model], ["broken", "torch"], threads=1).specs
     report = evaluate(specs, declared(model), find_images(make_image_folder(tmp_path)), ImageOptions(limit=2))
     broken, torch_row = report.rows
-    assert broken.status == "error" and "unsupported operator SomeOp" in broken.reason and broken.top1 is None
+    assert (
+        broken.status == "failed" and "unsupported operator SomeOp" in broken.reason and broken.top1 is None
+    )
     assert torch_row.status == "ok" and torch_row.images == 2
+
+
+def test_each_backend_leaves_its_logits_and_the_driver_compares(tmp_path: Path) -> None:
+    """Every job, the reference among them, runs in its own worker and leaves one row of logits per
+    image with its class; the agreement is the driver's comparison of those files."""
+    from zoo.measure.compare import run_with_reference
+    from zoo.measure.scenarios.accuracy import ImageOptions as Options
+
+    model = load_index(Path(INDEX)).model(LITE0)
+    (spec,) = plan([model], ["onnxruntime"], threads=1).specs
+    images = find_images(make_image_folder(tmp_path))
+    dataset = Options(limit=3).dataset(images)
+    with run_with_reference([spec], "accuracy", dataset=dataset) as (job,):
+        assert job.reference is not None and job.reference.backend == "torch"
+        assert job.spec.dataset == dataset and job.spec.key.endswith("|accuracy")
+        logits, targets = job.logits()
+        assert logits.shape == (3, 1000) and len(targets) == 3
+        agreement = job.agreement()
+        assert agreement is not None and agreement.images == 3 and agreement.top1_agreement == 1.0
+        folder = Path(str(job.spec.outputs))
+    assert not folder.exists()  # the logits go with the run
 
 
 def test_eval_export_writes_accuracy_beside_the_index(

@@ -5,15 +5,13 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import numpy
 import pandas as pd
+import plugin_backends
 import pytest
 from zoo_testing import INDEX, LITE0, REPO, copy_project, make_spec
 
-from zoo.backends import Backend, LoadReport
-from zoo.backends._registry import _BACKENDS
 from zoo.cli import main
 from zoo.measure.scenarios.agreement import compare_backends, logit_agreement, verdict
 from zoo.results import AgreementRecord, LogitAgreement
@@ -22,43 +20,9 @@ BATCH = 4  # the photos in one batch, as tests/backends exports lite0: one ONNX 
 README_COLUMNS = "model, backend, precision, weights, reference, images, top1_agreement, max_abs_diff, mean_abs_diff, max_rel_diff, status, reason"
 
 
-class BrokenBackend(Backend):
-    """A backend whose conversion fails, as a model an exporter cannot handle does."""
-
-    NAME = "broken"
-
-    def load(self) -> LoadReport:
-        raise RuntimeError("unsupported operator SomeOp")
-
-    def run(self, inputs: numpy.ndarray) -> numpy.ndarray:
-        raise AssertionError("never loaded")
-
-    def settings(self) -> dict[str, Any]:
-        return {}
-
-
-class NoisyBackend(Backend):
-    """A backend that runs but computes something else: PyTorch's logits plus 1e-3."""
-
-    NAME = "noisy"
-
-    def load(self) -> LoadReport:
-        from zoo.backends import create_backend
-
-        self._torch = create_backend(self.spec.with_(backend="torch"))
-        return self._torch.load()
-
-    def run(self, inputs: numpy.ndarray) -> numpy.ndarray:
-        return self._torch.run(inputs) + numpy.float32(1e-3)
-
-    def settings(self) -> dict[str, Any]:
-        return {}
-
-
 @pytest.fixture
-def fake_backends(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setitem(_BACKENDS, "broken", BrokenBackend)
-    monkeypatch.setitem(_BACKENDS, "noisy", NoisyBackend)
+def fake_backends(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    plugin_backends.install(tmp_path, monkeypatch)
     yield
 
 

@@ -12,15 +12,25 @@ from pathlib import Path
 import psutil
 from zoo_testing import make_spec
 
-from zoo.measure.executors import remove_stale_folders, run_in_subprocess
+from zoo.measure.executors import decode, remove_stale_folders, run_in_subprocess
+from zoo.results.records import AgreementRecord, LatencyRecord
 from zoo.spec import Timing
 
 
 def test_a_configuration_past_its_timeout_is_failed_with_the_reason() -> None:
     spec = make_spec("torch", threads=1, timing=Timing(min_time_s=30, max_time_s=30))
-    result = run_in_subprocess(spec, timeout_s=1.0)
+    result = decode(spec, run_in_subprocess(spec, timeout_s=1.0))
+    assert isinstance(result, LatencyRecord)
     assert (result.status, result.reason) == ("failed", "timed out after 1 s")
     assert result.key == spec.key and result.stats is None and result.spec == spec.to_dict()
+
+
+def test_a_dead_worker_is_the_failure_of_its_scenarios_record_type() -> None:
+    """The executor decodes through the registry: an agreement job that died is an AgreementRecord."""
+    spec = make_spec("torch", threads=1, scenario="agreement")
+    result = decode(spec, {"died": "measuring process killed by SIGKILL (out of memory?)"})
+    assert isinstance(result, AgreementRecord) and result.status == "failed" and result.key == spec.key
+    assert "SIGKILL" in result.reason
 
 
 DRIVER = """

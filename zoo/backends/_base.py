@@ -48,11 +48,13 @@ class LoadReport:
 
 
 class Backend(ABC):
-    """Base of every backend; subclasses set `NAME` and the precisions and scenarios they can honour."""
+    """Base of every backend; subclasses set `NAME`, the precisions they can honour and the scenarios
+    they cannot run (every registered scenario applies unless listed)."""
 
     NAME: ClassVar[str]
     PRECISIONS: ClassVar[tuple[Precision, ...]] = (Precision.FP32,)
-    SCENARIOS: ClassVar[tuple[Scenario, ...]] = (Scenario.LATENCY,)
+    UNSUPPORTED_SCENARIOS: ClassVar[tuple[Scenario, ...]] = ()
+    DEVICES: ClassVar[tuple[str, ...]] = ("cpu",)  # the kinds of device it can run on
 
     def __init__(self, spec: RunSpec) -> None:
         if spec.precision not in self.PRECISIONS:
@@ -77,13 +79,32 @@ class Backend(ABC):
             return None, f"{cls.LIBRARY} is not installed: pip install {cls.LIBRARY}"
         return versions(cls.LIBRARY).get(cls.LIBRARY, "?"), ""
 
+    @classmethod
+    def runs(cls, scenario: Scenario) -> bool:
+        return scenario not in cls.UNSUPPORTED_SCENARIOS
+
+    @classmethod
+    def unreachable(cls, device: str) -> str | None:
+        """Why this backend cannot run on `device` on this machine, or None when it can. Planning asks
+        before anything runs; a backend that offers an accelerator overrides this to look for it."""
+        kind = device.partition(":")[0]
+        if kind not in cls.DEVICES:
+            return f"{cls.NAME} runs on {', '.join(cls.DEVICES)} only"
+        return None
+
     @abstractmethod
     def load(self) -> LoadReport:
         """Build, export, convert and compile as needed; afterwards `run()` is ready."""
 
     @abstractmethod
     def run(self, inputs: numpy.ndarray) -> numpy.ndarray:
-        """float32 NCHW batch of `spec.input_shape` -> float32 logits (batch, classes)."""
+        """float32 NCHW batch of `spec.input_shape` -> float32 logits (batch, classes), on the host."""
+
+    def infer(self, inputs: numpy.ndarray) -> None:
+        """What the latency scenario times: one inference, finished (on an accelerator, synchronised),
+        its outputs left where they are. A backend whose `run` copies outputs to the host overrides
+        this so that the copy happens after the timed region."""
+        self.run(inputs)
 
     def serve(self, inputs: numpy.ndarray, window_s: float) -> Served:
         """Requests back to back, one in flight, for `window_s`: a backend with its own way of serving
@@ -110,7 +131,7 @@ class Backend(ABC):
             "model": self.spec.model,
             "input_shape": list(self.spec.input_shape),
             "precision": str(self.spec.precision),
-            "device": cpu_name(),
+            "device": cpu_name() if self.spec.device == "cpu" else self.spec.device,
             **self.settings(),
         }
 

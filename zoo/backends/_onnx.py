@@ -26,6 +26,7 @@ def artefact_key(spec: RunSpec) -> dict[str, Any]:
         "opset": OPSET,
         "exporter": "torch.onnx dynamo",
         "versions": versions("torch", "timm", "onnx", "onnxscript"),
+        **({} if spec.device == "cpu" else {"device": spec.device}),  # CPU entries keep their old keys
     }
 
 

@@ -1,14 +1,15 @@
-"""ONNX Runtime on the CPU execution provider, from the cached ONNX export."""
+"""ONNX Runtime on the CPU execution provider (or CUDA's, for a CUDA device), from the cached ONNX export."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from zoo.backends._base import Backend, BackendError, LoadReport, versions
 from zoo.backends._onnx import ONNX_FILE, OPSET, artefact_key, exported_onnx
 from zoo.backends._quantize import INT8_FILES, int8_artefact
 from zoo.backends._registry import register_backend
-from zoo.spec import Precision, Scenario
+from zoo.spec import Precision, RunSpec
 
 if TYPE_CHECKING:
     import numpy
@@ -22,14 +23,41 @@ def import_onnxruntime() -> Any:
     return onnxruntime
 
 
+CPU_PROVIDER = "CPUExecutionProvider"
+CUDA_PROVIDER = "CUDAExecutionProvider"
+
+
+@dataclass(frozen=True)
+class OnnxRuntimeConfig:
+    """What the ONNX Runtime backend is asked for, read from the spec once."""
+
+    providers: tuple[str | tuple[str, dict[str, str]], ...]  # in order of preference, with options
+    output_device: str  # where outputs stay bound: "cpu" or "cuda"
+    intra_op_threads: int
+    inter_op_threads: int = 1
+
+    @classmethod
+    def of(cls, spec: RunSpec) -> OnnxRuntimeConfig:
+        if spec.device_kind == "cuda":
+            card = spec.device.partition(":")[2] or "0"
+            return cls(((CUDA_PROVIDER, {"device_id": card}), CPU_PROVIDER), "cuda", spec.threads)
+        return cls((CPU_PROVIDER,), "cpu", spec.threads)
+
+
 @register_backend
 class OnnxRuntimeBackend(Backend):
     """All graph optimizations, `intra_op` threads from the budget, one sequential inter-op thread."""
 
     NAME = "onnxruntime"
     PRECISIONS: ClassVar[tuple[Precision, ...]] = (Precision.FP32, Precision.INT8)
-    SCENARIOS: ClassVar[tuple[Scenario, ...]] = (Scenario.LATENCY, Scenario.THROUGHPUT)
+    DEVICES = ("cpu", "cuda")
     LIBRARY = "onnxruntime"
+
+    @classmethod
+    def unreachable(cls, device: str) -> str | None:
+        if device.startswith("cuda") and CUDA_PROVIDER not in import_onnxruntime().get_available_providers():
+            return f"onnxruntime offers no {CUDA_PROVIDER} here (pip install onnxruntime-gpu)"
+        return super().unreachable(device)
 
     def load(self) -> LoadReport:
         ort = import_onnxruntime()
@@ -41,13 +69,16 @@ class OnnxRuntimeBackend(Backend):
                 "onnxruntime", self.spec, artefact_key(self.spec), model_file
             )
             model_file = entry.path / INT8_FILES["onnxruntime"]
+        self.config = OnnxRuntimeConfig.of(self.spec)
         options = ort.SessionOptions()
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-        options.intra_op_num_threads = self.spec.threads
-        options.inter_op_num_threads = 1
+        options.intra_op_num_threads = self.config.intra_op_threads
+        options.inter_op_num_threads = self.config.inter_op_threads
         try:
-            self._session = ort.InferenceSession(str(model_file), options, providers=["CPUExecutionProvider"])
+            self._session = ort.InferenceSession(
+                str(model_file), options, providers=list(self.config.providers)
+            )
         except Exception as error:
             raise BackendError(f"onnxruntime cannot load {self.spec.model}: {error}") from error
         self._input = self._session.get_inputs()[0].name
@@ -56,16 +87,22 @@ class OnnxRuntimeBackend(Backend):
         self._artefact = entry.path
         return LoadReport(cache_hit=entry.hit, weights=self.spec.weights)
 
-    def run(self, inputs: numpy.ndarray) -> numpy.ndarray:
+    def infer(self, inputs: numpy.ndarray) -> None:
         """The timed loop passes one array again and again: its checks and binding happen on the first
-        call only; each call then runs the session on the bound input, nothing converted or looked up."""
+        call only; each call then runs the session on the bound input, nothing converted or looked up.
+        Outputs stay bound on the device (on CUDA, synchronised before the call returns)."""
         if inputs is not self._bound:
             self._check_inputs(inputs)
             self._binding.bind_cpu_input(self._input, inputs)
-            self._binding.bind_output(self._session.get_outputs()[0].name, "cpu")
+            self._binding.bind_output(self._session.get_outputs()[0].name, self.config.output_device)
             self._bound = inputs
         self._session.run_with_iobinding(self._binding)
-        return self._binding.copy_outputs_to_cpu()[0]  # the next call reuses the output buffer
+        if self.config.output_device != "cpu":
+            self._binding.synchronize_outputs()
+
+    def run(self, inputs: numpy.ndarray) -> numpy.ndarray:
+        self.infer(inputs)
+        return self._binding.copy_outputs_to_cpu()[0]  # to the host after the inference
 
     def settings(self) -> dict[str, Any]:
         options = self._session.get_session_options()  # read back what the session holds

@@ -6,6 +6,7 @@ read back; a compiled model whose precision is not the one asked for is refused,
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -14,7 +15,7 @@ from zoo.backends._cache import cached
 from zoo.backends._onnx import ONNX_FILE, artefact_key, exported_onnx
 from zoo.backends._quantize import INT8_FILES, int8_artefact
 from zoo.backends._registry import register_backend
-from zoo.spec import Precision, RunSpec, Scenario
+from zoo.spec import Precision, RunSpec
 
 if TYPE_CHECKING:
     import numpy
@@ -43,6 +44,28 @@ def convert(spec: RunSpec, directory: Path) -> None:
     ov.save_model(model, directory / IR_FILE, compress_to_fp16=False)
 
 
+@dataclass(frozen=True)
+class OpenVinoConfig:
+    """What the OpenVINO backend compiles for, read from the spec once: its device and explicit hints."""
+
+    device: str  # OpenVINO's device name
+    precision_hint: str  # INFERENCE_PRECISION_HINT, always set: read back and checked after compiling
+    performance_hint: str  # LATENCY, or THROUGHPUT for the throughput scenario
+    threads: int
+
+    @classmethod
+    def of(cls, spec: RunSpec) -> OpenVinoConfig:
+        hint = "THROUGHPUT" if spec.scenario == "throughput" else "LATENCY"
+        return cls("CPU", _PRECISION_HINTS[spec.precision], hint, spec.threads)
+
+    def properties(self) -> dict[str, Any]:
+        return {
+            "INFERENCE_PRECISION_HINT": self.precision_hint,
+            "PERFORMANCE_HINT": self.performance_hint,
+            "INFERENCE_NUM_THREADS": self.threads,
+        }
+
+
 @register_backend
 class OpenVinoBackend(Backend):
     """Compiled for CPU with explicit INFERENCE_PRECISION_HINT, PERFORMANCE_HINT and INFERENCE_NUM_THREADS."""
@@ -50,7 +73,6 @@ class OpenVinoBackend(Backend):
     NAME = "openvino"
     LIBRARY = "openvino"
     PRECISIONS = (Precision.FP32, Precision.BF16, Precision.INT8)
-    SCENARIOS = (Scenario.LATENCY, Scenario.THROUGHPUT)
     NATIVE_THROUGHPUT = True  # PERFORMANCE_HINT=THROUGHPUT and its optimal number of asynchronous requests
 
     def load(self) -> LoadReport:
@@ -62,18 +84,12 @@ class OpenVinoBackend(Backend):
         if self.spec.precision == Precision.INT8:  # NNCF post-training quantization of the IR, cached
             entry, self._calibration = int8_artefact("openvino", self.spec, key, model_file)
             model_file = entry.path / INT8_FILES["openvino"]
-        hint = "THROUGHPUT" if self.spec.scenario == Scenario.THROUGHPUT else "LATENCY"
+        self.config = OpenVinoConfig.of(self.spec)
         core = ov.Core()
-        wanted = _PRECISION_HINTS[self.spec.precision]
+        wanted = self.config.precision_hint
         try:
             self._compiled = core.compile_model(
-                core.read_model(model_file),
-                "CPU",
-                {
-                    "INFERENCE_PRECISION_HINT": wanted,
-                    "PERFORMANCE_HINT": hint,
-                    "INFERENCE_NUM_THREADS": self.spec.threads,
-                },
+                core.read_model(model_file), self.config.device, self.config.properties()
             )
         except Exception as error:
             raise BackendError(f"OpenVINO cannot compile {self.spec.model}: {error}") from error
@@ -84,11 +100,11 @@ class OpenVinoBackend(Backend):
             )
         self._request = self._compiled.create_infer_request()
         self._bound: numpy.ndarray | None = None  # the array the request's input tensor shares
-        self._device = core.get_property("CPU", "FULL_DEVICE_NAME")
+        self._device = core.get_property(self.config.device, "FULL_DEVICE_NAME")
         self._artefact = entry.path
         return LoadReport(cache_hit=entry.hit, weights=self.spec.weights)
 
-    def run(self, inputs: numpy.ndarray) -> numpy.ndarray:
+    def infer(self, inputs: numpy.ndarray) -> None:
         """The timed loop passes one array again and again: its checks and binding happen on the first
         call only, and each call runs the request on the shared input (no copy) as benchmark_app does."""
         if inputs is not self._bound:
@@ -96,6 +112,9 @@ class OpenVinoBackend(Backend):
             self._request.set_input_tensor(import_openvino().Tensor(inputs, shared_memory=True))
             self._bound = inputs
         self._request.infer()
+
+    def run(self, inputs: numpy.ndarray) -> numpy.ndarray:
+        self.infer(inputs)
         return self._request.get_output_tensor(0).data.copy()  # the next call overwrites the tensor
 
     def serve(self, inputs: numpy.ndarray, window_s: float) -> Served:

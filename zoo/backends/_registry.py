@@ -79,6 +79,8 @@ class Capability:
 
 def capabilities() -> list[Capability]:
     """Every backend, built-in or plug-in, with its precisions, scenarios, version and availability."""
+    from zoo.measure.scenarios import scenario_names  # the registry sits above the backends
+
     found = []
     for name in list_backends():
         try:
@@ -91,7 +93,7 @@ def capabilities() -> list[Capability]:
             Capability(
                 name,
                 tuple(str(p) for p in cls.PRECISIONS),
-                tuple(str(s) for s in cls.SCENARIOS),
+                tuple(name for name in scenario_names() if cls.runs(name)),
                 version or "-",
                 version is not None,
                 note,

@@ -13,9 +13,10 @@ from dataclasses import dataclass
 
 from zoo.cards._format import is_missing
 from zoo.cards._results import Row
+from zoo.results.records import is_contended, speedup
+from zoo.spec import LATENCY
 
-LATENCY = "latency"
-THROUGHPUT = "throughput"
+THROUGHPUT = "throughput"  # the scenario whose rows this module pairs with latency rows
 INT8 = "int8"
 FP32 = "fp32"
 
@@ -26,7 +27,7 @@ def scenario(row: Row) -> str:
 
 
 def contended(row: Row | None) -> bool:
-    return row is not None and row.get("contended") is True
+    return row is not None and is_contended(row.get("contended"))
 
 
 def _timed(row: Row) -> bool:
@@ -92,7 +93,7 @@ class Int8Variant:
         """fp32 median over INT8 median: above 1 when INT8 is faster."""
         if self.timing is None or self.fp32 is None or not _timed(self.timing):
             return None
-        return float(self.fp32["median_ms"]) / float(self.timing["median_ms"])
+        return speedup(self.fp32["median_ms"], self.timing["median_ms"])
 
     @property
     def contended(self) -> bool:

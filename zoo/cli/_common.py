@@ -15,6 +15,7 @@ from zoo.spec import Precision
 
 if TYPE_CHECKING:
     from zoo.index import Index, Model
+    from zoo.measure.executors import Executor
     from zoo.measure.plan import Plan
 
 DEFAULT_INDEX = "model-index.yml"
@@ -98,6 +99,9 @@ def add_run_arguments(parser: argparse.ArgumentParser, repeatable_precision: boo
         "`zoo backends` lists them)",
     )
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 1, help="thread budget per backend")
+    parser.add_argument(
+        "--device", default="cpu", help="cpu (default), or cuda / cuda:N where a backend reaches one"
+    )
     if repeatable_precision:
         parser.add_argument(
             "--precision", action="append", choices=PRECISIONS, help="repeatable; default: fp32"
@@ -114,6 +118,27 @@ def add_run_arguments(parser: argparse.ArgumentParser, repeatable_precision: boo
     )
 
 
+def add_executor_arguments(parser: argparse.ArgumentParser, timeout_s: float) -> None:
+    """Where configurations run (`zoo bench`, `eval`, `check-backends` alike), and how long each may."""
+    parser.add_argument(
+        "--timeout", type=float, default=timeout_s, help="seconds before a configuration is failed"
+    )
+    parser.add_argument(
+        "--executor", choices=["local", "ray"], default="local", help="where configurations run"
+    )
+    parser.add_argument(
+        "--address", help="Ray cluster address for --executor ray (default: a local instance)"
+    )
+
+
+def executor_from_args(args: argparse.Namespace) -> Executor:
+    from zoo.measure.executors import make_executor
+
+    if args.timeout <= 0:
+        raise ZooError(f"--timeout must be positive, got {args.timeout:g}")
+    return make_executor(args.executor, args.address, args.timeout)
+
+
 def plan_from_args(
     args: argparse.Namespace,
     models: list[Model],
@@ -126,7 +151,7 @@ def plan_from_args(
     scenario is refused (unless `skip_unsupported`), a default one is skipped with a notice on stderr."""
     from zoo.backends import backend_class
     from zoo.measure.plan import plan
-    from zoo.spec import Scenario, Timing
+    from zoo.spec import LATENCY, Timing
 
     if args.threads < 1:
         raise ZooError(f"--threads must be at least 1, got {args.threads}")
@@ -148,11 +173,12 @@ def plan_from_args(
         explicit_backends=bool(args.backend) and not skip_unsupported,
         precisions=precisions,
         batches=batches,
-        scenarios=scenarios or [Scenario.LATENCY],
+        scenarios=scenarios or [LATENCY],
         threads=args.threads,
         timing=Timing(**timing) if timing else None,
         checkpoint=Path(args.checkpoint).resolve() if args.checkpoint else None,
         calibration=str(Path(args.calibration).resolve()) if args.calibration else None,
+        device=args.device,
     )
     for notice in made.notices:
         print(f"zoo: {notice}", file=sys.stderr)

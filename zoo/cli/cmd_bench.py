@@ -12,22 +12,29 @@ from zoo._errors import ZooError
 from zoo._text import visible
 from zoo.cli._common import (
     add_db_argument,
+    add_executor_arguments,
     add_index_argument,
     add_json_argument,
     add_model_arguments,
     add_run_arguments,
+    executor_from_args,
     plan_from_args,
     print_json,
     selected_models,
     store_path,
 )
-from zoo.spec import Precision
+from zoo.spec import REFERENCE, Precision
 
 if TYPE_CHECKING:
     from zoo.api import BenchResult, Listener
-    from zoo.measure.executors import Executor
 
-SCENARIOS = ["latency", "throughput"]
+
+def _timed_scenarios() -> list[str]:
+    """The scenarios `zoo bench` runs: those that time a configuration (their record is a LatencyRecord)."""
+    from zoo.measure.scenarios import scenario_names
+    from zoo.results.records import LatencyRecord
+
+    return list(scenario_names(LatencyRecord))
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -35,12 +42,14 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     add_model_arguments(parser, "measure")
     add_run_arguments(parser, repeatable_precision=True)
     parser.add_argument("--batch", action="append", type=int, help="batch size (repeatable; default: 1)")
-    parser.add_argument("--scenario", action="append", choices=SCENARIOS, help="repeatable; default: latency")
+    parser.add_argument(
+        "--scenario", action="append", choices=_timed_scenarios(), help="repeatable; default: latency"
+    )
     parser.add_argument(
         "--matrix",
         action="store_true",
-        help="every precision and scenario each backend can run (fp32, bf16, int8 x latency, throughput); "
-        "pairs a backend cannot run are skipped with a notice",
+        help=f"every precision and scenario each backend can run (fp32, bf16, int8 x "
+        f"{', '.join(_timed_scenarios())}); pairs a backend cannot run are skipped with a notice",
     )
     parser.add_argument("--min-time", type=float, default=2.0, help="seconds of timed iterations at least")
     parser.add_argument(
@@ -48,15 +57,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
     parser.add_argument("--min-iterations", type=int, default=20)
     parser.add_argument("--target-ci", type=float, default=0.02, help="95%% CI of the median, relative width")
-    parser.add_argument(
-        "--timeout", type=float, default=600.0, help="seconds before a configuration is failed"
-    )
-    parser.add_argument(
-        "--executor", choices=["local", "ray"], default="local", help="where configurations run"
-    )
-    parser.add_argument(
-        "--address", help="Ray cluster address for --executor ray (default: a local instance)"
-    )
+    add_executor_arguments(parser, timeout_s=600.0)
     parser.add_argument(
         "--resume",
         nargs="?",
@@ -76,13 +77,11 @@ def run(args: argparse.Namespace) -> int:
     from zoo.api import bench
     from zoo.index import load_index
 
-    if args.timeout <= 0:
-        raise ZooError(f"--timeout must be positive, got {args.timeout:g}")
     models = selected_models(args, load_index(args.index), "measure")
     if args.matrix:
         if args.precision or args.scenario:
             raise ZooError("--matrix runs every precision and scenario: leave out --precision and --scenario")
-        args.precision, args.scenario = [str(p) for p in Precision], SCENARIOS
+        args.precision, args.scenario = [str(p) for p in Precision], _timed_scenarios()
     specs = plan_from_args(
         args,
         models,
@@ -94,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
         min_iterations=args.min_iterations,
         target_ci=args.target_ci,
     ).specs
-    executor = _executor(args)  # connects first: an unreachable cluster writes nothing
+    executor = executor_from_args(args)  # connects first: an unreachable cluster writes nothing
     with contextlib.redirect_stdout(sys.stderr), _progress(len(specs)) as listener:  # Ray prints
         result = bench(specs, store_path(args), executor, args.resume, listener)
     if args.json:
@@ -102,18 +101,6 @@ def run(args: argparse.Namespace) -> int:
     else:
         _print_summary(result)
     return 1 if result.failed else 0
-
-
-def _executor(args: argparse.Namespace) -> Executor:
-    if args.executor == "ray":
-        from zoo.measure.ray_executor import RayExecutor
-
-        return RayExecutor(args.address, args.timeout)
-    if args.address:
-        raise ZooError("--address is for --executor ray")
-    from zoo.measure.executors import LocalExecutor
-
-    return LocalExecutor(args.timeout)
 
 
 def _label(spec: Any) -> str:
@@ -175,6 +162,7 @@ def _print_summary(result: BenchResult) -> None:
     import pandas as pd
 
     from zoo.results import results_frame
+    from zoo.results.records import speedup
 
     frame = results_frame(list(result.records))
     if frame.empty:
@@ -182,10 +170,14 @@ def _print_summary(result: BenchResult) -> None:
         return
     ok = frame[frame.status == "ok"].copy()
     if not ok.empty:
-        reference = ok[(ok.backend == "torch") & (ok.precision == "fp32") & (ok.scenario == "latency")]
+        reference = ok[
+            (ok.backend == REFERENCE.backend)
+            & (ok.precision == REFERENCE.precision)
+            & (ok.scenario == "latency")
+        ]
         torch = reference.set_index(["model", "batch", "threads"]).median_ms
         keys = list(zip(ok.model, ok.batch, ok.threads, strict=True))
-        ok["vs_torch"] = [torch.get(k, float("nan")) / m for k, m in zip(keys, ok.median_ms, strict=True)]
+        ok["vs_torch"] = [speedup(torch.get(k), m) for k, m in zip(keys, ok.median_ms, strict=True)]
         ok["note"] = [
             "CONTENDED" if contended else ("not converged" if not converged else "")
             for contended, converged in zip(ok.contended, ok.converged, strict=True)

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import sys
 from typing import Any
 
 from zoo.cli._common import (
     add_db_argument,
+    add_executor_arguments,
     add_index_argument,
     add_json_argument,
     add_model_arguments,
     add_run_arguments,
+    executor_from_args,
     export_run,
     number,
     plan_from_args,
@@ -33,6 +37,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.add_argument(
         "--export", action="store_true", help="merge the agreement into benchmarks/results/ beside the index"
     )
+    add_executor_arguments(parser, timeout_s=600.0)
     add_db_argument(parser)
     add_index_argument(parser)
     add_json_argument(parser)
@@ -44,8 +49,10 @@ def run(args: argparse.Namespace) -> int:
     from zoo.index import load_index
 
     models = selected_models(args, load_index(args.index), "check")
-    specs = plan_from_args(args, models, batches=[args.batch]).specs
-    rows, run_id = check_backends(specs, store_path(args))
+    specs = plan_from_args(args, models, batches=[args.batch], scenarios=["agreement"]).specs
+    executor = executor_from_args(args)  # connects first: an unreachable cluster writes nothing
+    with contextlib.redirect_stdout(sys.stderr):  # Ray prints
+        rows, run_id = check_backends(specs, store_path(args), executor)
     exported = export_run(args, run_id) if args.export else []
     if args.json:
         print_json({"results": [row.as_dict() for row in rows], "exported": [str(p) for p in exported]})
@@ -85,6 +92,6 @@ def print_table(rows: list[Any]) -> None:
         print("  " + table.to_string(index=False).replace("\n", "\n  "))
         print()
     print(
-        f"reference: {REFERENCE} on the same photos; fp32 passes at max |dlogit| <= {FP32_ABS_TOLERANCE:g} "
-        f"or <= {FP32_REL_TOLERANCE:g} of the reference logits' range"
+        f"reference: {REFERENCE.label} on the same photos; fp32 passes at max |dlogit| <= "
+        f"{FP32_ABS_TOLERANCE:g} or <= {FP32_REL_TOLERANCE:g} of the reference logits' range"
     )

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,10 +14,12 @@ from typing import Any
 from zoo._errors import ZooError
 from zoo.cli._common import (
     add_db_argument,
+    add_executor_arguments,
     add_index_argument,
     add_json_argument,
     add_model_arguments,
     add_run_arguments,
+    executor_from_args,
     export_run,
     number,
     plan_from_args,
@@ -23,6 +27,8 @@ from zoo.cli._common import (
     selected_models,
     store_path,
 )
+from zoo.results.records import Status
+from zoo.spec import REFERENCE
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -61,6 +67,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.add_argument(
         "--export", action="store_true", help="merge the accuracy into benchmarks/results/ beside the index"
     )
+    add_executor_arguments(parser, timeout_s=86400.0)
     add_db_argument(parser)
     add_index_argument(parser)
     add_json_argument(parser)
@@ -80,15 +87,16 @@ def run(args: argparse.Namespace) -> int:
             "check: pass --data DIR"
         )
     options = ImageOptions(args.limit, args.workers)
-    specs = plan_from_args(args, models, batches=[args.batch]).specs
+    specs = plan_from_args(args, models, batches=[args.batch], scenarios=["accuracy"]).specs
     declared = {
         model.name: (model.declared_accuracy("Top 1 Accuracy"), model.declared_accuracy("Top 5 Accuracy"))
         for model in models
     }
     image_set = find_images(args.data, args.split, args.labels) if args.data else smoke_set()
-    with _progress(enabled=not args.json) as progress:
+    executor = executor_from_args(args)  # connects first: an unreachable cluster writes nothing
+    with contextlib.redirect_stdout(sys.stderr), _progress(enabled=not args.json) as progress:  # Ray prints
         report, run_id = evaluate(
-            specs, declared, image_set, options, not args.no_reference, progress, store_path(args)
+            specs, declared, image_set, options, not args.no_reference, progress, store_path(args), executor
         )
     exported = export_run(args, run_id) if args.export else []
     if args.json:
@@ -98,26 +106,32 @@ def run(args: argparse.Namespace) -> int:
         print(f"\nstored as run {run_id}; `zoo results list` shows the history")
         for path in exported:
             print(f"exported to {path}")
-    return 1 if any(result.status == "error" for result in report.rows) else 0
+    return 1 if any(result.status == Status.FAILED for result in report.rows) else 0
 
 
 @contextmanager
 def _progress(enabled: bool) -> Iterator[Any]:
-    """A rich progress bar per model on stderr while images are evaluated; nothing when not a terminal."""
+    """A rich progress bar over the configurations on stderr while they run; nothing when not a terminal."""
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+    from rich.markup import escape
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     console = Console(stderr=True)
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(
         *columns, console=console, transient=True, disable=not (enabled and console.is_terminal)
     ) as bar:
-        tasks: dict[str, Any] = {}
+        task = bar.add_task("starting", total=None)
+        started = 0
 
-        def update(model: str, done: int, total: int) -> None:
-            if model not in tasks:
-                tasks[model] = bar.add_task(model, total=total)
-            bar.update(tasks[model], completed=done)
+        def update(spec: Any, record: Any) -> None:
+            nonlocal started
+            if record is None:
+                started += 1
+                bar.update(task, description=escape(f"{spec.model} {spec.backend} {spec.precision}"))
+                bar.update(task, total=max(started, bar.tasks[0].total or 0))
+            else:
+                bar.advance(task)
 
         yield update
 
@@ -129,12 +143,10 @@ def _interval(proportion: Any) -> str:
 
 
 def _table_row(result: Any) -> dict[str, Any]:
-    from zoo.measure.scenarios.accuracy import REFERENCE
-
-    if result.status != "ok":
+    if result.status != Status.OK:
         return {"backend": result.backend, "precision": result.precision, "top-1 % [95% CI]": result.reason}
     agreement = result.agreement
-    unmatched = "reference" if (result.backend, result.precision) == REFERENCE else "-"
+    unmatched = "reference" if REFERENCE.is_(result.backend, result.precision) else "-"
     return {
         "backend": result.backend,
         "precision": result.precision,

@@ -84,8 +84,32 @@ def git_commit() -> str | None:
     return f"{commit}-dirty" if dirty else commit
 
 
-def fingerprint(threads: int) -> dict[str, Any]:
-    """CPU, cores, ISA flags, OS, Python and library versions, thread settings, commit and date."""
+def accelerator(device: str) -> dict[str, Any]:
+    """The accelerator a run used: its name and driver (NVIDIA's, from nvidia-smi) and CUDA version."""
+    import torch
+
+    index = int(device.partition(":")[2] or 0)
+    try:
+        driver = subprocess.run(
+            ["nvidia-smi", f"--id={index}", "--query-gpu=driver_version", "--format=csv,noheader"],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=10,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        driver = None
+    return {
+        "device": device,
+        "name": torch.cuda.get_device_name(index),
+        "driver": driver,
+        "cuda": torch.version.cuda,
+    }
+
+
+def fingerprint(threads: int, device: str = "cpu") -> dict[str, Any]:
+    """CPU, cores, ISA flags, OS, Python and library versions, thread settings, commit and date; and the
+    accelerator when the run used one (it is then part of what makes timings comparable)."""
     import psutil
 
     cpu = _cpuinfo()
@@ -105,11 +129,16 @@ def fingerprint(threads: int) -> dict[str, Any]:
         "git_commit": git_commit(),
         "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
     }
+    if device != "cpu":
+        environment["accelerator"] = accelerator(device)
     environment["id"] = comparable_id(environment)
     return environment
 
 
 def comparable_id(environment: dict[str, Any]) -> str:
     """A short hash of what makes timings comparable: equal ids, comparable results."""
-    key = json.dumps({name: environment.get(name) for name in _COMPARABLE}, sort_keys=True)
+    names = (
+        (*_COMPARABLE, "accelerator") if "accelerator" in environment else _COMPARABLE
+    )  # CPU ids as before
+    key = json.dumps({name: environment.get(name) for name in names}, sort_keys=True)
     return hashlib.sha256(key.encode()).hexdigest()[:12]

@@ -7,6 +7,9 @@ temporary folders of a sweep that was killed are removed by the next one.
 
 from __future__ import annotations
 
+import base64
+import contextlib
+import json
 import os
 import shutil
 import signal
@@ -15,9 +18,10 @@ import sys
 import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
-from zoo.results.records import LatencyRecord
+from zoo._errors import ZooError
+from zoo.results.records import Record
 from zoo.spec import RunSpec
 
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
@@ -28,7 +32,7 @@ _OWNER_FILE = "owner.pid"
 class Executor(Protocol):
     name: str
 
-    def run(self, specs: Iterable[RunSpec]) -> Iterator[LatencyRecord]: ...
+    def run(self, specs: Iterable[RunSpec]) -> Iterator[Record]: ...
 
 
 def worker_environment(threads: int) -> dict[str, str]:
@@ -39,14 +43,20 @@ def worker_environment(threads: int) -> dict[str, str]:
     return environment
 
 
-def run_in_subprocess(spec: RunSpec, timeout_s: float) -> LatencyRecord:
-    """Measure one configuration in a fresh interpreter; a crash, hang or OOM becomes a failure."""
-    import json
-
+@contextlib.contextmanager
+def owned_folder() -> Iterator[Path]:
+    """A temporary folder marked with this process's id, removed after use or by the next sweep."""
     remove_stale_folders()
     with tempfile.TemporaryDirectory(prefix=_TEMP_PREFIX) as folder:
         Path(folder, _OWNER_FILE).write_text(str(os.getpid()))
-        spec_path, result_path = Path(folder, "spec.json"), Path(folder, "result.json")
+        yield Path(folder)
+
+
+def run_in_subprocess(spec: RunSpec, timeout_s: float) -> dict[str, Any]:
+    """Measure one configuration in a fresh interpreter: the worker's result (see `decode`), or, when
+    it crashed, hung or ran out of memory, a result that says so. Logits it left travel inside."""
+    with owned_folder() as folder:
+        spec_path, result_path = folder / "spec.json", folder / "result.json"
         spec_path.write_text(spec.to_json())
         try:
             done = subprocess.run(
@@ -58,10 +68,37 @@ def run_in_subprocess(spec: RunSpec, timeout_s: float) -> LatencyRecord:
                 check=False,
             )
         except subprocess.TimeoutExpired:
-            return LatencyRecord.failed(spec, f"timed out after {timeout_s:g} s")
-        if result_path.is_file():
-            return LatencyRecord.from_dict(json.loads(result_path.read_text()))
-        return LatencyRecord.failed(spec, _death_reason(done.returncode, done.stderr))
+            return {"died": f"timed out after {timeout_s:g} s"}
+        if not result_path.is_file():
+            return {"died": _death_reason(done.returncode, done.stderr)}
+        result: dict[str, Any] = json.loads(result_path.read_text())
+    if spec.outputs is not None:  # on another node, the driver's folder is not this one's
+        from zoo.measure.scenarios._common import logits_path
+
+        path = logits_path(spec)
+        if path.is_file():
+            result["logits"] = base64.b64encode(path.read_bytes()).decode()
+    return result
+
+
+def decode(spec: RunSpec, result: dict[str, Any]) -> Record:
+    """The record in a worker's result, through the scenario registry; a death is its type's failure.
+
+    Bad input a worker met (unreadable images, unusable weights) stops the run here, in the driver."""
+    from zoo.measure.scenarios import record_type, scenario
+
+    if "bad_input" in result:
+        raise ZooError(result["bad_input"])
+    if "died" in result:
+        return scenario(spec.scenario).record.failed(spec, result["died"])
+    if "logits" in result and spec.outputs is not None:
+        from zoo.measure.scenarios._common import logits_path
+
+        path = logits_path(spec)
+        if not path.is_file():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(base64.b64decode(result["logits"]))
+    return record_type(result["kind"]).from_dict(result["record"])
 
 
 def remove_stale_folders() -> None:
@@ -94,6 +131,17 @@ class LocalExecutor:
     def __init__(self, timeout_s: float = 600.0) -> None:
         self.timeout_s = timeout_s
 
-    def run(self, specs: Iterable[RunSpec]) -> Iterator[LatencyRecord]:
+    def run(self, specs: Iterable[RunSpec]) -> Iterator[Record]:
         for spec in specs:
-            yield run_in_subprocess(spec, self.timeout_s)
+            yield decode(spec, run_in_subprocess(spec, self.timeout_s))
+
+
+def make_executor(name: str, address: str | None = None, timeout_s: float = 600.0) -> Executor:
+    """`local` or `ray` (at `address`, else a local instance), each configuration failed after `timeout_s`."""
+    if name == "ray":
+        from zoo.measure.ray_executor import RayExecutor
+
+        return RayExecutor(address, timeout_s)
+    if address:
+        raise ZooError("--address is for --executor ray")
+    return LocalExecutor(timeout_s)

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from zoo._errors import ZooError
-from zoo.spec import DataConfig, Precision, RunSpec, Scenario, Timing
+from zoo.spec import LATENCY, DataConfig, Precision, RunSpec, Timing
 from zoo.weights import WeightsInfo, find_weights, require_timm_model, resolve_pretrained
 
 if TYPE_CHECKING:
@@ -102,43 +102,58 @@ def plan(
     explicit_backends: bool = True,
     precisions: Iterable[str] = (Precision.FP32,),
     batches: Iterable[int] = (1,),
-    scenarios: Iterable[str] = (Scenario.LATENCY,),
+    scenarios: Iterable[str] = (LATENCY,),
     threads: int | None = None,
     timing: Timing | None = None,
     checkpoint: Path | None = None,
     calibration: str | None = None,
+    device: str = "cpu",
 ) -> Plan:
     """Every combination, model-major so that a model's exports are built once and reused.
 
-    A backend that cannot run a precision or scenario is an error when the user named it, and a
-    notice (the pair is skipped) when it was only a default.
+    A backend that cannot run a precision or scenario, or cannot reach the device here, is an error
+    when the user named it, and a notice (it is skipped) when it was only a default. A device that no
+    backend reaches is an error.
     """
     from zoo.backends import backend_class
+    from zoo.measure.scenarios import scenario
 
     precisions = [Precision(p) for p in precisions]
-    scenarios = [Scenario(s) for s in scenarios]
+    scenarios = [scenario(s).name for s in scenarios]
     batches = list(batches)
     skipped: set[str] = set()
+    unreachable = {name: backend_class(name).unreachable(device) for name in backends}
+    reasons = [reason for reason in unreachable.values() if reason]
+    if reasons and len(reasons) == len(backends):
+        raise ZooError(f"no backend can reach device {device} here: {'; '.join(reasons)}")
+    for backend, reason in unreachable.items():
+        if reason and explicit_backends:
+            raise ZooError(f"backend {backend} cannot run on {device}: {reason}")
+        if reason:
+            skipped.add(f"{backend} skipped for {device}: {reason}")
     pairs = []
-    for backend, precision, scenario in itertools.product(backends, precisions, scenarios):
+    for backend, precision, name in itertools.product(backends, precisions, scenarios):
+        if unreachable[backend]:
+            continue
         cls = backend_class(backend)
-        missing = [str(p) for p in (precision, scenario) if p not in (*cls.PRECISIONS, *cls.SCENARIOS)]
+        missing = [str(precision)] if precision not in cls.PRECISIONS else []
+        missing += [] if cls.runs(name) else [name]
         if not missing:
-            pairs.append((backend, precision, scenario))
+            pairs.append((backend, precision, name))
         elif explicit_backends:
             raise ZooError(
                 f"backend {backend} cannot run {' '.join(missing)}; `zoo backends` lists what each runs"
             )
         else:
             skipped.add(f"{backend} skipped for {' '.join(missing)}: it cannot run it (`zoo backends`)")
-    extra: dict[str, Any] = {"timing": timing or Timing(), "calibration": calibration}
+    extra: dict[str, Any] = {"timing": timing or Timing(), "calibration": calibration, "device": device}
     if threads is not None:
         extra["threads"] = threads
     specs = []
     for model in models:
         setup = setup_model(model, checkpoint)
         specs += [
-            setup.spec(backend, precision=precision, scenario=scenario, batch=batch, **extra)
-            for (backend, precision, scenario), batch in itertools.product(pairs, batches)
+            setup.spec(backend, precision=precision, scenario=name, batch=batch, **extra)
+            for (backend, precision, name), batch in itertools.product(pairs, batches)
         ]
     return Plan(tuple(specs), tuple(sorted(skipped)))

@@ -2,8 +2,9 @@
 
 A task reserves as many CPUs as its thread budget, so two measurements never share cores on a
 node, and it runs the very code the local executor runs (`run_in_subprocess`), so the node builds
-its own exports in its own cache and only a small result dictionary travels back. A task whose
-worker or node dies is retried once by Ray, then recorded as failed.
+its own exports in its own cache and only a small result dictionary travels back, with the logits an
+accuracy or agreement worker left. A task whose worker or node dies is retried once by Ray, then
+recorded as failed.
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from zoo._errors import ZooError
-from zoo.measure.executors import run_in_subprocess
-from zoo.results.records import LatencyRecord
+from zoo.measure.executors import decode, run_in_subprocess
+from zoo.results.records import Record
 from zoo.spec import RunSpec
 
 CONNECT_TIMEOUT_S = 3.0
@@ -22,7 +23,7 @@ CONNECT_TIMEOUT_S = 3.0
 
 def _measure_on_node(spec: dict[str, Any], timeout_s: float) -> dict[str, Any]:
     """On the node: the spec carries the model's data config and weights; no index is read there."""
-    return run_in_subprocess(RunSpec.from_dict(spec), timeout_s).as_dict()
+    return run_in_subprocess(RunSpec.from_dict(spec), timeout_s)
 
 
 def _check_reachable(address: str) -> None:
@@ -58,7 +59,7 @@ class RayExecutor:
             ) from None
         self.remote = ray.remote(max_retries=1, retry_exceptions=False)(_measure_on_node)
 
-    def run(self, specs: Iterable[RunSpec]) -> Iterator[LatencyRecord]:
+    def run(self, specs: Iterable[RunSpec]) -> Iterator[Record]:
         pending = {
             self.remote.options(num_cpus=spec.threads).remote(spec.to_dict(), self.timeout_s): spec
             for spec in specs
@@ -67,14 +68,13 @@ class RayExecutor:
             [ready], _ = self.ray.wait(list(pending), num_returns=1)
             spec = pending.pop(ready)
             try:
-                yield LatencyRecord.from_dict(self.ray.get(ready))
+                result = self.ray.get(ready)
             except self.ray.exceptions.RayError as error:
                 reason = (
                     str(error).strip().splitlines()[0][:300] if str(error).strip() else type(error).__name__
                 )
-                yield LatencyRecord.failed(
-                    spec, f"Ray task failed after one retry: {type(error).__name__}: {reason}"
-                )
+                result = {"died": f"Ray task failed after one retry: {type(error).__name__}: {reason}"}
+            yield decode(spec, result)
 
     def shutdown(self) -> None:
         self.ray.shutdown()

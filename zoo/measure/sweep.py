@@ -9,16 +9,16 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterable
 
 from zoo.measure.executors import Executor
-from zoo.results.records import LatencyRecord
+from zoo.results.records import Record
 from zoo.spec import RunSpec
 
 
 def run_sweep(
     specs: Iterable[RunSpec],
     executor: Executor,
-    record: Callable[[LatencyRecord], None],
+    record: Callable[[Record], None],
     skip: Collection[str] = (),
-) -> list[LatencyRecord]:
+) -> list[Record]:
     """Run what is not in `skip` (configuration keys), recording each result as it arrives."""
     results = []
     for measurement in executor.run(s for s in specs if s.key not in skip):

@@ -15,10 +15,6 @@ import traceback
 from pathlib import Path
 
 from zoo._errors import one_line
-from zoo.measure.environment import fingerprint
-from zoo.measure.scenarios import run_scenario
-from zoo.results.records import LatencyRecord
-from zoo.spec import RunSpec
 
 
 def _write_atomically(path: Path, data: dict[str, object]) -> None:
@@ -42,15 +38,27 @@ def _die_with_parent() -> None:
 
 
 def main(spec_path: str, result_path: str) -> int:
+    """Run the spec's scenario; write `{"kind", "record"}`, or `{"bad_input"}` for the driver to stop on."""
     _die_with_parent()
+    # Imported once the worker is bound to its parent's life: they take seconds (torch, timm).
+    from zoo.data import DataError
+    from zoo.measure.environment import fingerprint
+    from zoo.measure.scenarios import scenario
+    from zoo.spec import RunSpec
+    from zoo.weights import WeightsError
+
     spec = RunSpec.from_json(Path(spec_path).read_text())
-    environment = fingerprint(spec.threads)
+    measured = scenario(spec.scenario)
+    environment = fingerprint(spec.threads, spec.device)
     try:
-        result = run_scenario(spec, environment)
+        record = measured.run(spec, environment)
+    except (DataError, WeightsError) as error:  # images or weights the user named: bad input, not a result
+        _write_atomically(Path(result_path), {"bad_input": str(error)})
+        return 0
     except Exception as error:  # a failing configuration is a result, not a crash of the sweep
         traceback.print_exc()
-        result = LatencyRecord.failed(spec, one_line(error), environment=environment)
-    _write_atomically(Path(result_path), result.as_dict())
+        record = measured.record.failed(spec, one_line(error), environment=environment)
+    _write_atomically(Path(result_path), {"kind": record.KIND, "record": record.as_dict()})
     return 0
 
 

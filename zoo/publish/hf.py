@@ -23,6 +23,7 @@ from zoo.cards._results import Results, Row, load_results
 from zoo.index import Index, Model, normalize_key
 from zoo.index._errors import IndexFormatError, display_path
 from zoo.publish.leaderboard import contended
+from zoo.spec import LATENCY
 from zoo.weights import PACKAGED
 
 PIPELINE = "image-classification"
@@ -154,7 +155,7 @@ def _measured_results(facts: ModelFacts) -> list[dict[str, Any]]:
         if row.get("status") != "ok" or is_missing(row.get("median_ms")) or contended(row):
             continue  # a figure taken on a busy machine is not published as the model's
         how = f"{_config(row)}, batch {row['batch']:g}, {row['threads']:g} threads, {_env(row)}"
-        if str(row.get("scenario") or "latency") == "throughput":
+        if str(row.get("scenario") or LATENCY) == "throughput":
             metric = {"type": "throughput", "name": f"Images per second served ({MEASURED}: {how})",
                       "value": row["throughput_ips"]}  # fmt: skip
         else:

@@ -14,11 +14,8 @@ from zoo.cards import ModelFacts
 from zoo.cards._context import NOT_MEASURED, RANDOM_WEIGHTS
 from zoo.cards._format import MISSING, is_missing
 from zoo.cards._results import Row
-
-DEFAULT_SCENARIO = "latency"
-"""The scenario of a latency row from before results named one."""
-REFERENCE = ("torch", "fp32")
-"""The backend and precision every speed-up is taken against."""
+from zoo.results.records import is_contended, speedup
+from zoo.spec import LATENCY, REFERENCE
 
 
 @dataclass(frozen=True)
@@ -98,7 +95,7 @@ def leaderboard(facts: Iterable[ModelFacts]) -> list[LeaderboardRow]:
                     throughput_ips=row.get("throughput_ips") if ok else None,
                     accuracy=accuracy,
                     top1=top1,
-                    speedup=base / median if base and median else None,
+                    speedup=speedup(base, median),
                     verdicts=verdicts,
                     real_weights=_real((row["weights"],) if row.get("weights") else ()),
                     environment=str(row.get("environment") or ""),
@@ -109,11 +106,11 @@ def leaderboard(facts: Iterable[ModelFacts]) -> list[LeaderboardRow]:
 
 def contended(row: Row) -> bool:
     """Measured while other work took the CPU (the `contended` column; absent in older exports)."""
-    return str(row.get("contended")).lower() == "true"
+    return is_contended(row.get("contended"))
 
 
 def _scenario(row: Row) -> str:
-    return str(row.get("scenario") or DEFAULT_SCENARIO)
+    return str(row.get("scenario") or LATENCY)  # a row from before results named a scenario
 
 
 def _key(row: Row) -> tuple[str, object, object, object]:
@@ -124,7 +121,7 @@ def _reference_medians(latency: tuple[Row, ...]) -> dict[tuple[str, object, obje
     return {
         _key(row): float(row["median_ms"])
         for row in latency
-        if (row["backend"], row["precision"]) == REFERENCE
+        if REFERENCE.is_(str(row["backend"]), str(row["precision"]))
         and row.get("status") == "ok"
         and not contended(row)
         and not is_missing(row.get("median_ms"))

@@ -13,10 +13,9 @@ import pandas as pd
 from zoo.results._csv import merge_csv
 from zoo.results.records import (
     AccuracyRecord,
-    AccuracyStatus,
     AgreementRecord,
-    AgreementStatus,
     LatencyRecord,
+    Status,
     Verdict,
 )
 from zoo.results.store import ResultsStore
@@ -80,10 +79,8 @@ def export(store: ResultsStore, out_dir: Path, run_id: int | None = None, fmt: s
         else:
             frame.to_json(table, orient="records", indent=2)
         written.append(table)
-    accuracy = [
-        r for r in store.accuracy(run_id) if r.status != AccuracyStatus.ERROR and r.dataset != SMOKE_DATASET
-    ]
-    agreement = [r for r in store.agreement(run_id) if r.status != AgreementStatus.FAILED]
+    accuracy = [r for r in store.accuracy(run_id) if r.status != Status.FAILED and r.dataset != SMOKE_DATASET]
+    agreement = [r for r in store.agreement(run_id) if r.status != Status.FAILED]
     for name, records, cls in (
         ("accuracy.csv", accuracy, AccuracyRecord),
         ("agreement.csv", agreement, AgreementRecord),

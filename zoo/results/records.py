@@ -12,10 +12,10 @@ import dataclasses
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields
 from enum import StrEnum
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol, Self
 
 from zoo.results.stats import Proportion, Stats
-from zoo.spec import RunSpec, configuration_key
+from zoo.spec import REFERENCE, RunSpec, configuration_key
 
 __all__ = [
     "VERDICTS",
@@ -26,28 +26,64 @@ __all__ = [
     "LatencyRecord",
     "LatencyStatus",
     "LogitAgreement",
+    "Record",
     "RunStatus",
+    "Status",
     "Verdict",
     "VerdictStatus",
     "now",
 ]
 
 
-class LatencyStatus(StrEnum):
+class Status(StrEnum):
+    """How a measurement ended, the one vocabulary of every record (`zoo validate`'s verdicts aside)."""
+
     OK = "ok"
-    FAILED = "failed"
+    FAILED = "failed"  # the backend or the measuring process failed; the reason says why
+    DISAGREES = "disagrees"  # agreement: the logits differ from the reference's beyond tolerance
+    UNAVAILABLE = "unavailable"  # accuracy on random weights: no figure is ever reported
+
+    @classmethod
+    def _missing_(cls, value: object) -> Status | None:
+        return cls.FAILED if value == "error" else None  # accuracy records before the one vocabulary
 
 
-class AccuracyStatus(StrEnum):
-    OK = "ok"
-    UNAVAILABLE = "unavailable"  # random weights: no accuracy is ever reported
-    ERROR = "error"  # the backend failed
+LatencyStatus = AccuracyStatus = AgreementStatus = Status  # the names records used before
 
 
-class AgreementStatus(StrEnum):
-    OK = "ok"
-    DISAGREES = "disagrees"
-    FAILED = "failed"
+class Record(Protocol):
+    """What every record type offers the worker, the executors and the store: see `zoo.measure.scenarios`."""
+
+    KIND: ClassVar[str]  # the record type's name in a worker's result and in the store
+
+    @property
+    def model(self) -> str: ...
+
+    @property
+    def backend(self) -> str: ...
+
+    @property
+    def precision(self) -> str: ...
+
+    @property
+    def status(self) -> Status: ...
+
+    @property
+    def environment(self) -> dict[str, Any]: ...
+
+    @property
+    def reason(self) -> str | None: ...
+
+    @property
+    def key(self) -> str: ...
+
+    def as_dict(self) -> dict[str, Any]: ...
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Self: ...
+
+    @classmethod
+    def failed(cls, spec: RunSpec, reason: str, **known: Any) -> Self: ...
 
 
 class VerdictStatus(StrEnum):
@@ -67,6 +103,22 @@ class RunStatus(StrEnum):
     INTERRUPTED = "interrupted"
 
 
+def is_contended(flag: object) -> bool:
+    """The `contended` flag as a record, a committed CSV (text "True") or an old export (absent) holds it."""
+    return flag is True or str(flag).lower() == "true"
+
+
+def speedup(reference_ms: object, median_ms: object) -> float | None:
+    """How many times faster than the reference a median is (None when either is missing or zero)."""
+    try:
+        reference, median = float(reference_ms), float(median_ms)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    if not (reference > 0 and median > 0) or reference != reference or median != median:
+        return None
+    return reference / median
+
+
 def now() -> str:
     """UTC, to the second: when a record was measured."""
     import datetime
@@ -81,13 +133,15 @@ _STAT_COLUMNS = ("median_ms", "p90_ms", "p99_ms", "mean_ms", "std_ms", "min_ms",
 class LatencyRecord:
     """One configuration's timing (latency or throughput scenario), or its failure with the reason."""
 
+    KIND: ClassVar[str] = "latency"
     model: str
     backend: str
     precision: str
     batch: int
     threads: int
-    status: LatencyStatus
+    status: Status
     scenario: str = "latency"
+    device: str = "cpu"
     reason: str | None = None
     weights: str | None = None  # WeightsInfo.kind
     load_s: float | None = None
@@ -115,7 +169,7 @@ class LatencyRecord:
     )  # fmt: skip
 
     @classmethod
-    def for_spec(cls, spec: RunSpec, status: LatencyStatus, **values: Any) -> LatencyRecord:
+    def for_spec(cls, spec: RunSpec, status: Status, **values: Any) -> LatencyRecord:
         return cls(
             model=spec.model,
             backend=spec.backend,
@@ -123,26 +177,27 @@ class LatencyRecord:
             batch=spec.batch,
             threads=spec.threads,
             scenario=str(spec.scenario),
+            device=spec.device,
             status=status,
-            spec=spec.to_dict(),
+            spec=_spec_dict(spec),
             measured_at=values.pop("measured_at", None) or now(),
             **values,
         )
 
     @classmethod
     def failed(cls, spec: RunSpec, reason: str, **known: Any) -> LatencyRecord:
-        return cls.for_spec(spec, LatencyStatus.FAILED, reason=reason, **known)
+        return cls.for_spec(spec, Status.FAILED, reason=reason, **known)
 
     @property
     def key(self) -> str:
         return configuration_key(
-            self.model, self.backend, self.precision, self.batch, self.threads, self.scenario
+            self.model, self.backend, self.precision, self.batch, self.threads, self.scenario, self.device
         )
 
     @property
     def contended(self) -> bool:
         """Measured while something else took the CPU: its figure is not to be trusted or compared."""
-        return bool(self.contention.get("contended"))
+        return is_contended(self.contention.get("contended"))
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -160,7 +215,7 @@ class LatencyRecord:
         return cls(
             **{
                 **{key: value for key, value in data.items() if key in known},
-                "status": LatencyStatus(data["status"]),
+                "status": Status(data["status"]),
                 "stats": Stats(**stats) if stats else None,
                 "samples_ms": tuple(data.get("samples_ms", ())),
             }
@@ -195,6 +250,11 @@ class LogitAgreement:
     max_rel_diff: float | None = None  # max |diff| over the reference logits' range: scale-aware
 
 
+def _spec_dict(spec: RunSpec) -> dict[str, Any]:
+    """The spec a record keeps: without the driver's temporary folder, which means nothing later."""
+    return spec.with_(outputs=None).to_dict()
+
+
 def _agreement_values(agreement: LogitAgreement | None) -> dict[str, Any]:
     names = ("top1_agreement", "max_abs_diff", "mean_abs_diff", "max_rel_diff")
     return {name: getattr(agreement, name) if agreement else None for name in names}
@@ -204,13 +264,14 @@ def _agreement_values(agreement: LogitAgreement | None) -> dict[str, Any]:
 class AgreementRecord:
     """`zoo check-backends`: one backend's logits against the reference on the bundled photos."""
 
+    KIND: ClassVar[str] = "agreement"
     model: str
     backend: str
     precision: str
     weights: str  # WeightsInfo.kind
     reference: str
     images: int
-    status: AgreementStatus
+    status: Status
     reason: str = ""
     agreement: LogitAgreement | None = None
     environment: dict[str, Any] = field(default_factory=dict)
@@ -222,6 +283,22 @@ class AgreementRecord:
         "mean_abs_diff", "max_rel_diff", "status", "reason",
     )  # fmt: skip
     KEY: ClassVar[tuple[str, ...]] = ("model", "backend", "precision")
+
+    @classmethod
+    def for_spec(cls, spec: RunSpec, status: Status, **values: Any) -> AgreementRecord:
+        values.setdefault("images", 0)
+        return cls(
+            spec.model, spec.backend, str(spec.precision), spec.weights.kind, REFERENCE.label,
+            status=status, spec=_spec_dict(spec), **values,
+        )  # fmt: skip
+
+    @classmethod
+    def failed(cls, spec: RunSpec, reason: str, **known: Any) -> AgreementRecord:
+        return cls.for_spec(spec, Status.FAILED, reason=reason, **known)
+
+    @property
+    def key(self) -> str:
+        return _key(self.spec, self.model, self.backend, self.precision)
 
     def row(self) -> dict[str, Any]:
         values = {**asdict(self), **_agreement_values(self.agreement)}
@@ -236,7 +313,7 @@ class AgreementRecord:
         return cls(
             **{
                 **data,
-                "status": AgreementStatus(data["status"]),
+                "status": Status(data["status"]),
                 "agreement": LogitAgreement(**agreement) if agreement else None,
             }
         )
@@ -250,12 +327,13 @@ def _rounded(value: float | None, digits: int = 3) -> float | None:
 class AccuracyRecord:
     """`zoo eval`: a model on one backend and precision over one dataset."""
 
+    KIND: ClassVar[str] = "accuracy"
     model: str
     backend: str
     precision: str
     dataset: str
     weights: str
-    status: AccuracyStatus
+    status: Status
     reason: str = ""
     images: int = 0
     top1: Proportion | None = None
@@ -267,6 +345,9 @@ class AccuracyRecord:
     environment: dict[str, Any] = field(default_factory=dict)
     measured_at: str = field(default_factory=now)
     spec: dict[str, Any] = field(default_factory=dict)
+    skipped: tuple[tuple[str, str], ...] = ()  # (path, why) of each image that could not be read
+    wall_s: float = 0.0  # the pass over the images, decoding included
+    wait_s: float = 0.0  # of it, waiting for decoded images
 
     COLUMNS: ClassVar[tuple[str, ...]] = (
         "model", "backend", "precision", "dataset", "images", "weights", "top1", "top1_ci_low",
@@ -274,6 +355,22 @@ class AccuracyRecord:
         "images_per_s", "environment", "measured_at",
     )  # fmt: skip
     KEY: ClassVar[tuple[str, ...]] = ("model", "backend", "precision", "dataset")
+
+    @classmethod
+    def for_spec(cls, spec: RunSpec, status: Status, **values: Any) -> AccuracyRecord:
+        dataset = spec.dataset.name if spec.dataset else "smoke"
+        return cls(
+            spec.model, spec.backend, str(spec.precision), dataset, spec.weights.kind, status,
+            spec=_spec_dict(spec), **values,
+        )  # fmt: skip
+
+    @classmethod
+    def failed(cls, spec: RunSpec, reason: str, **known: Any) -> AccuracyRecord:
+        return cls.for_spec(spec, Status.FAILED, reason=reason, **known)
+
+    @property
+    def key(self) -> str:
+        return _key(self.spec, self.model, self.backend, self.precision)
 
     @property
     def images_per_s(self) -> float | None:
@@ -306,7 +403,8 @@ class AccuracyRecord:
         return cls(
             **{
                 **values,
-                "status": AccuracyStatus(data["status"]),
+                "status": Status(data["status"]),
+                "skipped": tuple(tuple(pair) for pair in data.get("skipped", ())),
                 "top1": Proportion(**data["top1"]) if data.get("top1") else None,
                 "top5": Proportion(**data["top5"]) if data.get("top5") else None,
                 "agreement": LogitAgreement(**agreement) if agreement else None,
@@ -325,6 +423,19 @@ class AccuracyRecord:
         values.update(images_per_s=_rounded(self.images_per_s, 2), environment=self.environment.get("id"))
         values["measured_at"] = self.measured_at
         return {name: values[name] for name in self.COLUMNS}
+
+
+def _key(spec: dict[str, Any], model: str, backend: str, precision: str) -> str:
+    """A record's configuration key from the spec it kept (older rows kept none: batch 1, no threads)."""
+    return configuration_key(
+        model,
+        backend,
+        precision,
+        spec.get("batch", 1),
+        spec.get("threads", 0),
+        spec.get("scenario", "latency"),
+        spec.get("device", "cpu"),
+    )
 
 
 def _minus(measured: Proportion | None, declared: float | None) -> float | None:

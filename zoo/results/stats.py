@@ -12,8 +12,6 @@ import statistics
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from scipy.stats import binom
-
 CONFIDENCE = 0.95
 
 
@@ -23,6 +21,8 @@ def median_interval(sorted_samples: list[float], confidence: float = CONFIDENCE)
     if n < 6:  # too few samples for any rank pair to reach 95%: the interval is everything seen
         return sorted_samples[0], sorted_samples[-1]
     tail = (1 - confidence) / 2
+    from scipy.stats import binom
+
     low_rank = max(int(binom.ppf(tail, n, 0.5)) - 1, 0)
     high_rank = min(int(binom.isf(tail, n, 0.5)), n - 1)
     return sorted_samples[low_rank], sorted_samples[high_rank]

@@ -1,36 +1,37 @@
-"""Top-1 / top-5 accuracy of each model on each backend, from one preprocessing of each image.
+"""Top-1 / top-5 accuracy of each model on each backend, one backend per worker process.
 
-Every image is decoded and preprocessed once per model (the model's own timm data config, or the
-index's declared values where they differ) and the same float32 batch is fed to every backend, so
-the backends differ only by what they compute. PyTorch fp32 is the reference that each backend's
-logits are compared with. Weights that are `random` give no accuracy at all, never a number.
+The worker (`measure_accuracy`) reads the spec's dataset through the model's own timm data config
+(or the index's declared values where they differ), runs one backend over it and leaves each image's
+logits and class for the driver. The driver (`evaluate`) runs PyTorch fp32 as a job of its own and
+compares every backend's logits with it (`zoo.measure.compare`). Weights that are `random` give no
+accuracy at all, never a number: no worker runs them.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
-from typing import Any
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
-from zoo._errors import ZooError, one_line
-from zoo.backends import Backend, create_backend
-from zoo.data import SMOKE_NOTICE, DataError, ImageSet, SkippedImage, batches, spread_indices
-from zoo.measure.scenarios.agreement import REFERENCE as REFERENCE_NAME
-from zoo.results.records import AccuracyRecord, AccuracyStatus, LogitAgreement, now
+from zoo._errors import ZooError
+from zoo.measure.scenarios import register_scenario
+from zoo.measure.scenarios._common import save_logits
+from zoo.results.records import AccuracyRecord, Status, now
 from zoo.results.stats import Proportion
-from zoo.spec import Precision, RunSpec
-from zoo.weights import WeightsError
+from zoo.spec import REFERENCE, Dataset, RunSpec
 
-__all__ = ["RANDOM_WEIGHTS", "REFERENCE", "EvalReport", "ModelEvaluation", "evaluate"]
+if TYPE_CHECKING:
+    import numpy as np
 
-REFERENCE = ("torch", Precision.FP32.value)  # (backend, precision) every backend's logits are compared with
+    from zoo.data import ImageSet, SkippedImage
+    from zoo.measure.compare import Compared, Listener
+    from zoo.measure.executors import Executor
+
+__all__ = ["RANDOM_WEIGHTS", "REFERENCE", "EvalReport", "ImageOptions", "ModelEvaluation", "evaluate"]
+
 RANDOM_WEIGHTS = "accuracy unavailable: random weights"
-
-Progress = Callable[[str, int, int], None]  # (model, images done, images in all)
-Key = tuple[str, str]  # (backend, precision)
 
 
 @dataclass(frozen=True)
@@ -44,8 +45,8 @@ class ModelEvaluation:
     differences: tuple[str, ...]
     results: tuple[AccuracyRecord, ...]
     skipped: tuple[SkippedImage, ...] = ()
-    wall_s: float = 0.0
-    wait_s: float = 0.0  # time the backends sat waiting for decoded images
+    wall_s: float = 0.0  # the backends' passes over the images, together
+    wait_s: float = 0.0  # of it, time the backends sat waiting for decoded images
 
     @property
     def loading_share(self) -> float | None:
@@ -79,81 +80,10 @@ class EvalReport:
         return [result for evaluation in self.evaluations for result in evaluation.results]
 
     def as_dict(self) -> dict[str, Any]:
+        from zoo.data import SMOKE_NOTICE
+
         evaluations = [evaluation.as_dict() for evaluation in self.evaluations]
         return {**asdict(self), "notice": SMOKE_NOTICE if self.smoke else None, "evaluations": evaluations}
-
-
-@dataclass
-class _Tally:
-    """Running counts for one backend; logits are compared with the reference batch by batch."""
-
-    images: int = 0
-    top1: int = 0
-    top5: int = 0
-    seconds: float = 0.0
-    compared_images: int = 0  # only those the reference also ran on
-    agreeing: int = 0
-    max_diff: float = 0.0
-    sum_diff: float = 0.0
-    compared_logits: int = 0
-    reference_low: float = np.inf
-    reference_high: float = -np.inf
-
-    def add(self, logits: np.ndarray, targets: np.ndarray, reference: np.ndarray | None) -> None:
-        top5 = np.argsort(-logits, axis=1)[:, :5]
-        self.images += len(targets)
-        self.top1 += int((top5[:, 0] == targets).sum())
-        self.top5 += int((top5 == targets[:, None]).any(axis=1).sum())
-        if reference is not None:
-            difference = np.abs(logits.astype(np.float64) - reference.astype(np.float64))
-            self.compared_images += len(targets)
-            self.agreeing += int((logits.argmax(axis=1) == reference.argmax(axis=1)).sum())
-            self.max_diff = max(self.max_diff, float(difference.max()))
-            self.sum_diff += float(difference.sum())
-            self.compared_logits += logits.size
-            self.reference_low = min(self.reference_low, float(reference.min()))
-            self.reference_high = max(self.reference_high, float(reference.max()))
-
-    def agreement(self) -> LogitAgreement | None:
-        if not self.compared_images:
-            return None
-        spread = self.reference_high - self.reference_low
-        return LogitAgreement(
-            REFERENCE_NAME,
-            self.compared_images,
-            self.agreeing / self.compared_images,
-            self.max_diff,
-            self.sum_diff / self.compared_logits,
-            self.max_diff / spread if spread > 0 else None,
-        )
-
-
-def _pad(images: np.ndarray, batch: int) -> np.ndarray:
-    """The static batch a backend was compiled for; the padding's logits are dropped after the run."""
-    if len(images) == batch:
-        return np.ascontiguousarray(images)
-    padded = np.zeros((batch, *images.shape[1:]), dtype=np.float32)
-    padded[: len(images)] = images
-    return padded
-
-
-def _load(specs: Sequence[RunSpec]) -> tuple[dict[Key, Backend], dict[Key, str]]:
-    """Each backend loaded and warmed up once; one that cannot load is kept as a reason, not raised."""
-    loaded: dict[Key, Backend] = {}
-    failures: dict[Key, str] = {}
-    for spec in specs:
-        key = (spec.backend, str(spec.precision))
-        try:
-            backend = create_backend(spec)
-            backend.load()
-            backend.run(np.zeros(spec.input_shape, np.float32))  # warm-up, so images/s is steady
-        except WeightsError:  # weights the user named that cannot be used: bad input, not a backend's fault
-            raise
-        except Exception as error:  # one backend's failure is its row; the others still run
-            failures[key] = one_line(error)
-            continue
-        loaded[key] = backend
-    return loaded, failures
 
 
 @dataclass(frozen=True)
@@ -164,174 +94,182 @@ class ImageOptions:
     workers: int = 0
 
     def __post_init__(self) -> None:
-        if self.limit is not None and self.limit < 1:
-            raise ZooError(f"--limit must be at least 1, got {self.limit}")
-        if self.workers < 0:
-            raise ZooError(f"--workers cannot be negative, got {self.workers}")
+        Dataset(limit=self.limit, workers=self.workers)  # the one place their bounds are checked
+
+    def dataset(self, image_set: ImageSet) -> Dataset:
+        """The images as the spec carries them to each worker."""
+        return Dataset(
+            name=image_set.name,
+            folder=None if image_set.smoke else str(image_set.root),
+            layout=image_set.layout,
+            labels=str(image_set.labels_file) if image_set.labels_file and not image_set.smoke else None,
+            limit=self.limit,
+            workers=self.workers,
+        )
 
 
-@dataclass
-class _Pass:
-    """What one pass of the images over the loaded backends gathered."""
+def image_set(dataset: Dataset) -> ImageSet:
+    """The images a `Dataset` names, found again in the worker as the driver found them."""
+    from zoo.data import find_images, smoke_set
 
-    tallies: dict[Key, _Tally]
-    failures: dict[Key, str]
-    skipped: list[SkippedImage]
-    images: int = 0  # read or skipped
-    wall_s: float = 0.0
-    wait_s: float = 0.0
+    if dataset.folder is None:
+        return smoke_set()
+    labels = Path(dataset.labels) if dataset.labels else None
+    return replace(find_images(Path(dataset.folder), "", labels), name=dataset.name)
 
 
-def _run_images(
-    name: str,
-    loaded: dict[Key, Backend],
-    image_set: ImageSet,
-    transform: Callable[[Any], Any],
-    batch: int,
-    options: ImageOptions,
-    progress: Progress | None,
-) -> _Pass:
-    """Each batch preprocessed once, then run on every backend; padding is cut from the logits."""
-    result = _Pass({key: _Tally() for key in loaded}, {}, [])
-    if not loaded:  # every backend failed to load: nothing to decode images for
-        return result
-    total = len(spread_indices(len(image_set), options.limit))
-    started = time.perf_counter()
-    for chunk in batches(image_set, transform, batch, limit=options.limit, workers=options.workers):
-        result.wait_s += chunk.wait_s
-        result.skipped.extend(chunk.skipped)
-        count = len(chunk.targets)
-        if count:
-            inputs = _pad(chunk.images, batch)
-            logits = {}
-            for key, backend in list(loaded.items()):
-                run_started = time.perf_counter()
-                try:
-                    logits[key] = backend.run(inputs)[:count]
-                except Exception as error:  # a backend that fails mid-way is reported, the others go on
-                    result.failures[key] = one_line(error)
-                    del loaded[key]
-                    continue
-                result.tallies[key].seconds += time.perf_counter() - run_started
-            for key, output in logits.items():
-                result.tallies[key].add(
-                    output, chunk.targets, None if key == REFERENCE else logits.get(REFERENCE)
-                )
-        result.images += count + len(chunk.skipped)
-        if progress is not None:
-            progress(name, result.images, total)
-    result.wall_s = time.perf_counter() - started
-    if result.images and len(result.skipped) == result.images:
-        first = result.skipped[0]
-        raise DataError(f"none of the {result.images} images could be read ({first.path}: {first.reason})")
-    return result
+def _pad(images: np.ndarray, batch: int) -> np.ndarray:
+    """The static batch a backend was compiled for; the padding's logits are dropped after the run."""
+    import numpy as np
+
+    if len(images) == batch:
+        return np.ascontiguousarray(images)
+    padded = np.zeros((batch, *images.shape[1:]), dtype=np.float32)
+    padded[: len(images)] = images
+    return padded
 
 
-def _evaluate_model(
-    specs: Sequence[RunSpec],
-    declared: tuple[float | None, float | None],
-    image_set: ImageSet,
-    options: ImageOptions,
-    reference: bool,
-    environment: dict[str, Any],
-    progress: Progress | None,
-) -> ModelEvaluation:
-    """One model's specs (one per backend and precision) over the images."""
+@register_scenario("accuracy", AccuracyRecord)
+def measure_accuracy(spec: RunSpec, environment: dict[str, Any]) -> AccuracyRecord:
+    """Top-1 / top-5 over the spec's dataset; each image's logits are left for the driver to compare."""
+    import numpy as np
     from timm.data import create_transform
 
+    from zoo.backends import create_backend
+    from zoo.data import DataError, batches
+
+    dataset = spec.dataset or Dataset()
+    images = image_set(dataset)
+    transform = create_transform(**spec.data.timm_config())
+    backend = create_backend(spec)
+    backend.load()
+    backend.run(np.zeros(spec.input_shape, np.float32))  # warm-up, so images/s is steady
+    logits: list[np.ndarray] = []
+    targets: list[np.ndarray] = []
+    skipped: list[SkippedImage] = []
+    inference_s = wait_s = 0.0
+    read = 0
+    started = time.perf_counter()
+    for chunk in batches(images, transform, spec.batch, limit=dataset.limit, workers=dataset.workers):
+        wait_s += chunk.wait_s
+        skipped.extend(chunk.skipped)
+        count = len(chunk.targets)
+        read += count + len(chunk.skipped)
+        if count:
+            inputs = _pad(chunk.images, spec.batch)
+            begin = time.perf_counter()
+            logits.append(backend.run(inputs)[:count].copy())
+            inference_s += time.perf_counter() - begin
+            targets.append(chunk.targets)
+    wall_s = time.perf_counter() - started
+    if read and len(skipped) == read:
+        first = skipped[0]
+        raise DataError(f"none of the {read} images could be read ({first.path}: {first.reason})")
+    all_logits = np.concatenate(logits) if logits else np.empty((0, 0), np.float32)
+    all_targets = np.concatenate(targets) if targets else np.empty(0, np.int64)
+    save_logits(spec, all_logits, all_targets)
+    top5 = np.argsort(-all_logits, axis=1)[:, :5]
+    return AccuracyRecord.for_spec(
+        spec,
+        Status.OK,
+        images=len(all_targets),
+        top1=Proportion.of(int((top5[:, 0] == all_targets).sum()), len(all_targets)),
+        top5=Proportion.of(int((top5 == all_targets[:, None]).any(axis=1).sum()), len(all_targets)),
+        inference_s=inference_s,
+        environment=environment,
+        skipped=tuple((item.path, item.reason) for item in skipped),
+        wall_s=wall_s,
+        wait_s=wait_s,
+    )
+
+
+def _compared(job: Compared, declared: tuple[float | None, float | None]) -> AccuracyRecord:
+    """The worker's record with the declared figures, and its logits against the reference's."""
+    record = _with_declared(job.record, declared)
+    if record.status != Status.OK or REFERENCE.is_(record.backend, record.precision):
+        return record
+    try:
+        return replace(record, agreement=job.agreement())
+    except ZooError:  # the reference read other images (one it could not decode): nothing to compare
+        return record
+
+
+def _evaluation(specs: Sequence[RunSpec], rows: list[AccuracyRecord]) -> ModelEvaluation:
+    """One model's rows, with the images its workers skipped and the time they spent."""
+    from zoo.data import SkippedImage
+
     first = specs[0]
-    weights = first.weights
-
-    def row(spec: RunSpec, status: AccuracyStatus, **values: Any) -> AccuracyRecord:
-        return AccuracyRecord(
-            spec.model,
-            spec.backend,
-            str(spec.precision),
-            image_set.name,
-            weights.kind,
-            status,
-            declared_top1=declared[0],
-            declared_top5=declared[1],
-            environment=environment,
-            spec=spec.to_dict(),
-            **values,
-        )
-
-    def evaluation(rows: list[AccuracyRecord], **values: Any) -> ModelEvaluation:
-        data = first.data
-        config = data.timm_config()
-        return ModelEvaluation(
-            first.model, weights.kind, weights.note, config, data.differences, tuple(rows), **values
-        )
-
-    if weights.is_random:  # no image is run: random weights' numbers mislead
-        return evaluation([row(spec, AccuracyStatus.UNAVAILABLE, reason=RANDOM_WEIGHTS) for spec in specs])
-    wanted = {(spec.backend, str(spec.precision)): spec for spec in specs}
-    to_load = dict(wanted)
-    if reference and REFERENCE not in to_load:
-        to_load = {REFERENCE: first.with_(backend=REFERENCE[0], precision=REFERENCE[1]), **to_load}
-    if progress is not None:  # the bar shows while backends export and compile
-        progress(first.model, 0, len(spread_indices(len(image_set), options.limit)))
-    loaded, failures = _load(list(to_load.values()))
-    transform = create_transform(**first.data.timm_config())
-    run = _run_images(first.model, loaded, image_set, transform, first.batch, options, progress)
-    failures.update(run.failures)
-    rows = []
-    for key, spec in wanted.items():
-        tally = run.tallies.get(key)
-        if key in failures or tally is None:
-            rows.append(row(spec, AccuracyStatus.ERROR, reason=failures.get(key, "not run")))
-            continue
-        rows.append(
-            row(
-                spec,
-                AccuracyStatus.OK,
-                images=tally.images,
-                top1=Proportion.of(tally.top1, tally.images),
-                top5=Proportion.of(tally.top5, tally.images),
-                agreement=None if key == REFERENCE else tally.agreement(),
-                inference_s=tally.seconds,
-            )
-        )
-    return evaluation(rows, skipped=tuple(run.skipped), wall_s=run.wall_s, wait_s=run.wait_s)
+    ran = [row for row in rows if row.status == Status.OK]
+    skipped = tuple(SkippedImage(path, reason) for path, reason in (ran[0].skipped if ran else ()))
+    return ModelEvaluation(
+        first.model,
+        first.weights.kind,
+        first.weights.note,
+        first.data.timm_config(),
+        first.data.differences,
+        tuple(rows),
+        skipped=skipped,
+        wall_s=sum(row.wall_s for row in ran),
+        wait_s=sum(row.wait_s for row in ran),
+    )
 
 
 def evaluate(
     specs: Sequence[RunSpec],
     declared: dict[str, tuple[float | None, float | None]],
-    image_set: ImageSet,
+    images: ImageSet,
     options: ImageOptions | None = None,
     reference: bool = True,
-    progress: Progress | None = None,
+    listener: Listener | None = None,
+    executor: Executor | None = None,
 ) -> EvalReport:
-    """Accuracy of each spec's model and backend over `image_set`, each image preprocessed once per model.
+    """Accuracy of each spec's model and backend over `images`, each backend in its own worker.
 
     `declared` gives each model's declared (top-1, top-5) to compare with. With `reference`, torch
     fp32 also runs (when not asked for) so every backend's logits are compared with it.
     """
+    from zoo.data import spread_indices
+    from zoo.measure.compare import run_with_reference
     from zoo.measure.environment import fingerprint
 
     options = options or ImageOptions()
     if not specs:
         raise ZooError("no models to evaluate")
+    dataset = options.dataset(images)
     environment = fingerprint(specs[0].threads)
-    by_model: dict[str, list[RunSpec]] = {}
-    for spec in specs:
-        by_model.setdefault(spec.model, []).append(spec)
+    rows: dict[int, AccuracyRecord] = {}
+    runnable = [(n, spec) for n, spec in enumerate(specs) if not spec.weights.is_random]
+    for n, spec in enumerate(specs):
+        if spec.weights.is_random:  # no image is run: random weights' numbers mislead
+            unavailable = AccuracyRecord.for_spec(
+                spec.with_(scenario="accuracy", dataset=dataset),
+                Status.UNAVAILABLE,
+                reason=RANDOM_WEIGHTS,
+                environment=environment,
+            )
+            rows[n] = _with_declared(unavailable, declared.get(spec.model, (None, None)))
+    jobs = [spec for _, spec in runnable]
+    with run_with_reference(jobs, "accuracy", executor, reference, listener, dataset=dataset) as compared:
+        for (n, spec), job in zip(runnable, compared, strict=True):
+            rows[n] = _compared(job, declared.get(spec.model, (None, None)))
+    by_model: dict[str, list[int]] = {}
+    for n, spec in enumerate(specs):
+        by_model.setdefault(spec.model, []).append(n)
     evaluations = tuple(
-        _evaluate_model(
-            group, declared.get(model, (None, None)), image_set, options, reference, environment, progress
-        )
-        for model, group in by_model.items()
+        _evaluation([specs[n] for n in numbers], [rows[n] for n in numbers]) for numbers in by_model.values()
     )
     return EvalReport(
-        dataset=image_set.name,
-        root=str(image_set.root),
-        layout=image_set.layout,
-        smoke=image_set.smoke,
-        images=len(spread_indices(len(image_set), options.limit)),
-        warnings=image_set.warnings,
+        dataset=images.name,
+        root=str(images.root),
+        layout=images.layout,
+        smoke=images.smoke,
+        images=len(spread_indices(len(images), options.limit)),
+        warnings=images.warnings,
         evaluations=evaluations,
         environment=environment,
         measured_at=now(),
     )
+
+
+def _with_declared(record: AccuracyRecord, declared: tuple[float | None, float | None]) -> AccuracyRecord:
+    return replace(record, declared_top1=declared[0], declared_top5=declared[1])

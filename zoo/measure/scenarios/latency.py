@@ -12,8 +12,9 @@ from typing import Any
 
 from zoo.measure.inputs import preprocessed_batch
 from zoo.measure.noise import ContentionProbe
+from zoo.measure.scenarios import register_scenario
 from zoo.measure.scenarios._common import load, peak_rss_mb
-from zoo.results.records import LatencyRecord, LatencyStatus
+from zoo.results.records import LatencyRecord, Status
 from zoo.results.stats import Stats
 from zoo.spec import RunSpec, Timing
 
@@ -51,17 +52,18 @@ def time_iterations(
             return samples, False
 
 
+@register_scenario("latency", LatencyRecord)
 def measure_latency(spec: RunSpec, environment: dict[str, Any]) -> LatencyRecord:
-    """Load the model on the backend, time the first inference, then the steady state."""
+    """One request at a time: load, the first inference, then the steady state until its median is trusted."""
     inputs = preprocessed_batch(spec.data, spec.batch)  # the model's own preprocessing
     loaded = load(spec, inputs)
     probe = ContentionProbe()
-    samples, converged = time_iterations(lambda: loaded.backend.run(inputs), spec.timing)
+    samples, converged = time_iterations(lambda: loaded.backend.infer(inputs), spec.timing)
     contention = probe.stop()
     stats = Stats.from_seconds(samples)
     return LatencyRecord.for_spec(
         spec,
-        LatencyStatus.OK,
+        Status.OK,
         reason=None if converged else f"confidence target not met in {spec.timing.max_time_s:g} s",
         weights=spec.weights.kind,
         load_s=loaded.load_s,

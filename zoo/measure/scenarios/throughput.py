@@ -14,15 +14,18 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from zoo.backends import Backend, Served, backend_class
 from zoo.measure.inputs import preprocessed_batch
 from zoo.measure.noise import ContentionProbe
+from zoo.measure.scenarios import register_scenario
 from zoo.measure.scenarios._common import load, peak_rss_mb
-from zoo.results.records import LatencyRecord, LatencyStatus
+from zoo.results.records import LatencyRecord, Status
 from zoo.results.stats import Stats
 from zoo.spec import RunSpec
+
+if TYPE_CHECKING:
+    from zoo.backends import Backend, Served
 
 __all__ = ["SWEEP_UP_TO", "measure_throughput"]
 
@@ -38,6 +41,8 @@ class _Candidate:
 
 def _serve_parallel(backends: list[Backend], inputs: Any, window_s: float) -> Served:
     """Each backend (one session per stream) serves in its own thread for the same window."""
+    from zoo.backends import Served
+
     if len(backends) == 1:
         return backends[0].serve(inputs, window_s)
     results: list[Served] = []
@@ -83,9 +88,14 @@ def _loaded(spec: RunSpec, candidate: _Candidate) -> tuple[list[Backend], Any, f
     )
 
 
+@register_scenario("throughput", LatencyRecord)
 def measure_throughput(spec: RunSpec, environment: dict[str, Any]) -> LatencyRecord:
-    """Choose how to serve (the runtime's own way, or the best batch and sessions), then count images
-    over a fixed window of `timing.min_time_s` (at least one second) after a warm-up."""
+    """Images per second served, counted over a fixed window (the runtime's own way, or the best batch).
+
+    How to serve is chosen first (the runtime's own way, or the best batch and sessions), then images
+    are counted over a fixed window of `timing.min_time_s` (at least one second) after a warm-up."""
+    from zoo.backends import backend_class
+
     window_s = max(spec.timing.min_time_s, 1.0)
     sweep: list[dict[str, Any]] = []
     if backend_class(spec.backend).NATIVE_THROUGHPUT:
@@ -113,7 +123,7 @@ def measure_throughput(spec: RunSpec, environment: dict[str, Any]) -> LatencyRec
     stats = Stats.from_seconds(served.latencies_s)
     return LatencyRecord.for_spec(
         spec,
-        LatencyStatus.OK,
+        Status.OK,
         weights=spec.weights.kind,
         load_s=load_s,
         cache_hit=cache_hit,
