@@ -106,7 +106,7 @@ def check_backends(
     with open_store(store) as results, recorded_run(results, "check-backends") as run:
         rows = compare_backends(specs, executor, listener)
         for row in rows:
-            results.add_agreement(run.id, row)
+            results.add(run.id, row)
         run.failed = any(row.status != Status.OK for row in rows)
     return rows, run.id
 
@@ -135,6 +135,6 @@ def evaluate(
         with recorded_run(results, "eval") as run:
             report = measure()
             for row in report.rows:
-                results.add_accuracy(run.id, row)
+                results.add(run.id, row)
             run.failed = any(row.status == Status.FAILED for row in report.rows)
         return report, run.id

@@ -108,7 +108,7 @@ def test_export_merges_rows(folder_report: EvalReport, tmp_path: Path) -> None:
         for _ in range(2):  # the same keys again replace, never duplicate
             with recorded_run(store, "eval") as run:
                 for row in folder_report.rows:
-                    store.add_accuracy(run.id, row)
+                    store.add(run.id, row)
             export(store, path.parent, run.id)
         assert [r.row() for r in store.accuracy(run.id)] == [r.row() for r in folder_report.rows]
     with path.open() as handle:

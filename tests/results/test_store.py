@@ -8,8 +8,9 @@ import sqlite3
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
@@ -260,3 +261,30 @@ def test_each_measurement_keeps_its_own_commit_and_the_export_describes_the_late
         assert [m.environment["git_commit"] for m in store.measurements()] == ["old", "new"]
         _, environments = export(store, tmp_path / "out")
     assert json.loads(environments.read_text())["env-a"]["git_commit"] == "new"
+
+
+@dataclass(frozen=True)
+class ServerRecord(LatencyRecord):
+    """A record type the store has never seen, as a new scenario would bring."""
+
+    KIND: ClassVar[str] = "server"
+    TABLE: ClassVar[str] = "server"
+    STORED: ClassVar[tuple[str, ...]] = ("config_key", "model", "status", "median_ms")
+
+
+def test_a_record_type_owns_its_table(tmp_path: Path) -> None:
+    """A new record type's table comes from its own declaration; the other tables are not touched."""
+    db = tmp_path / "r.db"
+    record = ServerRecord(**{**measurement("torch", 0.010).__dict__})
+    with open_store(db) as store:
+        run = store.start_run("zoo bench m", "local", None)
+        store.add(run, record)
+        [back] = store.records(ServerRecord, run)
+        assert isinstance(back, ServerRecord) and back.stats == record.stats and back.key == record.key
+        assert list(store.measurements(run)) == []
+    with sqlite3.connect(db) as other:
+        assert other.execute("SELECT config_key, model, status FROM server").fetchall() == [
+            ("m|torch|fp32|b1|t2", "m", "ok")
+        ]
+    with open_store(db, readonly=True) as store:
+        assert [r.key for r in store.records(ServerRecord)] == [record.key]

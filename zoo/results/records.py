@@ -54,7 +54,12 @@ LatencyStatus = AccuracyStatus = AgreementStatus = Status  # the names records u
 class Record(Protocol):
     """What every record type offers the worker, the executors and the store: see `zoo.measure.scenarios`."""
 
-    KIND: ClassVar[str]  # the record type's name in a worker's result and in the store
+    KIND: ClassVar[str]  # the record type's name in a worker's result
+    TABLE: ClassVar[str]  # its table in the results store (created from STORED when it is new)
+    STORED: ClassVar[tuple[str, ...]]  # the attributes its table keeps as columns beside the JSON
+
+    @property
+    def measured_at(self) -> str: ...
 
     @property
     def model(self) -> str: ...
@@ -134,6 +139,10 @@ class LatencyRecord:
     """One configuration's timing (latency or throughput scenario), or its failure with the reason."""
 
     KIND: ClassVar[str] = "latency"
+    TABLE: ClassVar[str] = "measurements"
+    STORED: ClassVar[tuple[str, ...]] = (
+        "config_key", "model", "backend", "precision", "batch", "threads", "scenario", "status", "median_ms",
+    )  # fmt: skip
     model: str
     backend: str
     precision: str
@@ -193,6 +202,14 @@ class LatencyRecord:
         return configuration_key(
             self.model, self.backend, self.precision, self.batch, self.threads, self.scenario, self.device
         )
+
+    @property
+    def config_key(self) -> str:
+        return self.key
+
+    @property
+    def median_ms(self) -> float | None:
+        return self.stats.median_ms if self.stats else None
 
     @property
     def contended(self) -> bool:
@@ -265,6 +282,8 @@ class AgreementRecord:
     """`zoo check-backends`: one backend's logits against the reference on the bundled photos."""
 
     KIND: ClassVar[str] = "agreement"
+    TABLE: ClassVar[str] = "agreement"
+    STORED: ClassVar[tuple[str, ...]] = ("model", "backend", "precision", "status")
     model: str
     backend: str
     precision: str
@@ -328,6 +347,8 @@ class AccuracyRecord:
     """`zoo eval`: a model on one backend and precision over one dataset."""
 
     KIND: ClassVar[str] = "accuracy"
+    TABLE: ClassVar[str] = "accuracy"
+    STORED: ClassVar[tuple[str, ...]] = ("model", "backend", "precision", "dataset", "status")
     model: str
     backend: str
     precision: str

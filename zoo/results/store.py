@@ -14,10 +14,20 @@ import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from zoo._errors import ZooError
-from zoo.results.records import AccuracyRecord, AgreementRecord, LatencyRecord, RunStatus, Verdict, now
+from zoo.results.records import (
+    AccuracyRecord,
+    AgreementRecord,
+    LatencyRecord,
+    Record,
+    RunStatus,
+    Verdict,
+    now,
+)
+
+R = TypeVar("R", bound=Record)
 
 SCHEMA_VERSION = 3
 
@@ -306,44 +316,31 @@ class ResultsStore:
             )
         return environment_id
 
-    def add(self, run_id: int, record: LatencyRecord) -> None:
-        """Store one latency or throughput record now; a repeated configuration in a run replaces the old."""
-        environment_id = self._add_environment(record.environment)
-        stats = record.stats
+    def add(self, run_id: int, record: Record) -> None:
+        """Store one record now, in its type's table: its `STORED` attributes as columns beside the
+        whole record as JSON. A repeated configuration in a run replaces the old where the table says
+        so (measurements: one per configuration key)."""
+        self._ensure_table(type(record))
+        values = {
+            "run_id": run_id,
+            **{name: getattr(record, name) for name in record.STORED},
+            "environment_id": self._add_environment(record.environment),
+            "measured_at": record.measured_at,
+            "data": json.dumps(record.as_dict(), default=str),
+        }
+        places = ", ".join("?" * len(values))
         self._write(
-            "INSERT OR REPLACE INTO measurements (run_id, config_key, model, backend, precision, batch,"
-            " threads, scenario, status, median_ms, environment_id, measured_at, data)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (
-                run_id, record.key, record.model, record.backend, record.precision, record.batch,
-                record.threads, record.scenario, record.status, stats.median_ms if stats else None,
-                environment_id, record.measured_at, json.dumps(record.as_dict()),
-            ),
-        )  # fmt: skip
+            f"INSERT OR REPLACE INTO {record.TABLE} ({', '.join(values)}) VALUES ({places})",
+            tuple(values.values()),
+        )
 
-    def add_accuracy(self, run_id: int, record: AccuracyRecord) -> None:
-        """Store one model x backend accuracy record of `zoo eval` now."""
+    def _ensure_table(self, record: type[Record]) -> None:
+        """A record type the migrations do not know gets its table from its own declaration."""
         self._write(
-            "INSERT INTO accuracy (run_id, model, backend, precision, dataset, status, environment_id,"
-            " measured_at, data) VALUES (?,?,?,?,?,?,?,?,?)",
-            (
-                run_id, record.model, record.backend, record.precision, record.dataset, record.status,
-                self._add_environment(record.environment), record.measured_at,
-                json.dumps(record.as_dict(), default=str),
-            ),
-        )  # fmt: skip
-
-    def add_agreement(self, run_id: int, record: AgreementRecord) -> None:
-        """Store one backend-against-reference record of `zoo check-backends` now."""
-        self._write(
-            "INSERT INTO agreement (run_id, model, backend, precision, status, environment_id, measured_at,"
-            " data) VALUES (?,?,?,?,?,?,?,?)",
-            (
-                run_id, record.model, record.backend, record.precision, record.status,
-                self._add_environment(record.environment), record.measured_at,
-                json.dumps(record.as_dict(), default=str),
-            ),
-        )  # fmt: skip
+            f"CREATE TABLE IF NOT EXISTS {record.TABLE} (id INTEGER PRIMARY KEY, run_id INTEGER NOT NULL"
+            f" REFERENCES runs(id), {', '.join(record.STORED)}, environment_id TEXT REFERENCES"
+            " environments(id), measured_at TEXT NOT NULL, data TEXT NOT NULL)"
+        )
 
     def add_verdict(self, run_id: int, verdict: Verdict) -> None:
         """Store one `zoo validate` verdict now."""
@@ -363,16 +360,22 @@ class ResultsStore:
         for (data,) in self.db.execute(f"SELECT data FROM {table} {where} ORDER BY id", parameters):
             yield json.loads(data)
 
+    def records(self, record: type[R], run_id: int | None = None) -> Iterator[R]:
+        """The records of one type, of one run or of every run, oldest first (none before its table)."""
+        exists = self.db.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (record.TABLE,))
+        if exists.fetchone() is not None:
+            yield from (record.from_dict(data) for data in self._rows(record.TABLE, run_id))
+
     def measurements(self, run_id: int | None = None) -> Iterator[LatencyRecord]:
         """Latency and throughput records of one run, or of every run, each with its environment."""
-        return (LatencyRecord.from_dict(data) for data in self._rows("measurements", run_id))
+        return self.records(LatencyRecord, run_id)
 
     def accuracy(self, run_id: int | None = None) -> list[AccuracyRecord]:
         """Accuracy records of one run, or of every run, oldest first."""
-        return [AccuracyRecord.from_dict(data) for data in self._rows("accuracy", run_id)]
+        return list(self.records(AccuracyRecord, run_id))
 
     def agreement(self, run_id: int | None = None) -> list[AgreementRecord]:
-        return [AgreementRecord.from_dict(data) for data in self._rows("agreement", run_id)]
+        return list(self.records(AgreementRecord, run_id))
 
     def verdicts(self, run_id: int | None = None) -> list[Verdict]:
         return [Verdict.from_dict(data) for data in self._rows("validation", run_id)]
