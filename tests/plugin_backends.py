@@ -46,17 +46,23 @@ class NoisyBackend(Backend):
         return {}
 
 
+def distribution(folder: Path, name: str, entry_points: str) -> None:
+    """A distribution in `folder` that declares `zoo.backends` entry points, as pip would install it."""
+    dist_info = folder / f"{name.replace('-', '_')}-0.1.dist-info"
+    dist_info.mkdir()
+    (dist_info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 0.1\n")
+    (dist_info / "entry_points.txt").write_text("[zoo.backends]\n" + textwrap.dedent(entry_points))
+
+
 def install(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """`broken` and `noisy` as entry points of a distribution in `folder`, seen here and by workers."""
-    dist_info = folder / "zoo_plugin_backends-0.1.dist-info"
-    dist_info.mkdir()
-    (dist_info / "METADATA").write_text("Metadata-Version: 2.1\nName: zoo-plugin-backends\nVersion: 0.1\n")
-    (dist_info / "entry_points.txt").write_text(
-        textwrap.dedent("""\
-            [zoo.backends]
-            broken = plugin_backends:BrokenBackend
-            noisy = plugin_backends:NoisyBackend
-        """)
+    distribution(
+        folder,
+        "zoo-plugin-backends",
+        """\
+        broken = plugin_backends:BrokenBackend
+        noisy = plugin_backends:NoisyBackend
+        """,
     )
     monkeypatch.syspath_prepend(str(folder))
     here = str(Path(__file__).parent)

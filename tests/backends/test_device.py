@@ -27,7 +27,7 @@ def test_the_device_is_in_the_key_and_cpu_keys_stay_as_they_were() -> None:
     assert CUDA_SPEC.key == f"{LITE0}|torch|fp32|b1|t2|cuda:1"
     assert CPU_SPEC.with_(scenario="throughput", device="cuda").key.endswith("|throughput|cuda")
     assert RunSpec.from_json(CUDA_SPEC.to_json()).device == "cuda:1"
-    with pytest.raises(ZooError, match="unknown device .tpu."):
+    with pytest.raises(ZooError, match="unknown device 'tpu'"):
         CPU_SPEC.with_(device="tpu")
 
 
@@ -41,8 +41,12 @@ def test_each_backend_reads_the_device_into_its_typed_config() -> None:
     assert TorchConfig.of(CUDA_SPEC).device == "cuda:1"
     assert OnnxRuntimeConfig.of(CPU_SPEC).providers == (CPU_PROVIDER,)
     cuda = OnnxRuntimeConfig.of(CUDA_SPEC)
-    assert cuda.providers == ((CUDA_PROVIDER, {"device_id": "1"}), CPU_PROVIDER) and cuda.output_device == "cuda"
-    throughput = OpenVinoConfig.of(CPU_SPEC.with_(backend="openvino", scenario="throughput", precision="bf16"))
+    assert (
+        cuda.providers == ((CUDA_PROVIDER, {"device_id": "1"}), CPU_PROVIDER) and cuda.output_device == "cuda"
+    )
+    throughput = OpenVinoConfig.of(
+        CPU_SPEC.with_(backend="openvino", scenario="throughput", precision="bf16")
+    )
     assert throughput.properties() == {
         "INFERENCE_PRECISION_HINT": "bf16", "PERFORMANCE_HINT": "THROUGHPUT", "INFERENCE_NUM_THREADS": 2,
     }  # fmt: skip
@@ -56,7 +60,9 @@ def test_a_backend_says_whether_it_reaches_a_device_here() -> None:
     assert (backend_class("torch").unreachable("cuda") is None) == torch.cuda.is_available()
     has_cuda_provider = CUDA_PROVIDER in onnxruntime.get_available_providers()
     assert (backend_class("onnxruntime").unreachable("cuda") is None) == has_cuda_provider
-    assert all(backend_class(name).unreachable("cpu") is None for name in ("torch", "onnxruntime", "openvino"))
+    assert all(
+        backend_class(name).unreachable("cpu") is None for name in ("torch", "onnxruntime", "openvino")
+    )
 
 
 def test_a_device_no_backend_reaches_is_refused_in_one_line(capsys: pytest.CaptureFixture[str]) -> None:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import sys
-import textwrap
 from pathlib import Path
 
 import numpy
+import plugin_backends
 import pytest
 from zoo_testing import make_spec
 
@@ -71,15 +71,13 @@ class NotABackend:
 def installed_plugin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A distribution on sys.path that declares two `zoo.backends` entry points, as pip would install it."""
     (tmp_path / "zoo_test_plugin.py").write_text(PLUGIN)
-    dist_info = tmp_path / "zoo_test_plugin-0.1.dist-info"
-    dist_info.mkdir()
-    (dist_info / "METADATA").write_text("Metadata-Version: 2.1\nName: zoo-test-plugin\nVersion: 0.1\n")
-    (dist_info / "entry_points.txt").write_text(
-        textwrap.dedent("""\
-            [zoo.backends]
-            zeros = zoo_test_plugin:ZerosBackend
-            not-a-backend = zoo_test_plugin:NotABackend
-        """)
+    plugin_backends.distribution(
+        tmp_path,
+        "zoo-test-plugin",
+        """\
+        zeros = zoo_test_plugin:ZerosBackend
+        not-a-backend = zoo_test_plugin:NotABackend
+        """,
     )
     monkeypatch.syspath_prepend(str(tmp_path))
     monkeypatch.delitem(sys.modules, "zoo_test_plugin", raising=False)
