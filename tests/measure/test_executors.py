@@ -69,3 +69,22 @@ def test_a_killed_sweep_leaves_no_worker_and_its_folder_is_removed_next_time() -
     assert mine[0].exists()  # nothing removed it yet ...
     remove_stale_folders()
     assert not mine[0].exists()  # ... until the next sweep starts
+
+
+def test_logits_left_on_another_node_travel_back_with_the_result(tmp_path: Path) -> None:
+    """A Ray node's worker leaves logits in a folder the driver cannot see: they come back in the result
+    and land where the driver reads them."""
+    import numpy as np
+
+    from zoo.measure.executors import with_logits
+    from zoo.measure.scenarios._common import load_logits, logits_path, save_logits
+    from zoo.results.records import Status
+
+    spec = make_spec("onnxruntime", threads=1, scenario="agreement", outputs=str(tmp_path / "run"))
+    logits = np.arange(8, dtype=np.float32).reshape(2, 4)
+    save_logits(spec, logits)  # on the node
+    record = AgreementRecord.for_spec(spec, Status.OK, images=2)
+    result = with_logits(spec, {"kind": record.KIND, "record": record.as_dict()})
+    logits_path(spec).unlink()  # the driver's machine never had the file
+    assert decode(spec, result).status == "ok"
+    assert (load_logits(spec)[0] == logits).all()

@@ -54,7 +54,7 @@ def owned_folder() -> Iterator[Path]:
 
 def run_in_subprocess(spec: RunSpec, timeout_s: float) -> dict[str, Any]:
     """Measure one configuration in a fresh interpreter: the worker's result (see `decode`), or, when
-    it crashed, hung or ran out of memory, a result that says so. Logits it left travel inside."""
+    it crashed, hung or ran out of memory, a result that says so."""
     with owned_folder() as folder:
         spec_path, result_path = folder / "spec.json", folder / "result.json"
         spec_path.write_text(spec.to_json())
@@ -72,13 +72,16 @@ def run_in_subprocess(spec: RunSpec, timeout_s: float) -> dict[str, Any]:
         if not result_path.is_file():
             return {"died": _death_reason(done.returncode, done.stderr)}
         result: dict[str, Any] = json.loads(result_path.read_text())
-    if spec.outputs is not None:  # on another node, the driver's folder is not this one's
-        from zoo.measure.scenarios._common import logits_path
-
-        path = logits_path(spec)
-        if path.is_file():
-            result["logits"] = base64.b64encode(path.read_bytes()).decode()
     return result
+
+
+def with_logits(spec: RunSpec, result: dict[str, Any]) -> dict[str, Any]:
+    """The result with the logits its worker left, for a driver on another machine (see `decode`)."""
+    from zoo.measure.scenarios._common import logits_path
+
+    if spec.outputs is None or not logits_path(spec).is_file():
+        return result
+    return {**result, "logits": base64.b64encode(logits_path(spec).read_bytes()).decode()}
 
 
 def decode(spec: RunSpec, result: dict[str, Any]) -> Record:

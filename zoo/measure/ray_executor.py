@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from zoo._errors import ZooError
-from zoo.measure.executors import decode, run_in_subprocess
+from zoo.measure.executors import decode, run_in_subprocess, with_logits
 from zoo.results.records import Record
 from zoo.spec import RunSpec
 
@@ -23,7 +23,8 @@ CONNECT_TIMEOUT_S = 3.0
 
 def _measure_on_node(spec: dict[str, Any], timeout_s: float) -> dict[str, Any]:
     """On the node: the spec carries the model's data config and weights; no index is read there."""
-    return run_in_subprocess(RunSpec.from_dict(spec), timeout_s)
+    run = RunSpec.from_dict(spec)
+    return with_logits(run, run_in_subprocess(run, timeout_s))
 
 
 def _check_reachable(address: str) -> None:
