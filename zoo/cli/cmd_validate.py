@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from zoo._errors import ZooError
+from zoo._text import terminal, visible
 from zoo.cli._common import add_db_argument, add_index_argument, add_json_argument, print_json, store_path
 from zoo.paths import project_paths
 
@@ -105,7 +107,7 @@ def _progress(total: int, enabled: bool) -> Iterator[Any]:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    console = Console(stderr=True)
+    console = Console(file=terminal(sys.stderr))
     columns = (
         TextColumn("validate {task.description}"),
         BarColumn(),
@@ -118,7 +120,7 @@ def _progress(total: int, enabled: bool) -> Iterator[Any]:
         task = bar.add_task("", total=total)
 
         def advance(model: Model) -> None:
-            bar.update(task, advance=1, description=model.name)
+            bar.update(task, advance=1, description=visible(model.name))
 
         yield advance
 
