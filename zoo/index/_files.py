@@ -91,10 +91,12 @@ def _fenced_ranges(text: str) -> list[tuple[int, int]]:
         marker = fence.group(1)
         if opening is None:
             opening = fence
-        elif marker[0] == opening.group(1)[0] and len(marker) >= len(opening.group(1)):
-            if not text[fence.end() : text.find("\n", fence.end()) % (len(text) + 1)].strip():
-                ranges.append((opening.start(), fence.end()))
-                opening = None
+            continue
+        line_end = text.find("\n", fence.end())
+        closes = not text[fence.end() : line_end if line_end >= 0 else len(text)].strip()
+        if closes and marker[0] == opening.group(1)[0] and len(marker) >= len(opening.group(1)):
+            ranges.append((opening.start(), fence.end()))
+            opening = None
     if opening is not None:
         ranges.append((opening.start(), len(text)))
     return ranges

@@ -33,9 +33,9 @@ from zoo.index._model import (
 )
 from zoo.index._yaml import LocatedDict
 
-
 # A count may carry an SI multiplier (`0.46 M`, `5.3M`, `0.06 G`), as results tables write them.
 _MULTIPLIERS = {"": 1, "k": 10**3, "K": 10**3, "M": 10**6, "G": 10**9, "T": 10**12}
+_MAX_COUNT = 2**63
 _COUNT = re.compile(r"\s*([-+]?[0-9][0-9_]*\.?[0-9_]*(?:[eE][-+]?[0-9]+)?|[-+]?\.[0-9]+)\s*([kKMGT]?)\s*")
 
 
@@ -61,11 +61,15 @@ def _count(raw: Any) -> int:
             raise ValueError("must be a non-negative integer, or a number with k, M, G or T")
         number, unit = written.groups()
         exact = Decimal(number.replace("_", "")) * _MULTIPLIERS[unit]
+        if abs(exact) >= _MAX_COUNT:
+            raise ValueError("must be below 2**63 (a count the results store can hold)")
         if exact != exact.to_integral_value() and not unit:
             raise ValueError("must be a non-negative integer")
         value = int(exact.to_integral_value())  # below a unit's last digit, a fraction is rounding
     if value < 0 or value != int(value):
         raise ValueError("must be a non-negative integer")
+    if value >= _MAX_COUNT:
+        raise ValueError("must be below 2**63 (a count the results store can hold)")
     return int(value)
 
 
@@ -340,6 +344,12 @@ class _Fields:
             self.path, message, line=line or self._line(key), model=self.model_name, field=str(original)
         )
 
+    def located(self, severity: Literal["warning", "error"], message: str, line: int, key: Any) -> None:
+        """Report a nested value's problem (a metadata field, a metric) at its own line."""
+        self.note(
+            severity, IndexFormatError(self.path, message, line=line, model=self.model_name, field=str(key))
+        )
+
     def _written(self, key: str) -> Any:
         """A text field's value as written: `1.10` stays "1.10" and `off` stays "off"."""
         raw = self._raw(key)
@@ -398,10 +408,7 @@ class _Fields:
             if declared is not None:
                 unusual = _UNUSUAL.get(normalized)
                 if unusual is not None and (why := unusual(declared.value)):
-                    where = IndexFormatError(
-                        self.path, f"{why} (kept)", line=declared.source.line, model=self.model_name, field=key
-                    )
-                    self.note("warning", where)
+                    self.located("warning", f"{why} (kept)", declared.source.line, key)
                 fields[normalized] = declared
         return Metadata(fields)
 
@@ -413,8 +420,7 @@ class _Fields:
         line = mapping.lines.get(key, mapping.line)
         written = mapping.texts.get(key)
         if _empty(value):
-            where = IndexFormatError(self.path, "empty: not declared", line=line, model=self.model_name, field=key)
-            self.note("warning", where)
+            self.located("warning", "empty: not declared", line, key)
             return None
         typed = value
         if convert is not None:
@@ -422,11 +428,7 @@ class _Fields:
                 typed = _convert(convert, value)
             except (ValueError, TypeError, ArithmeticError) as error:
                 got = _short(written if written is not None else value)
-                problem = f"{error}, got {got}; it is left out"
-                self.note(
-                    "error",
-                    IndexFormatError(self.path, problem, line=line, model=self.model_name, field=str(key)),
-                )
+                self.located("error", f"{error}, got {got}; it is left out", line, key)
                 return None
         text = written if written is not None else _as_text(value)
         return Declared(str(key), typed, text, Source(self.path, line), mapping.spans.get(key))
