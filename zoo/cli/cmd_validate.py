@@ -29,8 +29,10 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "timm-docs-2021 convention), Parameters and File Size (cached in $ZOO_CACHE/validate); resolve "
         "the declared weights to a timm pretrained tag and check the input config against it (or, with "
         "no tag pinned, against any tag of the architecture); compare declared Top-1/Top-5 with the "
-        "latest `zoo eval` export. Exits 0 when every declaration holds, 1 when one does not or cannot "
-        "be measured, 2 on bad input.",
+        "latest `zoo eval` export. Exits 0 when every declaration that could be checked holds; 1 when one "
+        "does not hold or cannot be measured, when nothing at all could be checked, or when a model of "
+        "the index has an error; 2 on bad usage or a file that cannot be read. A field that is not "
+        "declared or that timm cannot judge is unknown (?), which alone is not a finding.",
     )
     parser.add_argument("models", nargs="*", metavar="MODEL", help="models to validate (default: all)")
     add_index_argument(parser)

@@ -14,7 +14,7 @@ from zoo.index._model import (
     local_weights,
     normalize_key,
 )
-from zoo.index._parse import load_index, on_index_loaded
+from zoo.index._parse import count_resolution, load_index, on_index_loaded
 
 __all__ = [
     "Collection",
@@ -28,6 +28,7 @@ __all__ = [
     "Result",
     "Source",
     "UnknownModelError",
+    "count_resolution",
     "dataset_key",
     "load_index",
     "local_weights",

@@ -73,6 +73,21 @@ def _count(raw: Any) -> int:
     return int(value)
 
 
+def count_resolution(text: str) -> int | None:
+    """The place of the last digit a count was written to, when its writing shows it: `0.46 M` is to
+    the nearest 10,000 and `0.06 G` to the nearest 10,000,000, `5.3e6` to the nearest 100,000. None for
+    a plain integer, whose trailing zeros alone cannot tell rounding from the count."""
+    written = _COUNT.fullmatch(text)
+    if written is None:
+        return None
+    number, unit = written.groups()
+    exponent = Decimal(number.replace("_", "")).as_tuple().exponent
+    if not unit and "." not in number and "e" not in number.lower():
+        return None
+    assert isinstance(exponent, int)  # a finite number, as the pattern reads only those
+    return max(1, int(Decimal(1).scaleb(exponent) * _MULTIPLIERS[unit]))
+
+
 def _positive_int(raw: Any) -> int:
     value = _count(raw)
     if value == 0:

@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from zoo.index import Declared, normalize_key
+from zoo.index import Declared, count_resolution, normalize_key
 from zoo.measure.flops import CONVENTIONS, FlopCount
 from zoo.validate._verdict import Verdict
 from zoo.weights._tags import Pretrained
@@ -33,7 +33,7 @@ def parameters(model: str, declared: Declared | None, measured: int) -> Verdict:
     """Exact count against the declared one, allowing the rounding its trailing zeros show."""
     if declared is None:
         return undeclared(model, "Parameters", measured, "count")
-    meant, unit, note = declared_rounding(declared.value)
+    meant, unit, note = declared_rounding(declared.value, declared.text)
     notes = [note] if note else []
     if measured == declared.value:
         return Verdict(model, "Parameters", declared.value, measured, "count", "ok", f"exactly {measured:,}")
@@ -49,11 +49,16 @@ def parameters(model: str, declared: Declared | None, measured: int) -> Verdict:
     return Verdict(model, "Parameters", declared.value, measured, "count", "mismatch", detail)
 
 
-def declared_rounding(value: int) -> tuple[int, int, str | None]:
-    """(the number meant, the rounding unit its trailing zeros show, a note when it was not as written).
+def declared_rounding(value: int, text: str = "") -> tuple[int, int, str | None]:
+    """(the number meant, the rounding unit its writing shows, a note when it was not as written).
 
-    Trailing zeros count as rounding only below the first `_SIGNIFICANT_FIGURES` figures.
+    A count written with a decimal point, an exponent or a unit (`0.46 M`, as timm's results tables
+    write parameters) is exact to its last digit. A plain integer's trailing zeros count as rounding
+    only below the first `_SIGNIFICANT_FIGURES` figures.
     """
+    resolution = count_resolution(text.strip())
+    if resolution is not None:
+        return value, resolution, None
     meant, note = value, None
     if _TRUNCATED_FLOAT.fullmatch(str(value)):
         meant = value + 1
@@ -83,10 +88,13 @@ def flops(model: str, declared: Declared | None, counts: Mapping[str, FlopCount]
 
     nearest = min(measured, key=distance)
     value = measured[nearest]
+    written = count_resolution(declared.text.strip())
     if value == target:
         verdict, summary = "ok", f"matches {nearest} exactly"
     elif distance(nearest) <= math.log1p(FLOPS_TOLERANCE):
         verdict, summary = "ok", f"matches {nearest} within {FLOPS_TOLERANCE:.0%}"
+    elif written is not None and abs(value - target) * 2 <= written:
+        verdict, summary = "ok", f"rounds to the declared {declared.text.strip()} as {nearest}"
     else:
         verdict = "mismatch"
         summary = f"matches no convention within {FLOPS_TOLERANCE:.0%}; nearest is {nearest}"
