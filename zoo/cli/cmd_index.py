@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from zoo.cli._common import add_index_argument, add_json_argument, print_json
+from zoo.cli._common import add_index_argument, add_json_argument, print_json, text_table
 from zoo.index import Model, load_index
 
 
@@ -36,14 +36,12 @@ def summary_row(model: Model) -> dict[str, Any]:
 
 
 def run_list(args: argparse.Namespace) -> int:
-    import pandas as pd
-
     index = load_index(args.index)
     rows = [summary_row(model) for model in index.models.values()]
     if args.json:
         print_json(rows)
         return 0
-    print(pd.DataFrame(rows).to_string(index=False, na_rep="-") if rows else "(no models)")
+    print(text_table(rows) if rows else "(no models)")
     print(f"\n{len(rows)} models in {len(index.files)} files ({args.index})")
     return 0
 
@@ -77,20 +75,20 @@ def describe(model: Model) -> dict[str, Any]:
 
 
 def timm_identity(model: Model) -> dict[str, Any]:
-    """What `zoo validate` judges the model as: timm's architecture, and the tag its weights are."""
-    from zoo.validate import resolve_pretrained, weights_verdict
+    """What `zoo validate` judges the model as: timm's architecture, and the tag its weights are (from
+    the cached table of timm's tags: timm itself is not imported)."""
+    from zoo.weights import resolve_pretrained
 
     pretrained = resolve_pretrained(model.name, model.weights)
-    verdict = weights_verdict(model.name, model.weights, pretrained)
     return {
         "architecture": pretrained.architecture,
         "renamed": pretrained.renamed,
         "tag": pretrained.tag,
         "pinned_by": pretrained.pinned_by,
         "candidates": list(pretrained.candidates),
-        "weights_verdict": verdict.verdict,
-        "detail": verdict.detail,
-        "judged_as": verdict.convention,
+        "weights_verdict": pretrained.verdict,
+        "detail": pretrained.detail,
+        "judged_as": pretrained.judged_as,
     }
 
 

@@ -11,7 +11,7 @@ from typing import Any
 from zoo.index import Declared, count_resolution, normalize_key
 from zoo.measure.flops import CONVENTIONS, FlopCount
 from zoo.validate._verdict import Verdict
-from zoo.weights._tags import Pretrained
+from zoo.weights._tags import Pretrained, tag_list
 
 # Conventions differ by at least 27% (the 2021 input's aspect ratio) or 2x (flops vs macs), so 5% cannot
 # mistake one for another, while it absorbs the small drift of some architectures since 2021.
@@ -128,11 +128,14 @@ def file_size(model: str, declared: Declared | None, measured: int, how: str, wh
 def weights(model: str, declared: str | None, pretrained: Pretrained) -> Verdict:
     """The declared weights as a timm pretrained tag; `measured` is the pinned tag, if one is."""
     renamed = f"timm names {model} {pretrained.renamed}; " if pretrained.renamed else ""
-    how = pretrained.pinned_by
-    if pretrained.tag is None and pretrained.architecture is not None:
-        how = f"not pinned: any of {_tag_list(pretrained.candidates, pretrained.architecture)}"
     return Verdict(
-        model, "Weights", declared, pretrained.tag, how, pretrained.verdict, renamed + pretrained.detail
+        model,
+        "Weights",
+        declared,
+        pretrained.tag,
+        pretrained.judged_as,
+        pretrained.verdict,
+        renamed + pretrained.detail,
     )
 
 
@@ -187,20 +190,13 @@ def _judged(
     for tag, (value, _) in values.items():
         by_value.setdefault(_show(value), []).append(tag)
     architecture = pretrained.architecture or ""
-    carried = "; ".join(f"{value} ({_tag_list(named, architecture)})" for value, named in by_value.items())
+    carried = "; ".join(f"{value} ({tag_list(named, architecture)})" for value, named in by_value.items())
     detail = f"declared {declared.text}, which no pretrained tag of {architecture} has: {carried}"
     return replace(first, detail=detail)
 
 
 def _source(tag: str) -> str:
     return f"timm pretrained_cfg {tag}"
-
-
-def _tag_list(tags: Sequence[str], architecture: str, shown: int = 3) -> str:
-    """`a1_in1k, a2_in1k, ram_in1k and 9 more`: tags without their architecture, the first few."""
-    short = [tag.removeprefix(f"{architecture}.") for tag in tags]
-    more = f" and {len(short) - shown} more" if len(short) > shown else ""
-    return ", ".join(short[:shown]) + more
 
 
 def _side(input_size: Sequence[int] | None) -> int | tuple[int, ...] | None:
