@@ -46,7 +46,7 @@ def test_the_hub_parser_reads_the_metadata(index: Index, results_dir: Path, card
     assert isinstance(data, ModelCardData)
     assert (data.library_name, data.pipeline_tag, data.model_name) == ("timm", "image-classification", name)
     assert data.license == "apache-2.0" if name in MODELS[:3] else data.license == "unknown"
-    assert {"image-classification", "timm"} <= set(data.tags) and data.datasets == ["imagenet"]
+    assert {"image-classification", "timm"} <= set(data.tags) and data.datasets == ["imagenet-1k"]
     declared = [r for r in data.eval_results if r.source_name and r.source_name.startswith(DECLARED)]
     measured = [r for r in data.eval_results if MEASURED in (r.metric_name or "")]
     assert len(declared) + len(measured) == len(data.eval_results)  # every result says which it is
