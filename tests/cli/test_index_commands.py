@@ -23,6 +23,7 @@ def test_list_json(capsys: pytest.CaptureFixture[str]) -> None:
         "interpolation": "bicubic",
         "params": 4650000,
         "flops": 488052032,
+        "problems": 0,
     }
 
 

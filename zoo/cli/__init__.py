@@ -18,21 +18,6 @@ from zoo import __version__
 from zoo._errors import ZooError, one_line
 from zoo._text import VisibleWriter, visible
 
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="zoo",
-        description="Benchmark, evaluate, validate and document a zoo of vision models.",
-        epilog=EXIT_CODES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument("--version", action="version", version=f"zoo {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in sorted(m.name for m in pkgutil.iter_modules(__path__) if m.name.startswith("cmd_")):
-        importlib.import_module(f"{__name__}.{module}").register(commands)
-    return parser
-
-
 EXIT_CODES = """exit codes (every command):
   0    ok: everything asked for was done and holds
   1    findings: a declaration that does not hold or could not be checked (nothing validated counts),
@@ -40,6 +25,30 @@ EXIT_CODES = """exit codes (every command):
        error (it is still listed, and named at the end)
   2    bad usage, or a file that cannot be read at all (missing, not UTF-8, broken YAML, over a limit)
   130  interrupted"""
+
+
+class _HelpFormatter(argparse.HelpFormatter):
+    """argparse's own layout, except that the exit-code table keeps its lines."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        return text if text is EXIT_CODES else super()._fill_text(text, width, indent)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="zoo",
+        description="Benchmark, evaluate, validate and document a zoo of vision models.",
+        epilog=EXIT_CODES,
+        formatter_class=_HelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"zoo {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for module in sorted(m.name for m in pkgutil.iter_modules(__path__) if m.name.startswith("cmd_")):
+        importlib.import_module(f"{__name__}.{module}").register(commands)
+    for command in commands.choices.values():  # one contract, printed by every command's --help
+        command.epilog = EXIT_CODES
+        command.formatter_class = _HelpFormatter
+    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:

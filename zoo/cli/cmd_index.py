@@ -32,6 +32,7 @@ def summary_row(model: Model) -> dict[str, Any]:
         "interpolation": meta.interpolation,
         "params": meta.parameters,
         "flops": meta.flops,
+        "problems": len(model.problems),
     }
 
 
@@ -70,6 +71,7 @@ def describe(model: Model) -> dict[str, Any]:
         "weights": model.weights,
         "code": model.code,
         "extra": dict(model.extra),
+        "problems": list(model.problems),
         "timm": timm_identity(model),
     }
 
@@ -99,6 +101,8 @@ def run_show(args: argparse.Namespace) -> int:
         print_json(info)
         return 0
     print(f"{model.name}  (declared at {model.source})")
+    for problem in model.problems:
+        print(f"  problem: {problem}")
     print(f"  collection: {model.collection or '-'}")
     if model.paper:
         print(f"  paper: {model.paper.title or '-'} <{model.paper.url or '-'}>")
