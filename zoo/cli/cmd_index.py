@@ -89,7 +89,7 @@ def timm_identity(model: Model) -> dict[str, Any]:
         "pinned_by": pretrained.pinned_by,
         "candidates": list(pretrained.candidates),
         "weights_verdict": pretrained.verdict,
-        "detail": pretrained.detail,
+        "detail": pretrained.weights_detail,
         "judged_as": pretrained.judged_as,
     }
 

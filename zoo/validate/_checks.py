@@ -127,7 +127,6 @@ def file_size(model: str, declared: Declared | None, measured: int, how: str, wh
 
 def weights(model: str, declared: str | None, pretrained: Pretrained) -> Verdict:
     """The declared weights as a timm pretrained tag; `measured` is the pinned tag, if one is."""
-    renamed = f"timm names {model} {pretrained.renamed}; " if pretrained.renamed else ""
     return Verdict(
         model,
         "Weights",
@@ -135,7 +134,7 @@ def weights(model: str, declared: str | None, pretrained: Pretrained) -> Verdict
         pretrained.tag,
         pretrained.judged_as,
         pretrained.verdict,
-        renamed + pretrained.detail,
+        pretrained.weights_detail,
     )
 
 

@@ -71,6 +71,12 @@ class Pretrained:
         return self.configs[self.judged_against[0]]
 
     @property
+    def weights_detail(self) -> str:
+        """The judgement of the declared weights, after timm's new name for a retired one."""
+        renamed = f"timm names {self.name} {self.renamed}; " if self.renamed else ""
+        return renamed + self.detail
+
+    @property
     def judged_as(self) -> str | None:
         """What pinned the tag, or which tags a declared value may come from when none is pinned."""
         if self.tag is None and self.architecture is not None:
