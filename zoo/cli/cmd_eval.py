@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from zoo._errors import ZooError
+from zoo._text import terminal, visible
 from zoo.cli._common import (
     add_db_argument,
     add_index_argument,
@@ -105,9 +107,10 @@ def run(args: argparse.Namespace) -> int:
 def _progress(enabled: bool) -> Iterator[Any]:
     """A rich progress bar per model on stderr while images are evaluated; nothing when not a terminal."""
     from rich.console import Console
+    from rich.markup import escape
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    console = Console(stderr=True)
+    console = Console(file=terminal(sys.stderr))  # its own escape codes; names pass through visible
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
     with Progress(
         *columns, console=console, transient=True, disable=not (enabled and console.is_terminal)
@@ -116,7 +119,7 @@ def _progress(enabled: bool) -> Iterator[Any]:
 
         def update(model: str, done: int, total: int) -> None:
             if model not in tasks:
-                tasks[model] = bar.add_task(model, total=total)
+                tasks[model] = bar.add_task(escape(visible(model)), total=total)
             bar.update(tasks[model], completed=done)
 
         yield update
