@@ -107,6 +107,7 @@ def run(args: argparse.Namespace) -> int:
 def _progress(total: int, enabled: bool) -> Iterator[Any]:
     """A live rich progress bar on stderr while models are measured; nothing when not a terminal."""
     from rich.console import Console
+    from rich.markup import escape
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     console = Console(file=terminal(sys.stderr))
@@ -122,7 +123,7 @@ def _progress(total: int, enabled: bool) -> Iterator[Any]:
         task = bar.add_task("", total=total)
 
         def advance(model: Model) -> None:
-            bar.update(task, advance=1, description=visible(model.name))
+            bar.update(task, advance=1, description=escape(visible(model.name)))
 
         yield advance
 
