@@ -7,6 +7,7 @@ own checker accepts, and detection results on COCO.
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -161,6 +162,9 @@ def test_list_shows_every_model_and_exits_1_naming_the_broken_one(
         assert name in captured.out
     last = captured.err.splitlines()[-1]
     assert last == "zoo: 3 error(s) in the index (1 model(s): volo-broken); see above"
+    assert main(["show", "volo-broken", "--index", str(openmmlab), "--json"]) == 1
+    problems = json.loads(capsys.readouterr().out)["problems"]
+    assert len(problems) == 3 and all("volo/metafile.yml:" in p for p in problems)
 
 
 def test_a_clean_index_with_warnings_exits_0(openmmlab: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -1,4 +1,12 @@
-"""Build an `Index` from a root file: follow `Import:` globs, then type and check every entry."""
+"""Build an `Index` from a root file: follow `Import:` globs, then type and check every entry.
+
+A file that cannot be read stops reading (`IndexFormatError`, exit 2). Inside a readable file one bad
+entry or value never hides the rest: it becomes a located `Notice` of the index, a warning when the
+value is kept (empty means "not declared"; an unusual value inside its field's domain is kept) and an
+error when it is left out (then the model carries it in `problems` and a command exits 1 naming it).
+A key written twice is such an error: YAML keeps the second value, which is shown, and both lines are
+named. Text fields are read as written, never as the number or boolean YAML would make of them.
+"""
 
 from __future__ import annotations
 
