@@ -10,7 +10,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["ProjectPaths", "project_paths"]
+__all__ = ["ProjectPaths", "cache_root", "project_paths"]
 
 
 @dataclass(frozen=True)
@@ -50,3 +50,11 @@ class ProjectPaths:
 def project_paths(index: Path) -> ProjectPaths:
     """The paths of the project whose root index file is `index`."""
     return ProjectPaths(Path(index).expanduser().resolve().parent)
+
+
+def cache_root() -> Path:
+    """zoo's cache (exports, IR, structure counts, timm's tag table): `$ZOO_CACHE`, else
+    `$XDG_CACHE_HOME/zoo`, else `~/.cache/zoo`. Not beside the index: it is per machine, not per project."""
+    if os.environ.get("ZOO_CACHE"):
+        return Path(os.environ["ZOO_CACHE"]).expanduser()
+    return Path(os.environ.get("XDG_CACHE_HOME") or "~/.cache").expanduser() / "zoo"

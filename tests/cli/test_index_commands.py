@@ -23,6 +23,7 @@ def test_list_json(capsys: pytest.CaptureFixture[str]) -> None:
         "interpolation": "bicubic",
         "params": 4650000,
         "flops": 488052032,
+        "problems": 0,
     }
 
 
@@ -45,3 +46,30 @@ def test_unknown_model_suggests_names(capsys: pytest.CaptureFixture[str]) -> Non
     assert main(["show", "tf_efficientnet_lite9", "--index", INDEX]) == 2
     err = capsys.readouterr().err
     assert "unknown model 'tf_efficientnet_lite9'" in err and "tf_efficientnet_lite" in err
+
+
+HEAVY = ("torch", "timm", "onnxruntime", "openvino", "pandas", "scipy")
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["list", "--index", INDEX], ["show", "tf_efficientnet_lite0", "--index", INDEX], ["backends"]],
+    ids=["list", "show", "backends"],
+)
+def test_everyday_commands_import_no_runtime(argv: list[str], tmp_path: Path) -> None:
+    """`zoo show` once imported timm (and torch with it) to print declared values: seconds per call.
+    Each command runs in a fresh process; afterwards none of the heavy libraries may be loaded. The
+    tag table is built first (that one time imports timm), in a cache of this test's own."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "ZOO_CACHE": str(tmp_path)}
+    subprocess.run([sys.executable, "-m", "zoo", *argv], env=env, capture_output=True, check=True)
+    probe = (
+        "import sys\nfrom zoo.cli import main\n"
+        f"code = main({argv!r})\n"
+        f"print('LOADED', [m for m in {HEAVY!r} if m in sys.modules], code)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True)
+    assert done.stdout.splitlines()[-1] == "LOADED [] 0", done.stderr

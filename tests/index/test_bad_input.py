@@ -1,4 +1,5 @@
-"""Bad metadata: one line naming the file (and line, model, field), exit 2, and a good index still works."""
+"""Bad input: a file that cannot be read is one line naming it (and the line), exit 2; a bad entry or value
+is a located error of that model, the rest of the index is read, exit 1."""
 
 from __future__ import annotations
 
@@ -48,40 +49,11 @@ HOSTILE_YAML: dict[str, tuple[str, list[str]]] = {
     "two documents": ("<!--\nModels:\n- Name: a\n---\nModels:\n- Name: b\n-->\n", ["single YAML document"]),
     "bad int tag": (model("    FLOPs: !!int lots\n"), ["card.md:5", "'lots' is not a valid int"]),
     "merge of a list": (model("    <<: [[1]]\n"), ["merge"]),
-    "huge list as a number": (
-        model("    FLOPs: [" + "1, " * 60_000 + "1]\n"),
-        ["'FLOPs'", "a single value", "...]"],
-    ),
 }
 
 # case id -> (files to write, the root file, what the one-line message must contain)
 CASES: dict[str, tuple[dict[str, str | bytes], str, list[str]]] = {
     "yaml syntax": ({"card.md": "<!--\nModels:\n- Name: [x\n-->\n"}, "card.md", ["card.md:", "YAML error"]),
-    "no name": (
-        {"card.md": "<!--\nModels:\n- Metadata:\n    FLOPs: 1\n-->\n"},
-        "card.md",
-        ["card.md:3", "Name"],
-    ),
-    "duplicate name": (
-        {"model-index.yml": "Import: ['*.md']\n", "a.md": model(name="x"), "b.md": model(name="x")},
-        "model-index.yml",
-        ["b.md:3", "'x'", "duplicate", "a.md:3"],
-    ),
-    "negative flops": ({"card.md": model("    FLOPs: -5\n")}, "card.md", ["card.md:5", "'bad'", "'FLOPs'"]),
-    "fractional params": (
-        {"card.md": model("    Parameters: '4.5'\n")},
-        "card.md",
-        ["'Parameters'", "non-negative integer"],
-    ),
-    "text file size": ({"card.md": model("    File Size: big\n")}, "card.md", ["'File Size'", "'big'"]),
-    "crop pct above 1": ({"card.md": model("    Crop Pct: '1.5'\n")}, "card.md", ["'Crop Pct'", "(0, 1]"]),
-    "crop pct zero": ({"card.md": model("    Crop Pct: 0\n")}, "card.md", ["'Crop Pct'"]),
-    "image size zero": ({"card.md": model("    Image Size: '0'\n")}, "card.md", ["'Image Size'", "positive"]),
-    "missing collection": (
-        {"card.md": model(extra="  In Collection: Nope\n")},
-        "card.md",
-        ["card.md:3", "'In Collection'", "'Nope'"],
-    ),
     "import matches nothing": (
         {"model-index.yml": "Import: ['./none/*.md']\n"},
         "model-index.yml",
@@ -124,6 +96,41 @@ CASES: dict[str, tuple[dict[str, str | bytes], str, list[str]]] = {
 }
 
 
+# case id -> (files, the root file, what the notice must contain): one entry or value is bad, so that
+# model is listed with its error (or the entry is skipped), the good model beside it is read, exit 1.
+ENTRY_CASES: dict[str, tuple[dict[str, str | bytes], str, list[str]]] = {
+    "huge list as a number": (
+        {"card.md": model("    FLOPs: [" + "1, " * 60_000 + "1]\n")},
+        "card.md",
+        ["card.md:5", "'FLOPs'", "a single value", "...]"],
+    ),
+    "no name": (
+        {"card.md": "<!--\nModels:\n- Metadata:\n    FLOPs: 1\n-->\n"},
+        "card.md",
+        ["card.md:3", "Name"],
+    ),
+    "duplicate name": (
+        {"model-index.yml": "Import: ['*.md']\n", "a.md": model(name="x"), "b.md": model(name="x")},
+        "model-index.yml",
+        ["b.md:3", "'x'", "duplicate", "a.md:3"],
+    ),
+    "negative flops": ({"card.md": model("    FLOPs: -5\n")}, "card.md", ["card.md:5", "'bad'", "'FLOPs'"]),
+    "fractional params": (
+        {"card.md": model("    Parameters: '4.5'\n")},
+        "card.md",
+        ["'Parameters'", "non-negative integer"],
+    ),
+    "text file size": ({"card.md": model("    File Size: big\n")}, "card.md", ["'File Size'", "'big'"]),
+    "crop pct zero": ({"card.md": model("    Crop Pct: 0\n")}, "card.md", ["'Crop Pct'"]),
+    "image size zero": ({"card.md": model("    Image Size: '0'\n")}, "card.md", ["'Image Size'", "positive"]),
+    "missing collection": (
+        {"card.md": model(extra="  In Collection: Nope\n")},
+        "card.md",
+        ["card.md:3", "'In Collection'", "'Nope'"],
+    ),
+}
+
+
 def materialize(root: Path, files: dict[str, str | bytes]) -> None:
     for name, content in files.items():
         path = root / name
@@ -154,6 +161,26 @@ def test_bad_input_is_one_line_and_exit_2(
     assert '"name": "good"' in capsys.readouterr().out
 
 
+@pytest.mark.parametrize("case", list(ENTRY_CASES))
+def test_a_bad_entry_hides_no_other_model_and_exits_1(
+    case: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    files, root, expected = ENTRY_CASES[case]
+    materialize(tmp_path, files)
+    index = tmp_path / root
+    if index.suffix == ".md":  # the good model beside the bad one, in the same file
+        index.write_text(index.read_text() + GOOD)
+    else:
+        (tmp_path / "good.md").write_text(GOOD)
+    assert main(["list", "--index", str(index), "--json"]) == 1
+    captured = capsys.readouterr()
+    assert '"name": "good"' in captured.out
+    error = next(line for line in captured.err.splitlines() if line.startswith("zoo: error: "))
+    for fragment in expected:
+        assert fragment in error, f"{fragment!r} not in {error!r}"
+    assert "error(s) in the index" in captured.err.splitlines()[-1]
+
+
 def test_symlink_out_of_the_root_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "outside.md").write_text(GOOD)
     root = tmp_path / "index"
@@ -165,16 +192,17 @@ def test_symlink_out_of_the_root_is_refused(tmp_path: Path, capsys: pytest.Captu
 
 
 def test_real_process_prints_no_traceback(tmp_path: Path) -> None:
-    (tmp_path / "card.md").write_text(model("    Crop Pct: '2'\n"))
+    (tmp_path / "card.md").write_text(model("    Crop Pct: '-2'\n"))
     done = subprocess.run(
         [sys.executable, "-m", "zoo", "show", "bad", "--index", str(tmp_path / "card.md")],
         capture_output=True,
         text=True,
         check=False,
     )
-    assert done.returncode == 2
+    assert done.returncode == 1
     assert "Traceback" not in done.stderr
-    assert done.stderr.strip().endswith("field 'Crop Pct': must be in (0, 1], got '2'")
+    assert "field 'Crop Pct': must be above 0, got '-2'; it is left out" in done.stderr
+    assert "bad  (declared at" in done.stdout
 
 
 @pytest.mark.parametrize("case", [name for name in HOSTILE_YAML if "bomb" in name or "deep" in name])

@@ -43,11 +43,13 @@ def test_hub_results_become_named_metrics(tmp_path: Path) -> None:
         ("- {type: accuracy, value: high}", "accuracy"),  # not a number
     ],
 )
-def test_bad_hub_metrics_are_one_line(
+def test_bad_hub_metrics_are_a_located_error_of_the_model(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], metric: str, field: str
 ) -> None:
     card = tmp_path / "README.md"
     card.write_text(HUB_CARD.replace("    - {type: top5, value: 95.1}", f"    {metric}"))
-    assert main(["show", "--index", str(card), "hub_net"]) == 2
-    error = capsys.readouterr().err
-    assert error.count("\n") == 1 and "model 'hub_net'" in error and f"field '{field}'" in error
+    assert main(["show", "--index", str(card), "hub_net"]) == 1
+    captured = capsys.readouterr()
+    assert captured.out.startswith("hub_net  (declared at")
+    error = captured.err.splitlines()[0]
+    assert error.startswith("zoo: error: ") and "model 'hub_net'" in error and f"field '{field}'" in error

@@ -46,7 +46,7 @@ def test_the_hub_parser_reads_the_metadata(index: Index, results_dir: Path, card
     assert isinstance(data, ModelCardData)
     assert (data.library_name, data.pipeline_tag, data.model_name) == ("timm", "image-classification", name)
     assert data.license == "apache-2.0" if name in MODELS[:3] else data.license == "unknown"
-    assert {"image-classification", "timm"} <= set(data.tags) and data.datasets == ["imagenet"]
+    assert {"image-classification", "timm"} <= set(data.tags) and data.datasets == ["imagenet-1k"]
     declared = [r for r in data.eval_results if r.source_name and r.source_name.startswith(DECLARED)]
     measured = [r for r in data.eval_results if MEASURED in (r.metric_name or "")]
     assert len(declared) + len(measured) == len(data.eval_results)  # every result says which it is
@@ -138,3 +138,56 @@ def test_a_name_that_leaves_the_folder_is_refused(
     error = capsys.readouterr().err
     assert error.count("\n") == 1 and "one.md:5" in error and "field 'Name'" in error
     assert not any((tmp_path / "out").rglob("*"))
+
+
+OTHER_ORG = """\
+Collections:
+- Name: BLIP
+Models:
+- Name: blip-base_3rdparty_caption
+  In Collection: BLIP
+  Results:
+  - Task: Image Caption
+    Dataset: COCO
+    Metrics:
+      BLEU-4: 40.12
+      CIDER: 132.82
+- Name: resnet50_8xb32_in1k
+  In Collection: BLIP
+  Results:
+  - Task: Image Classification
+    Dataset: ImageNet-1k
+    Metrics:
+      Top 1 Accuracy: 76.55
+- Name: resnet50.a1_in1k
+  In Collection: BLIP
+  Results:
+  - Task: Image Classification
+    Dataset: ImageNet-1K
+    Metrics:
+      Top 1 Accuracy: 80.4
+"""
+
+
+def test_models_timm_lacks_are_described_as_what_they_are(results_dir: Path, tmp_path: Path) -> None:
+    """OpenMMLab names: a captioning model and a classifier timm does not have get no `library_name:
+    timm` and the pipeline of their task; ImageNet-1k/1K keep their declared accuracy."""
+    (tmp_path / "model-index.yml").write_text(OTHER_ORG)
+    index = load_index(tmp_path / "model-index.yml")
+    written = {
+        card.path.parent.name: card for card in hf_cards(index, results_dir, tmp_path, tmp_path / "hf")
+    }
+    caption, classifier, timm_model = (
+        ModelCard(written[name].content.decode()).data for name in index.models
+    )
+    assert caption.library_name is None and caption.pipeline_tag == "image-to-text"
+    assert "timm" not in caption.tags and caption.datasets == ["coco"]
+    assert {r.metric_name: r.metric_value for r in caption.eval_results} == {"BLEU-4": 40.12, "CIDER": 132.82}
+    assert classifier.library_name is None and classifier.pipeline_tag == "image-classification"
+    assert classifier.datasets == ["imagenet-1k"]
+    assert timm_model.library_name == "timm" and timm_model.datasets == ["imagenet-1k"]
+    text = written["blip-base_3rdparty_caption"].content.decode()
+    assert "An image caption model of the BLIP collection" in text and "timm" not in text.split("---")[1]
+    # the declared accuracy is kept whatever the spelling of ImageNet's name
+    assert "declared top-1 76.55 %" in written["resnet50_8xb32_in1k"].content.decode()
+    assert "declared top-1 80.40 %" in written["resnet50.a1_in1k"].content.decode()

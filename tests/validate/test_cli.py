@@ -104,3 +104,15 @@ def test_export_merges_per_model(
     crop = second[(second["model"] == LITE0) & (second["field"] == "Crop Pct")].iloc[0]
     assert (crop["declared"], crop["measured"], crop["verdict"]) == ("0.9", "0.875", "mismatch")
     assert f"exported to {csv}" in capsys.readouterr().out
+
+
+def test_nothing_validated_is_a_finding(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """Another organisation's models, none of them timm's: every field is unknown, which once exited 0."""
+    (tmp_path / "model-index.yml").write_text(
+        "Models:\n"
+        "- Name: resnet18_8xb32_in1k\n  Metadata:\n    FLOPs: 1820000000\n    Parameters: 11690000\n"
+        "- Name: detr_r50_8xb2-150e_coco\n  Metadata:\n    Epochs: 150\n"
+    )
+    assert main(["validate", "--index", str(tmp_path / "model-index.yml"), "--db", str(tmp_path / "db")]) == 1
+    out = capsys.readouterr().out
+    assert "2 models: 2 unknown" in out and "timm 1." in out and "has no model named" in out

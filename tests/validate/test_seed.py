@@ -126,3 +126,18 @@ def test_checkpoint_on_disk_is_compared_byte_for_byte(tmp_path: Path) -> None:
         ]  # fmt: skip
         assert (file_size.verdict, file_size.convention, file_size.measured) == (verdict, "checkpoint", size)
         assert "byte for byte" in file_size.detail
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "unit"),
+    [
+        ("0.46 M", 460_000, 10_000),  # timm's results tables: parameters in millions, two decimals
+        ("5.29M", 5_290_000, 10_000),
+        ("0.06 G", 60_000_000, 10_000_000),
+        ("60 M", 60_000_000, 1_000_000),
+        ("5.3e6", 5_300_000, 100_000),
+        ("4650000", 4_650_000, 10_000),  # a plain integer: its trailing zeros, three figures kept
+    ],
+)
+def test_rounding_follows_how_a_count_is_written(text: str, value: int, unit: int) -> None:
+    assert declared_rounding(value, text) == (value, unit, None)

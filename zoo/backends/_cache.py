@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import shutil
 import tempfile
 from collections.abc import Callable, Mapping
@@ -19,17 +18,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from zoo.paths import cache_root
 from zoo.weights import file_sha256
 
 MANIFEST = "manifest.json"
 log = logging.getLogger(__name__)
-
-
-def cache_root() -> Path:
-    """`$ZOO_CACHE`, else `$XDG_CACHE_HOME/zoo`, else `~/.cache/zoo`."""
-    if os.environ.get("ZOO_CACHE"):
-        return Path(os.environ["ZOO_CACHE"]).expanduser()
-    return Path(os.environ.get("XDG_CACHE_HOME") or "~/.cache").expanduser() / "zoo"
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
@@ -27,8 +27,10 @@ from zoo._errors import one_line
 from zoo._logging import quiet_logger
 from zoo.backends._base import BackendError, versions
 from zoo.backends._cache import CacheEntry, cached
-from zoo.data.calibration import Calibration
 from zoo.spec import RunSpec
+
+if TYPE_CHECKING:  # zoo.data imports timm and torch: `zoo backends` must not
+    from zoo.data.calibration import Calibration
 
 INT8_FILES = {"openvino": "model.xml", "onnxruntime": "model.onnx"}
 QUANTIZERS = {"openvino": ("nncf", "openvino"), "onnxruntime": ("onnxruntime", "onnx")}

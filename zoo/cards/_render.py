@@ -30,7 +30,7 @@ from zoo.cards._chart import GENERATED_MARK, latency_chart, throughput_chart
 from zoo.cards._context import SNIPPETS_TESTED_WITH, Card, environments, model_facts, usage_model
 from zoo.cards._format import FILTERS, escape_markdown
 from zoo.cards._results import Results, load_results
-from zoo.index import Index, load_index
+from zoo.index import Index, Model, load_index
 from zoo.index._errors import display_path
 
 PACKAGE_TEMPLATES = Path(__file__).parent / "templates"
@@ -89,7 +89,9 @@ def render_cards(
     collection_dir = templates / "models"
     paths = sorted(collection_dir.glob("*.md"))
     if not paths:
-        raise ZooError(f"{display_path(collection_dir)}: no collection templates (*.md)")
+        if index is None or not index.models:
+            raise ZooError(f"{display_path(collection_dir)}: no collection templates (*.md)")
+        return _builtin_cards(collection_dir, load_results(results), out, index)
     for path in paths:
         if not path.resolve().is_relative_to(collection_dir.resolve()):
             raise CardTemplateError(
@@ -109,6 +111,42 @@ def render_cards(
                 _add(files, out / f"{path.stem}{suffix}.svg", chart, path)
         _add(files, out / path.name, _render(environment, card), path)
     return [CardFile(file, content) for file, (_, content) in files.items()]
+
+
+BUILTIN_TEMPLATE = PACKAGE_TEMPLATES / "zoo_collection.md"
+
+
+def _builtin_cards(collection_dir: Path, results: Results, out: Path, index: Index) -> list[CardFile]:
+    """An index without card templates (most indexes have none) gets one card per collection from
+    zoo's built-in template, and one for the models of no collection: `<collection slug>.md`."""
+    groups: dict[str | None, list[Model]] = {}
+    for model in index.models.values():
+        groups.setdefault(model.collection, []).append(model)
+    environment = card_environment(collection_dir)
+    files: dict[Path, tuple[Path, bytes]] = {}
+    taken: set[str] = set()
+    for collection, models in groups.items():
+        stem = _slug(collection or "other models", taken)
+        card = _card(BUILTIN_TEMPLATE, results, index, tuple(models))
+        for field, suffix, draw, _ in _CHARTS:
+            chart = draw(card.facts, collection or "Models without a collection")
+            if chart is not None:
+                named: dict[str, Any] = {field: f"{stem}{suffix}.svg"}
+                card = dataclasses.replace(card, **named)
+                _add(files, out / f"{stem}{suffix}.svg", chart, BUILTIN_TEMPLATE)
+        _add(files, out / f"{stem}.md", _render(environment, card), BUILTIN_TEMPLATE)
+    return [CardFile(file, content) for file, (_, content) in files.items()]
+
+
+def _slug(name: str, taken: set[str]) -> str:
+    """A file name from a collection name, made unique among the cards (`-2`, `-3`, ... after a clash)."""
+    base = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:80] or "collection"
+    stem, number = base, 1
+    while stem in taken:
+        number += 1
+        stem = f"{base}-{number}"
+    taken.add(stem)
+    return stem
 
 
 def _add(files: dict[Path, tuple[Path, bytes]], path: Path, content: bytes, template: Path) -> None:
@@ -230,9 +268,11 @@ def _bounded(padding_filter: Callable[..., str]) -> Callable[..., str]:
     return bounded
 
 
-def _card(path: Path, results: Results, index: Index | None) -> Card:
+def _card(path: Path, results: Results, index: Index | None, given: tuple[Model, ...] = ()) -> Card:
     resolved = path.resolve()
-    if index is not None and resolved in index.files:
+    if given:
+        models = given
+    elif index is not None and resolved in index.files:
         models = tuple(m for m in index.models.values() if m.source.path.resolve() == resolved)
     else:
         models = tuple(load_index(path).models.values())

@@ -67,6 +67,17 @@ def number(value: float | None, spec: str) -> str:
     return "-" if value is None else format(value, spec)
 
 
+def text_table(rows: list[dict[str, Any]]) -> str:
+    """Rows as a right-aligned text table (pandas' `to_string` look, without importing pandas: `zoo
+    list` on a large index answers in the time of reading it)."""
+    columns = list(rows[0])
+    cells = [columns, *([("-" if row[c] is None else str(row[c])) for c in columns] for row in rows)]
+    widths = [max(len(line[i]) for line in cells) for i in range(len(columns))]
+    return "\n".join(
+        " ".join(cell.rjust(width) for cell, width in zip(line, widths, strict=True)) for line in cells
+    )
+
+
 def print_json(data: Any) -> None:
     print(json.dumps(data, indent=2, default=str, ensure_ascii=False))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from zoo.cli._common import add_json_argument, print_json
+from zoo.cli._common import add_json_argument, print_json, text_table
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -16,16 +16,16 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 def run(args: argparse.Namespace) -> int:
-    import pandas as pd
-
+    """Versions come from package metadata: no runtime is imported, so this answers at once."""
     from zoo.backends import capabilities
 
-    rows = [row.as_dict() for row in capabilities()]
+    found = capabilities()
     if args.json:
-        print_json(rows)
+        print_json([row.as_dict() for row in found])
         return 0
-    table = pd.DataFrame(rows)
-    for column in ("precisions", "scenarios"):
-        table[column] = table[column].map(", ".join)
-    print(table.to_string(index=False))
+    shown = [
+        {**row.as_dict(), "precisions": ", ".join(row.precisions), "scenarios": ", ".join(row.scenarios)}
+        for row in found
+    ]
+    print(text_table(shown))
     return 0

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from zoo._errors import ZooError
-from zoo._text import visible
+from zoo._text import terminal, visible
 from zoo.cli._common import (
     add_db_argument,
     add_executor_arguments,
@@ -128,7 +128,7 @@ def _progress(total: int) -> Iterator[Listener]:
     from rich.markup import escape
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    console = Console(stderr=True)
+    console = Console(file=terminal(sys.stderr))  # its own escape codes; index names pass through visible
     if not console.is_terminal:
 
         def plain(spec: Any, record: Any) -> None:
@@ -149,11 +149,13 @@ def _progress(total: int) -> Iterator[Listener]:
 
         def live(spec: Any, record: Any) -> None:
             if record is None:
-                bar.update(task, description=escape(_label(spec)))
+                bar.update(task, description=escape(visible(_label(spec))))
                 return
             bar.advance(task)
             if record.status != "ok" or record.contended:
-                bar.console.print(f"[red]{escape(_label(spec))}[/]: {escape(_outcome(record))}")
+                bar.console.print(
+                    f"[red]{escape(visible(_label(spec)))}[/]: {escape(visible(_outcome(record)))}"
+                )
 
         yield live
 

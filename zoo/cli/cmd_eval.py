@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from zoo._errors import ZooError
+from zoo._text import terminal, visible
 from zoo.cli._common import (
     add_db_argument,
     add_executor_arguments,
@@ -116,7 +117,7 @@ def _progress(enabled: bool) -> Iterator[Any]:
     from rich.markup import escape
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    console = Console(stderr=True)
+    console = Console(file=terminal(sys.stderr))  # its own escape codes; names pass through visible
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(
         *columns, console=console, transient=True, disable=not (enabled and console.is_terminal)
@@ -128,7 +129,8 @@ def _progress(enabled: bool) -> Iterator[Any]:
             nonlocal started
             if record is None:
                 started += 1
-                bar.update(task, description=escape(f"{spec.model} {spec.backend} {spec.precision}"))
+                label = visible(f"{spec.model} {spec.backend} {spec.precision}")
+                bar.update(task, description=escape(label))
                 bar.update(task, total=max(started, bar.tasks[0].total or 0))
             else:
                 bar.advance(task)

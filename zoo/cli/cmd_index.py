@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from zoo.cli._common import add_index_argument, add_json_argument, print_json
+from zoo.cli._common import add_index_argument, add_json_argument, print_json, text_table
 from zoo.index import Model, load_index
 
 
@@ -32,18 +32,17 @@ def summary_row(model: Model) -> dict[str, Any]:
         "interpolation": meta.interpolation,
         "params": meta.parameters,
         "flops": meta.flops,
+        "problems": len(model.problems),
     }
 
 
 def run_list(args: argparse.Namespace) -> int:
-    import pandas as pd
-
     index = load_index(args.index)
     rows = [summary_row(model) for model in index.models.values()]
     if args.json:
         print_json(rows)
         return 0
-    print(pd.DataFrame(rows).to_string(index=False, na_rep="-") if rows else "(no models)")
+    print(text_table(rows) if rows else "(no models)")
     print(f"\n{len(rows)} models in {len(index.files)} files ({args.index})")
     return 0
 
@@ -72,25 +71,26 @@ def describe(model: Model) -> dict[str, Any]:
         "weights": model.weights,
         "code": model.code,
         "extra": dict(model.extra),
+        "problems": list(model.problems),
         "timm": timm_identity(model),
     }
 
 
 def timm_identity(model: Model) -> dict[str, Any]:
-    """What `zoo validate` judges the model as: timm's architecture, and the tag its weights are."""
-    from zoo.validate import resolve_pretrained, weights_verdict
+    """What `zoo validate` judges the model as: timm's architecture, and the tag its weights are (from
+    the cached table of timm's tags: timm itself is not imported)."""
+    from zoo.weights import resolve_pretrained
 
     pretrained = resolve_pretrained(model.name, model.weights)
-    verdict = weights_verdict(model.name, model.weights, pretrained)
     return {
         "architecture": pretrained.architecture,
         "renamed": pretrained.renamed,
         "tag": pretrained.tag,
         "pinned_by": pretrained.pinned_by,
         "candidates": list(pretrained.candidates),
-        "weights_verdict": verdict.verdict,
-        "detail": verdict.detail,
-        "judged_as": verdict.convention,
+        "weights_verdict": pretrained.verdict,
+        "detail": pretrained.weights_detail,
+        "judged_as": pretrained.judged_as,
     }
 
 
@@ -101,6 +101,8 @@ def run_show(args: argparse.Namespace) -> int:
         print_json(info)
         return 0
     print(f"{model.name}  (declared at {model.source})")
+    for problem in model.problems:
+        print(f"  problem: {problem}")
     print(f"  collection: {model.collection or '-'}")
     if model.paper:
         print(f"  paper: {model.paper.title or '-'} <{model.paper.url or '-'}>")

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from zoo._errors import ZooError
+from zoo._text import terminal, visible
 from zoo.cli._common import add_db_argument, add_index_argument, add_json_argument, print_json, store_path
 from zoo.paths import project_paths
 
@@ -27,8 +29,10 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "timm-docs-2021 convention), Parameters and File Size (cached in $ZOO_CACHE/validate); resolve "
         "the declared weights to a timm pretrained tag and check the input config against it (or, with "
         "no tag pinned, against any tag of the architecture); compare declared Top-1/Top-5 with the "
-        "latest `zoo eval` export. Exits 0 when every declaration holds, 1 when one does not or cannot "
-        "be measured, 2 on bad input.",
+        "latest `zoo eval` export. Exits 0 when every declaration that could be checked holds; 1 when one "
+        "does not hold or cannot be measured, when nothing at all could be checked, or when a model of "
+        "the index has an error; 2 on bad usage or a file that cannot be read. A field that is not "
+        "declared or that timm cannot judge is unknown (?), which alone is not a finding.",
     )
     parser.add_argument("models", nargs="*", metavar="MODEL", help="models to validate (default: all)")
     add_index_argument(parser)
@@ -103,9 +107,10 @@ def run(args: argparse.Namespace) -> int:
 def _progress(total: int, enabled: bool) -> Iterator[Any]:
     """A live rich progress bar on stderr while models are measured; nothing when not a terminal."""
     from rich.console import Console
+    from rich.markup import escape
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    console = Console(stderr=True)
+    console = Console(file=terminal(sys.stderr))
     columns = (
         TextColumn("validate {task.description}"),
         BarColumn(),
@@ -118,7 +123,7 @@ def _progress(total: int, enabled: bool) -> Iterator[Any]:
         task = bar.add_task("", total=total)
 
         def advance(model: Model) -> None:
-            bar.update(task, advance=1, description=model.name)
+            bar.update(task, advance=1, description=escape(visible(model.name)))
 
         yield advance
 

@@ -9,14 +9,18 @@ from __future__ import annotations
 
 import re
 from functools import cache
+from typing import TYPE_CHECKING
 
-from timm.data import ImageNetInfo
+if TYPE_CHECKING:
+    from timm.data import ImageNetInfo
 
 SYNSET_PATTERN = re.compile(r"n\d{8}")
 
 
 @cache
 def _info() -> ImageNetInfo:
+    from timm.data import ImageNetInfo  # here, not at the top: `zoo backends` must not import timm
+
     return ImageNetInfo("imagenet-1k")
 
 

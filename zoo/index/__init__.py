@@ -1,6 +1,6 @@
 """Parse and check model-index metadata (the Papers-with-Code format timm's docs used)."""
 
-from zoo.index._errors import IndexFormatError, UnknownModelError
+from zoo.index._errors import IndexFormatError, Notice, UnknownModelError
 from zoo.index._model import (
     Collection,
     Declared,
@@ -10,10 +10,11 @@ from zoo.index._model import (
     Paper,
     Result,
     Source,
+    dataset_key,
     local_weights,
     normalize_key,
 )
-from zoo.index._parse import load_index
+from zoo.index._parse import count_resolution, load_index, on_index_loaded
 
 __all__ = [
     "Collection",
@@ -22,11 +23,15 @@ __all__ = [
     "IndexFormatError",
     "Metadata",
     "Model",
+    "Notice",
     "Paper",
     "Result",
     "Source",
     "UnknownModelError",
+    "count_resolution",
+    "dataset_key",
     "load_index",
     "local_weights",
     "normalize_key",
+    "on_index_loaded",
 ]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from zoo._errors import ZooError
 
@@ -31,6 +33,23 @@ class IndexFormatError(ZooError):
         if field:
             parts.append(f"field {field!r}")
         super().__init__(": ".join([*parts, " ".join(message.split())]))
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A located finding that does not stop reading the index.
+
+    A `warning` keeps the value (an empty value is "not declared"; a value zoo does not expect but
+    upstream allows is kept); an `error` drops the value or entry it names, and the command that read
+    the index exits 1 at the end, naming the model.
+    """
+
+    severity: Literal["warning", "error"]
+    message: str  # one line: file:line, model, field and what is wrong
+    model: str | None = None
+
+    def __str__(self) -> str:
+        return f"{self.severity}: {self.message}"
 
 
 class UnknownModelError(ZooError):

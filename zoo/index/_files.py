@@ -22,6 +22,8 @@ _COMMENT = re.compile(r"<!--(.*?)-->", re.DOTALL)
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?\r?\n)---[ \t]*(?:\r?\n|\Z)", re.DOTALL)
 _LOOKS_LIKE_INDEX = re.compile(r"^\s*(models|collections|type|import)\s*:", re.IGNORECASE | re.MULTILINE)
 _INDEX_KEYS = frozenset({"models", "collections", "import"})
+# A CommonMark fence: up to three spaces, then three or more backticks or tildes.
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})", re.MULTILINE)
 
 
 def read_text(path: Path) -> str:
@@ -64,7 +66,10 @@ def _markdown_documents(text: str, path: Path) -> list[LocatedDict]:
         if isinstance(data, LocatedDict) and "model-index" in {str(k).lower() for k in data}:
             key = next(k for k in data if str(k).lower() == "model-index")
             documents.append(_as_index_document(data[key], path, line=data.lines.get(key, 2)))
+    fenced = _fenced_ranges(text)
     for block in _COMMENT.finditer(text):
+        if any(start <= block.start() < end for start, end in fenced):
+            continue  # an example shown in a code block, not a declaration
         body = block.group(1)
         if not _LOOKS_LIKE_INDEX.search(body):
             continue  # an ordinary HTML comment
@@ -76,6 +81,25 @@ def _markdown_documents(text: str, path: Path) -> list[LocatedDict]:
     if not documents:
         raise IndexFormatError(path, "no model-index block (<!-- ... --> or front matter 'model-index:')")
     return documents
+
+
+def _fenced_ranges(text: str) -> list[tuple[int, int]]:
+    """The character ranges of fenced code blocks; an unclosed fence runs to the end, as in CommonMark."""
+    ranges: list[tuple[int, int]] = []
+    opening: re.Match[str] | None = None
+    for fence in _FENCE.finditer(text):
+        marker = fence.group(1)
+        if opening is None:
+            opening = fence
+            continue
+        line_end = text.find("\n", fence.end())
+        closes = not text[fence.end() : line_end if line_end >= 0 else len(text)].strip()
+        if closes and marker[0] == opening.group(1)[0] and len(marker) >= len(opening.group(1)):
+            ranges.append((opening.start(), fence.end()))
+            opening = None
+    if opening is not None:
+        ranges.append((opening.start(), len(text)))
+    return ranges
 
 
 def _is_index_mapping(data: dict[Any, Any]) -> bool:

@@ -7,6 +7,7 @@ Every declared value keeps its text as written and the file and line it came fro
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -14,7 +15,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from zoo.index._errors import UnknownModelError, display_path
+from zoo.index._errors import Notice, UnknownModelError, display_path
 from zoo.index._yaml import Span
 
 
@@ -146,13 +147,25 @@ class Model:
     readme: str | None
     source: Source
     extra: Mapping[str, Any] = field(default_factory=dict)
+    problems: tuple[str, ...] = ()  # located errors: each dropped a value this model declared
 
     def declared_accuracy(self, metric: str, dataset: str = "ImageNet") -> float | None:
-        """The declared `Top 1 Accuracy` (or another metric) on a dataset, if any."""
+        """The declared `Top 1 Accuracy` (or another metric) on a dataset, however its name is spelt."""
+        wanted = dataset_key(dataset)
         for result in self.results:
-            if (result.dataset or "").lower() == dataset.lower() and result.metric(metric) is not None:
+            if dataset_key(result.dataset or "") == wanted and result.metric(metric) is not None:
                 return result.metric(metric)
         return None
+
+
+# ImageNet's validation set is named many ways: ImageNet, ImageNet-1k, imagenet_1k, ILSVRC2012, in1k.
+_DATASET_ALIASES = {"imagenet1k": "imagenet", "ilsvrc2012": "imagenet", "in1k": "imagenet"}
+
+
+def dataset_key(name: str) -> str:
+    """One key per dataset: case, spaces and punctuation aside, and ImageNet's other names mapped to it."""
+    key = re.sub(r"[^0-9a-z]+", "", name.lower())
+    return _DATASET_ALIASES.get(key, key)
 
 
 @dataclass(frozen=True)
@@ -164,6 +177,12 @@ class Index:
     collections: Mapping[str, Collection]
     models: Mapping[str, Model]
     extra: Mapping[str, Any] = field(default_factory=dict)
+    notices: tuple[Notice, ...] = ()  # what was read leniently, in file order
+
+    @property
+    def errors(self) -> tuple[Notice, ...]:
+        """The notices that dropped a value or an entry: a command that read the index exits 1."""
+        return tuple(n for n in self.notices if n.severity == "error")
 
     def model(self, name: str) -> Model:
         """The model called `name`, or an error that suggests the closest names."""

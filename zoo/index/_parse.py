@@ -1,18 +1,31 @@
-"""Build an `Index` from a root file: follow `Import:` globs, then type and check every entry."""
+"""Build an `Index` from a root file: follow `Import:` globs, then type and check every entry.
+
+A file that cannot be read stops reading (`IndexFormatError`, exit 2). Inside a readable file one bad
+entry or value never hides the rest: it becomes a located `Notice` of the index, a warning when the
+value is kept (empty means "not declared"; an unusual value inside its field's domain is kept) and an
+error when it is left out (then the model carries it in `problems` and a command exits 1 naming it).
+A key written twice is such an error: YAML keeps the second value, which is shown, and both lines are
+named. Text fields are read as written, never as the number or boolean YAML would make of them.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import glob
+import math
 import os
+import re
 import reprlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from zoo.index._errors import IndexFormatError
+from zoo.index._errors import IndexFormatError, Notice
 from zoo.index._files import read_documents
 from zoo.index._model import (
     Collection,
@@ -28,30 +41,75 @@ from zoo.index._model import (
 )
 from zoo.index._yaml import LocatedDict
 
+# A count may carry an SI multiplier (`0.46 M`, `5.3M`, `0.06 G`), as results tables write them.
+_MULTIPLIERS = {"": 1, "k": 10**3, "K": 10**3, "M": 10**6, "G": 10**9, "T": 10**12}
+_MAX_COUNT = 2**63
+_COUNT = re.compile(r"\s*([-+]?[0-9][0-9_]*\.?[0-9_]*(?:[eE][-+]?[0-9]+)?|[-+]?\.[0-9]+)\s*([kKMGT]?)\s*")
+
+
+def _finite(value: float) -> float:
+    if not math.isfinite(value):
+        raise ValueError("must be a finite number")
+    return value
+
 
 def _number(text: str) -> float:
-    stripped = text.strip().removesuffix("%").strip()
-    return float(stripped.replace("_", "")) if stripped else float("nan")
+    return _finite(float(text.strip().removesuffix("%").strip().replace("_", "")))
 
 
-def _non_negative_int(raw: Any) -> int:
-    value = raw if isinstance(raw, int) and not isinstance(raw, bool) else _number(str(raw))
-    if value != value or value < 0 or value != int(value):
+def _count(raw: Any) -> int:
+    """A non-negative whole count, written as an integer or with an SI multiplier."""
+    if isinstance(raw, bool):
         raise ValueError("must be a non-negative integer")
+    if isinstance(raw, int | float):
+        value = _finite(float(raw)) if isinstance(raw, float) else raw
+    else:
+        written = _COUNT.fullmatch(str(raw))
+        if written is None:
+            raise ValueError("must be a non-negative integer, or a number with k, M, G or T")
+        number, unit = written.groups()
+        exact = Decimal(number.replace("_", "")) * _MULTIPLIERS[unit]
+        if abs(exact) >= _MAX_COUNT:
+            raise ValueError("must be below 2**63 (a count the results store can hold)")
+        if exact != exact.to_integral_value() and not unit:
+            raise ValueError("must be a non-negative integer")
+        value = int(exact.to_integral_value())  # below a unit's last digit, a fraction is rounding
+    if value < 0 or value != int(value):
+        raise ValueError("must be a non-negative integer")
+    if value >= _MAX_COUNT:
+        raise ValueError("must be below 2**63 (a count the results store can hold)")
     return int(value)
 
 
+def count_resolution(text: str) -> int | None:
+    """The place of the last digit a count was written to, when its writing shows it: `0.46 M` is to
+    the nearest 10,000 and `0.06 G` to the nearest 10,000,000, `5.3e6` to the nearest 100,000. None for
+    a plain integer, whose trailing zeros alone cannot tell rounding from the count."""
+    written = _COUNT.fullmatch(text)
+    if written is None:
+        return None
+    number, unit = written.groups()
+    exponent = Decimal(number.replace("_", "")).as_tuple().exponent
+    if not unit and "." not in number and "e" not in number.lower():
+        return None
+    assert isinstance(exponent, int)  # a finite number, as the pattern reads only those
+    return max(1, int(Decimal(1).scaleb(exponent) * _MULTIPLIERS[unit]))
+
+
 def _positive_int(raw: Any) -> int:
-    value = _non_negative_int(raw)
+    value = _count(raw)
     if value == 0:
         raise ValueError("must be a positive integer")
     return value
 
 
 def _crop_pct(raw: Any) -> float:
-    value = float(raw) if isinstance(raw, int | float) and not isinstance(raw, bool) else _number(str(raw))
-    if not 0 < value <= 1:
-        raise ValueError("must be in (0, 1]")
+    """timm's domain: any positive fraction; above 1 the image is scaled up before the crop (volo)."""
+    if isinstance(raw, bool):
+        raise ValueError("must be a number")
+    value = _finite(float(raw)) if isinstance(raw, int | float) else _number(str(raw))
+    if value <= 0:
+        raise ValueError("must be above 0")
     return value
 
 
@@ -64,10 +122,7 @@ def _text(raw: Any) -> str:
 def _metric(raw: Any) -> float:
     if isinstance(raw, bool):
         raise ValueError("must be a number")
-    value = float(raw) if isinstance(raw, int | float) else _number(str(raw))
-    if value != value:
-        raise ValueError("must be a number")
-    return value
+    return _finite(float(raw)) if isinstance(raw, int | float) else _number(str(raw))
 
 
 def _convert(convert: Callable[[Any], Any], raw: Any) -> Any:
@@ -77,27 +132,46 @@ def _convert(convert: Callable[[Any], Any], raw: Any) -> Any:
     return convert(raw)
 
 
+def _empty(raw: Any) -> bool:
+    """A value left blank (`Top 1 Accuracy:`), null or only spaces: not declared."""
+    return raw is None or (isinstance(raw, str) and not raw.strip())
+
+
 MAX_IMPORT_DEPTH = 32  # a file importing a file importing...; an index needs two levels
 
 # Typed metadata fields; any other key is kept with its YAML value.
 _METADATA_TYPES: dict[str, Callable[[Any], Any]] = {
-    "flops": _non_negative_int,
-    "parameters": _non_negative_int,
-    "file_size": _non_negative_int,
+    "flops": _count,
+    "parameters": _count,
+    "file_size": _count,
     "image_size": _positive_int,
     "crop_pct": _crop_pct,
     "interpolation": _text,
+}
+# Values inside a field's domain that zoo flags because they are rare: kept, with a warning.
+_UNUSUAL: dict[str, Callable[[Any], str | None]] = {
+    "crop_pct": lambda v: f"{v:g} is above 1: timm scales the image up before the crop" if v > 1 else None,
 }
 
 
 @dataclass
 class _Loader:
+    """Reads every file an index reaches. A file that cannot be read stops it (exit 2); a bad entry or
+    value is a `Notice`, and the rest of the index is read."""
+
     root_dir: Path
     files: list[Path] = field(default_factory=list)
     seen: set[Path] = field(default_factory=set)
     collections: dict[str, Collection] = field(default_factory=dict)
     models: dict[str, Model] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
+    notices: list[Notice] = field(default_factory=list)
+    problems: dict[str, list[str]] = field(default_factory=dict)  # model -> its located errors
+
+    def note(self, severity: Literal["warning", "error"], error: IndexFormatError) -> None:
+        self.notices.append(Notice(severity, str(error), error.model))
+        if severity == "error" and error.model is not None:
+            self.problems.setdefault(error.model, []).append(str(error))
 
     def load(self, path: Path, importing: tuple[Path, ...] = ()) -> None:
         resolved = path.resolve()
@@ -118,10 +192,21 @@ class _Loader:
             if "import" in keyed:
                 for target in self._imports(path, document, keyed["import"]):
                     self.load(target, (*importing, resolved))
-            for entry in self._entries(path, document, keyed.get("collections"), "Collections"):
-                self._add_collection(path, entry)
-            for entry in self._entries(path, document, keyed.get("models"), "Models"):
-                self._add_model(path, entry)
+            collections = self._entries(path, document, keyed.get("collections"), "Collections")
+            models = self._entries(path, document, keyed.get("models"), "Models")
+            self._document_duplicates(path, document, [*collections, *models])
+            for entry in collections:
+                self._add(path, entry, "collection")
+            for entry in models:
+                self._add(path, entry, "model")
+
+    def _document_duplicates(self, path: Path, document: LocatedDict, entries: list[LocatedDict]) -> None:
+        """A key written twice outside any entry (two `Models:` lists): YAML kept only the last."""
+        inside = {duplicate for entry in entries for duplicate in entry.duplicates}
+        for key, first, second in document.duplicates:
+            if (key, first, second) not in inside:
+                message = f"{key!r} is written twice (lines {first} and {second}); only the second is read"
+                self.note("error", IndexFormatError(path, message, line=second, field=str(key)))
 
     def _imports(self, path: Path, document: LocatedDict, key: str) -> list[Path]:
         line = document.lines.get(key)
@@ -153,102 +238,117 @@ class _Loader:
             targets.extend(matches)
         return targets
 
-    @staticmethod
-    def _entries(path: Path, document: LocatedDict, key: str | None, what: str) -> list[LocatedDict]:
+    def _entries(self, path: Path, document: LocatedDict, key: str | None, what: str) -> list[LocatedDict]:
         if key is None or document[key] is None:
             return []
         entries = document[key]
         line = document.lines.get(key)
         if not isinstance(entries, list):
-            raise IndexFormatError(path, f"{what} must be a list", line=line, field=what)
+            self.note("error", IndexFormatError(path, f"{what} must be a list", line=line, field=what))
+            return []
+        kept = []
         for number, entry in enumerate(entries, 1):
-            if not isinstance(entry, LocatedDict):
-                raise IndexFormatError(path, f"{what} entry #{number} is not a mapping", line=line)
-        return entries
+            if isinstance(entry, LocatedDict):
+                kept.append(entry)
+            else:
+                problem = f"{what} entry #{number} is not a mapping; it is skipped"
+                self.note("error", IndexFormatError(path, problem, line=line))
+        return kept
 
-    @staticmethod
-    def _unique_name(fields: _Fields, declared: dict[str, Collection] | dict[str, Model]) -> str:
+    def _add(self, path: Path, entry: LocatedDict, kind: Literal["model", "collection"]) -> None:
+        """One entry; without a name it is skipped, and a second entry of a name is not read."""
+        fields = _Fields(path, entry, kind, self.note)
         name = fields.name()
+        if name is None:
+            return
+        declared: dict[str, Any] = self.models if kind == "model" else self.collections
         if name in declared:
-            raise IndexFormatError(
-                fields.path,
-                f"duplicate {fields.kind} name (first declared at {declared[name].source})",
-                line=fields.entry.line,
-                model=name,
-                field="Name",
+            first = declared[name].source
+            message = f"duplicate {kind} name: this entry is not read (first declared at {first})"
+            error = IndexFormatError(path, message, line=entry.line, model=name, field="Name")
+            self.note("error", error)
+            return
+        for key, first_line, second_line in entry.duplicates:
+            message = (
+                f"{key!r} is written twice (lines {first_line} and {second_line}); "
+                "YAML keeps only the second, which is shown"
             )
-        return name
-
-    def _add_collection(self, path: Path, entry: LocatedDict) -> None:
-        fields = _Fields(path, entry, "collection")
-        name = self._unique_name(fields, self.collections)
-        self.collections[name] = Collection(
-            name=name,
-            paper=fields.paper(),
-            metadata=fields.metadata(),
-            readme=fields.text("readme"),
-            source=Source(path, entry.line),
-            extra=fields.rest(),
-        )
-
-    def _add_model(self, path: Path, entry: LocatedDict) -> None:
-        fields = _Fields(path, entry, "model")
-        name = self._unique_name(fields, self.models)
-        self._check_weights(fields)
+            self.note("error", fields.error(message, normalize_key(str(key)), second_line))
+        if kind == "collection":
+            self.collections[name] = Collection(
+                name=name,
+                paper=fields.paper(),
+                metadata=fields.metadata(),
+                readme=fields.text("readme"),
+                source=Source(path, entry.line),
+                extra=fields.rest(),
+            )
+            return
         self.models[name] = Model(
             name=name,
             collection=fields.text("in_collection"),
             metadata=fields.metadata(),
             paper=fields.paper(),
             results=fields.results(),
-            weights=fields.text("weights"),
+            weights=self._weights(fields),
             code=fields.text("code"),
             readme=fields.text("readme"),
             source=Source(path, entry.line),
             extra=fields.rest(),
         )
 
-    def _check_weights(self, fields: _Fields) -> None:
+    def _weights(self, fields: _Fields) -> str | None:
         """A local `Weights:` file must lie in the index's folder after symlinks, like an import: an
-        index must not make zoo read, hash or report the size of any other file."""
+        index must not make zoo read, hash or report the size of any other file. One outside is dropped."""
         weights = fields.text("weights")
         local = local_weights(weights, fields.path)
         if local is not None and not _inside(Path(os.path.realpath(local)), self.root_dir):
-            raise fields.error(f"{weights!r} lies outside the index folder {self.root_dir}", "weights")
+            message = f"{weights!r} lies outside the index folder {self.root_dir}; it is not read"
+            self.note("error", fields.error(message, "weights"))
+            return None
+        return weights
 
     def finish(self, root: Path) -> Index:
-        """Resolve collections: each model must name one that exists, and inherits from it."""
+        """Resolve collections: each model inherits from the one it names; naming none that exists is an
+        error of that model, which is kept without a collection."""
         models: dict[str, Model] = {}
         for name, model in self.models.items():
             collection = self.collections.get(model.collection) if model.collection else None
+            changes: dict[str, Any] = {}
             if model.collection and collection is None:
                 known = ", ".join(sorted(self.collections)) or "none"
-                raise IndexFormatError(
-                    model.source.path,
-                    f"collection {model.collection!r} does not exist (known: {known})",
-                    line=model.source.line,
-                    model=name,
-                    field="In Collection",
+                message = f"collection {model.collection!r} does not exist (known: {known})"
+                error = IndexFormatError(
+                    model.source.path, message, line=model.source.line, model=name, field="In Collection"
                 )
+                self.note("error", error)
+                changes["collection"] = None
             if collection is not None:
-                model = Model(
-                    **{
-                        **model.__dict__,
-                        "metadata": model.metadata.merged_over(collection.metadata),
-                        "paper": model.paper or collection.paper,
-                    }
-                )
-            models[name] = model
-        return Index(root, tuple(self.files), dict(self.collections), models, dict(self.extra))
+                changes["metadata"] = model.metadata.merged_over(collection.metadata)
+                changes["paper"] = model.paper or collection.paper
+            if name in self.problems:
+                changes["problems"] = tuple(self.problems[name])
+            models[name] = dataclasses.replace(model, **changes) if changes else model
+        return Index(
+            root, tuple(self.files), dict(self.collections), models, dict(self.extra), tuple(self.notices)
+        )
 
 
 class _Fields:
-    """Case-insensitive access to one entry's keys, remembering which ones were used."""
+    """Case-insensitive access to one entry's keys, remembering which ones were used; a value that
+    cannot be read is reported through `note` and left out."""
 
-    def __init__(self, path: Path, entry: LocatedDict, kind: str) -> None:
+    def __init__(
+        self,
+        path: Path,
+        entry: LocatedDict,
+        kind: str,
+        note: Callable[[Literal["warning", "error"], IndexFormatError], None],
+    ) -> None:
         self.path = path
         self.entry = entry
         self.kind = kind
+        self.note = note
         self.keys = {normalize_key(k): k for k in entry}
         self.used: set[str] = set()
         self.model_name: str | None = None
@@ -267,20 +367,38 @@ class _Fields:
             self.path, message, line=line or self._line(key), model=self.model_name, field=str(original)
         )
 
-    def name(self) -> str:
-        raw = self._raw("name")
+    def located(self, severity: Literal["warning", "error"], message: str, line: int, key: Any) -> None:
+        """Report a nested value's problem (a metadata field, a metric) at its own line."""
+        self.note(
+            severity, IndexFormatError(self.path, message, line=line, model=self.model_name, field=str(key))
+        )
+
+    def _written(self, key: str) -> Any:
+        """A text field's value as written: `1.10` stays "1.10" and `off` stays "off"."""
+        raw = self._raw(key)
+        original = self.keys.get(key)
+        return self.entry.texts.get(original, raw) if raw is not None else None
+
+    def name(self) -> str | None:
+        raw = self._written("name")
         if raw is None or isinstance(raw, dict | list) or not str(raw).strip():
-            raise IndexFormatError(self.path, f"{self.kind} without Name", line=self.entry.line, field="Name")
+            problem = f"{self.kind} without Name; it is skipped"
+            self.note("error", IndexFormatError(self.path, problem, line=self.entry.line, field="Name"))
+            return None
         self.model_name = str(raw).strip()
         return self.model_name
 
     def text(self, key: str) -> str | None:
-        raw = self._raw(key)
-        if raw is None:
-            return None
-        if isinstance(raw, dict | list):
-            raise self.error("must be text", key)
-        return str(raw)
+        """A text field; a mapping with a URL (`Code: {URL: ..., Version: ...}`) is read as its URL."""
+        raw = self._written(key)
+        if isinstance(raw, dict):
+            raw = {normalize_key(k): v for k, v in raw.items()}.get("url")
+            if raw is None:
+                self.note("error", self.error("must be text, or a mapping with a URL", key))
+        elif isinstance(raw, list):
+            self.note("error", self.error("must be text", key))
+            raw = None
+        return None if _empty(raw) else str(raw)
 
     def paper(self) -> Paper | None:
         raw = self._raw("paper")
@@ -291,7 +409,8 @@ class _Fields:
             is_url = raw.startswith(("http://", "https://"))
             return Paper(None if is_url else raw, raw if is_url else None, Source(self.path, line))
         if not isinstance(raw, dict):
-            raise self.error("must be a mapping with Title and URL", "paper")
+            self.note("error", self.error("must be a mapping with Title and URL", "paper"))
+            return None
         keyed = {normalize_key(k): v for k, v in raw.items()}
         title, url = keyed.get("title"), keyed.get("url")
         return Paper(
@@ -303,63 +422,63 @@ class _Fields:
         if raw is None:
             return Metadata()
         if not isinstance(raw, LocatedDict):
-            raise self.error("must be a mapping", "metadata")
+            self.note("error", self.error("must be a mapping", "metadata"))
+            return Metadata()
         fields: dict[str, Declared] = {}
         for key, value in raw.items():
             normalized = normalize_key(key)
-            line = raw.lines.get(key, raw.line)
-            convert = _METADATA_TYPES.get(normalized)
-            typed = value
-            if convert is not None and value is not None:
-                try:
-                    typed = _convert(convert, value)
-                except (ValueError, TypeError) as error:
-                    raise IndexFormatError(
-                        self.path,
-                        f"{error}, got {_short(value)}",
-                        line=line,
-                        model=self.model_name,
-                        field=str(key),
-                    ) from None
-            span = raw.spans.get(key)
-            fields[normalized] = Declared(str(key), typed, _as_text(value), Source(self.path, line), span)
+            declared = self._value(raw, key, value, _METADATA_TYPES.get(normalized))
+            if declared is not None:
+                unusual = _UNUSUAL.get(normalized)
+                if unusual is not None and (why := unusual(declared.value)):
+                    self.located("warning", f"{why} (kept)", declared.source.line, key)
+                fields[normalized] = declared
         return Metadata(fields)
+
+    def _value(
+        self, mapping: LocatedDict, key: Any, value: Any, convert: Callable[[Any], Any] | None
+    ) -> Declared | None:
+        """One declared value, typed: an empty one is not declared (a warning), one outside its field's
+        domain is left out (an error of the model)."""
+        line = mapping.lines.get(key, mapping.line)
+        written = mapping.texts.get(key)
+        if _empty(value):
+            self.located("warning", "empty: not declared", line, key)
+            return None
+        typed = value
+        if convert is not None:
+            try:
+                typed = _convert(convert, value)
+            except (ValueError, TypeError, ArithmeticError) as error:
+                got = _short(written if written is not None else value)
+                self.located("error", f"{error}, got {got}; it is left out", line, key)
+                return None
+        text = written if written is not None else _as_text(value)
+        return Declared(str(key), typed, text, Source(self.path, line), mapping.spans.get(key))
 
     def results(self) -> tuple[Result, ...]:
         raw = self._raw("results")
         if raw is None:
             return ()
         if not isinstance(raw, list):
-            raise self.error("must be a list", "results")
+            self.note("error", self.error("must be a list", "results"))
+            return ()
         results = []
         for entry in raw:
             if not isinstance(entry, LocatedDict):
-                raise self.error("each result must be a mapping", "results")
+                self.note("error", self.error("each result must be a mapping; one is left out", "results"))
+                continue
             keyed = {normalize_key(k): k for k in entry}
             metrics_raw = _metrics_mapping(entry.get(keyed.get("metrics"), None) or LocatedDict())
-            if not isinstance(metrics_raw, dict):
-                raise self.error(
-                    "Metrics must be a mapping, or a list of metrics with name and value",
-                    "results",
-                    entry.line,
-                )
+            if not isinstance(metrics_raw, LocatedDict):
+                problem = "Metrics must be a mapping, or a list of metrics with name and value"
+                self.note("error", self.error(problem, "results", entry.line))
+                continue
             metrics: dict[str, Declared] = {}
             for key, value in metrics_raw.items():
-                line = getattr(metrics_raw, "lines", {}).get(key, entry.line)
-                try:
-                    typed = _convert(_metric, value)
-                except (ValueError, TypeError) as error:
-                    raise IndexFormatError(
-                        self.path,
-                        f"{error}, got {_short(value)}",
-                        line=line,
-                        model=self.model_name,
-                        field=str(key),
-                    ) from None
-                spans = getattr(metrics_raw, "spans", {})
-                metrics[normalize_key(key)] = Declared(
-                    str(key), typed, _as_text(value), Source(self.path, line), spans.get(key)
-                )
+                declared = self._value(metrics_raw, key, value, _metric)
+                if declared is not None:
+                    metrics[normalize_key(key)] = declared
             task, dataset = _label(entry.get(keyed.get("task"))), _label(entry.get(keyed.get("dataset")))
             results.append(
                 Result(
@@ -441,10 +560,25 @@ def _inside(path: Path, folder: Path) -> bool:
     return path == folder or folder in path.parents
 
 
+_on_load: ContextVar[Callable[[Index], None] | None] = ContextVar("zoo_index_on_load", default=None)
+
+
+@contextmanager
+def on_index_loaded(callback: Callable[[Index], None]) -> Iterator[None]:
+    """Call `callback` with every index read inside the block: the CLI prints each one's notices and
+    exits 1 naming the models with errors, whichever command read it."""
+    token = _on_load.set(callback)
+    try:
+        yield
+    finally:
+        _on_load.reset(token)
+
+
 def load_index(path: Path | str) -> Index:
     """Read a root index file (or a single card) and everything it imports.
 
-    Imports may not leave the root file's folder, so an index cannot read arbitrary files.
+    Imports may not leave the root file's folder, so an index cannot read arbitrary files. A file that
+    cannot be read is an `IndexFormatError`; a bad entry or value is a notice of the index (`notices`).
     """
     root = Path(path)
     if root.is_dir():
@@ -454,4 +588,8 @@ def load_index(path: Path | str) -> Index:
     loader = _Loader(root_dir=root.parent.resolve())
     with _no_rescans():
         loader.load(root)
-        return loader.finish(root)
+        index = loader.finish(root)
+    callback = _on_load.get()
+    if callback is not None:
+        callback(index)
+    return index

@@ -56,11 +56,17 @@ class LocatedDict(dict[Any, Any]):
     lines: dict[Any, int]
     spans: dict[Any, Span]
     shared: bool = False
+    # The text as written of each plain scalar value that YAML typed as other than a string
+    # (`1.10`, `off`): a name is read from it, never from the typed value.
+    texts: dict[Any, str]
+    # Every key written twice anywhere in this mapping or below it: (key, first line, second line).
+    duplicates: tuple[tuple[Any, int, int], ...] = ()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.lines = {}
         self.spans = {}
+        self.texts = {}
 
 
 @dataclass(slots=True)
@@ -74,6 +80,7 @@ class _Open:
     has_key: bool = False
     key_line: int = 0
     merges: list[Any] | None = None
+    duplicates: tuple[tuple[Any, int, int], ...] = ()
 
 
 @lru_cache(maxsize=65536)
@@ -159,6 +166,11 @@ class _Builder:
                 done = stack.pop()
                 if done.merges:
                     self.merge(done.value, done.merges, event.start_mark)
+                if done.duplicates:
+                    if type(done.value) is not list:
+                        done.value.duplicates = done.duplicates
+                    if stack:
+                        stack[-1].duplicates += done.duplicates
                 value, size = done.value, done.size
                 anchor = done.anchor
                 self.anchored -= anchor is not None
@@ -197,10 +209,15 @@ class _Builder:
             else:
                 parent.has_key = False
                 mapping: LocatedDict = parent.value
+                if parent.key in mapping:  # the later value would silently replace the first
+                    parent.duplicates += ((parent.key, mapping.lines[parent.key], parent.key_line),)
                 mapping[parent.key] = value
                 mapping.lines[parent.key] = parent.key_line
-                if kind is events.ScalarEvent and anchor is None and not mapping.shared:
-                    mapping.spans[parent.key] = self.span(event)
+                if kind is events.ScalarEvent:
+                    if type(value) is not str and event.implicit[0]:
+                        mapping.texts[parent.key] = event.value
+                    if anchor is None and not mapping.shared:
+                        mapping.spans[parent.key] = self.span(event)
         if not isinstance(get(), events.StreamEndEvent):
             raise self.fail("expected a single YAML document, found another", event.end_mark)
         return result

@@ -13,7 +13,7 @@ Every count needs only shapes, so a model built on the `meta` device is counted 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
@@ -75,12 +75,26 @@ def count_flops(model: nn.Module, image_size: int) -> dict[str, FlopCount]:
 
 
 def _count_flop_counter(model: nn.Module, image: Any) -> int:
-    import torch
     from torch.utils.flop_counter import FlopCounterMode
 
-    with FlopCounterMode(display=False) as counter, torch.no_grad(), _shape_only_batch_norm(model):
-        model(image)
-    return int(counter.get_total_flops())
+    def count(grad_mode: Any) -> int:
+        with FlopCounterMode(display=False) as counter, grad_mode, _shape_only_batch_norm(model):
+            model(image)
+        return int(counter.get_total_flops())
+
+    return _in_any_grad_mode(count)
+
+
+def _in_any_grad_mode(count: Callable[[Any], int]) -> int:
+    """`count` without gradients, else with them: under no_grad, FlopCounterMode fails on some models
+    (CaiT's and PiT's attention: "Expected gradient function to be set"), which count with gradients.
+    On `meta`, gradients cost no memory; the count is the forward pass's either way."""
+    import torch
+
+    try:
+        return count(torch.no_grad())
+    except Exception:  # the same forward with gradients decides; its error is the one reported
+        return count(torch.enable_grad())
 
 
 def _count_2021(model: nn.Module, image: Any) -> int:
@@ -90,7 +104,6 @@ def _count_2021(model: nn.Module, image: Any) -> int:
     2 x input elements; `AdaptiveAvgPool2d`: (kernel area + 1) x output elements; `AvgPool2d`: output
     elements. Everything else (activations, max-pool, `nn.Linear`, timm's `Conv2dSame`) counts 0.
     """
-    import torch
     from timm.layers import BatchNormAct2d
     from torch import nn
 
@@ -112,15 +125,20 @@ def _count_2021(model: nn.Module, image: Any) -> int:
         elif kind is nn.AvgPool2d:
             total += output.numel()
 
+    def run(grad_mode: Any) -> int:
+        nonlocal total
+        total = 0
+        with grad_mode, _shape_only_batch_norm(model):
+            model(image)
+        return total
+
     counted = (nn.Conv2d, nn.BatchNorm2d, BatchNormAct2d, nn.AdaptiveAvgPool2d, nn.AvgPool2d)
     hooks = [m.register_forward_hook(count) for m in model.modules() if type(m) in counted]
     try:
-        with torch.no_grad(), _shape_only_batch_norm(model):
-            model(image)
+        return _in_any_grad_mode(run)
     finally:
         for hook in hooks:
             hook.remove()
-    return total
 
 
 @contextmanager

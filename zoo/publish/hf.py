@@ -20,16 +20,34 @@ from zoo.cards._context import environments, model_facts
 from zoo.cards._format import escape_markdown, is_missing
 from zoo.cards._render import card_environment
 from zoo.cards._results import Results, Row, load_results
-from zoo.index import Index, Model, normalize_key
+from zoo.index import Index, Model, dataset_key, normalize_key
 from zoo.index._errors import IndexFormatError, display_path
 from zoo.publish.leaderboard import contended
 from zoo.spec import LATENCY
-from zoo.weights import PACKAGED
+from zoo.weights import PACKAGED, resolve_pretrained
 
 PIPELINE = "image-classification"
 DECLARED = "declared in the model index"
 MEASURED = "measured by zoo"
 _TASK = {"type": PIPELINE, "name": "Image Classification"}
+# Tasks as model indexes name them (Papers with Code, OpenMMLab), keyed by `dataset_key`, as the Hub's
+# pipeline tags. A task not here gets no pipeline tag: the Hub would show a wrong widget for a guess.
+_PIPELINES = {
+    "imageclassification": PIPELINE,
+    "objectdetection": "object-detection",
+    "instancesegmentation": "image-segmentation",
+    "semanticsegmentation": "image-segmentation",
+    "panopticsegmentation": "image-segmentation",
+    "imagecaptioning": "image-to-text",
+    "imagecaption": "image-to-text",
+    "visualquestionanswering": "visual-question-answering",
+    "depthestimation": "depth-estimation",
+    "zeroshotimageclassification": "zero-shot-image-classification",
+    "imagefeatureextraction": "image-feature-extraction",
+    "texttoimage": "text-to-image",
+}
+# The Hub's dataset ids for datasets that `dataset_key` names ("ImageNet-1k", "ImageNet", "in1k").
+_HUB_DATASETS = {"imagenet": "imagenet-1k"}
 # The body: the card's per-model sections and its environments, rendered by the cards' templates.
 _BODY = """{% for facts in card.facts %}{% include 'zoo_model.md' %}{% endfor %}
 
@@ -45,13 +63,14 @@ def hf_cards(index: Index, results_dir: Path, templates: Path, out: Path) -> lis
     for model in index.models.values():
         facts = model_facts(model, results)
         front = yaml.safe_dump(front_matter(model, facts, index), sort_keys=False, allow_unicode=True)
+        in_timm = _in_timm(model)
         card = _BodyCard((facts,), environments((facts,), results), results)
         text = "\n".join(
             [
                 f"---\n{front}---",
                 f"# {escape_markdown(model.name)}",
                 "",
-                _introduction(model, results_dir),
+                _introduction(model, results_dir, in_timm),
                 "",
                 _collection_block(model, index),
                 "",
@@ -101,15 +120,42 @@ def front_matter(model: Model, facts: ModelFacts, index: Index) -> dict[str, Any
         if value:
             entry[key] = value
     entry["results"] = [*_declared_results(model), *_measured_results(facts)]
-    tags = [PIPELINE, "timm", "zoo", *([_slug(model.collection)] if model.collection else [])]
-    return {
-        "library_name": "timm",
+    in_timm = _in_timm(model)
+    pipeline = pipeline_tag(model, in_timm)
+    tags = [
+        *([pipeline] if pipeline else []),
+        *(["timm"] if in_timm else []),
+        "zoo",
+        *([_slug(model.collection)] if model.collection else []),
+    ]
+    front: dict[str, Any] = {"library_name": "timm"} if in_timm else {}
+    front |= {
         "license": _license(model),
         "tags": tags,
-        "datasets": sorted({_slug(str(d)) for d in datasets}),
-        "pipeline_tag": PIPELINE,
-        "model-index": [entry],
+        "datasets": sorted({_dataset_id(str(d)) for d in datasets}),
     }
+    if pipeline:
+        front["pipeline_tag"] = pipeline
+    return {**front, "model-index": [entry]}
+
+
+def _in_timm(model: Model) -> bool:
+    """Whether timm builds the model: only then is the card a timm card (`library_name: timm`)."""
+    return resolve_pretrained(model.name, model.weights).architecture is not None
+
+
+def pipeline_tag(model: Model, in_timm: bool) -> str | None:
+    """The Hub pipeline of the task the model declares (its first result's), else of a timm model
+    (image classification), else none."""
+    task = next((result.task for result in model.results if result.task), None)
+    if task is not None:
+        return _PIPELINES.get(dataset_key(task))
+    return PIPELINE if in_timm else None
+
+
+def _dataset_id(name: str) -> str:
+    """One id per dataset: "ImageNet", "ImageNet-1k" and "ImageNet-1K" are all `imagenet-1k`."""
+    return _HUB_DATASETS.get(dataset_key(name), _slug(name))
 
 
 def _declared_results(model: Model) -> list[dict[str, Any]]:
@@ -121,8 +167,14 @@ def _declared_results(model: Model) -> list[dict[str, Any]]:
     source = {"source": {"name": f"{DECLARED} ({model.source.path.name})", "url": url}} if url else {}
     return [
         {
-            "task": {"type": PIPELINE, "name": result.task or _TASK["name"]},
-            "dataset": {"type": _slug(result.dataset or "unknown"), "name": result.dataset or "unknown"},
+            "task": {
+                "type": _PIPELINES.get(dataset_key(result.task or ""), _slug(result.task or "unknown")),
+                "name": result.task or "unknown",
+            },
+            "dataset": {
+                "type": _dataset_id(result.dataset or "unknown"),
+                "name": result.dataset or "unknown",
+            },
             "metrics": [
                 {"type": normalize_key(d.key), "name": d.key, "value": d.value}
                 for d in result.metrics.values()
@@ -176,15 +228,19 @@ def _env(row: Row) -> str:
 def _measured(dataset: str, metrics: list[dict[str, Any]]) -> dict[str, Any]:
     return {
         "task": dict(_TASK),
-        "dataset": {"type": _slug(dataset), "name": dataset},
+        "dataset": {"type": _dataset_id(dataset), "name": dataset},
         "metrics": metrics,
     }
 
 
-def _introduction(model: Model, results_dir: Path) -> str:
+def _introduction(model: Model, results_dir: Path, in_timm: bool) -> str:
     collection = f" of the {escape_markdown(model.collection)} collection" if model.collection else ""
+    task = next((result.task for result in model.results if result.task), None)
+    what = escape_markdown(task.lower()) if task else "image classification" if in_timm else "vision"
+    described = f"timm {what}" if in_timm else what
+    article = "An" if described[0] in "aeiou" else "A"
     return (
-        f"A timm image classification model{collection}. The declared values come from the model index "
+        f"{article} {described} model{collection}. The declared values come from the model index "
         f"({model.source.path.name}); the measured ones come from zoo's results "
         f"({display_path(results_dir)}/), and each result in the metadata says which it is."
     )

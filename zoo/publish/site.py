@@ -33,6 +33,7 @@ from zoo.cards._results import Results, load_results
 from zoo.index import Index
 from zoo.index._errors import display_path
 from zoo.index._files import MARKDOWN_SUFFIXES
+from zoo.paths import project_paths
 from zoo.publish.leaderboard import LeaderboardRow, leaderboard
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -56,6 +57,8 @@ class BuiltSite:
 def card_templates(index: Index) -> Path:
     """The templates folder of an index's cards: the parent of the `models/` folder they all lie in."""
     folders = {path.parent for path in index.files if path.suffix.lower() in MARKDOWN_SUFFIXES}
+    if not folders:  # an index of YAML alone: the project's templates, else zoo's built-in one
+        return project_paths(index.root).templates
     if len(folders) != 1 or next(iter(folders)).name != "models":
         raise ZooError(
             f"{display_path(index.root)}: its cards do not all lie in one models/ folder; "

@@ -8,10 +8,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from zoo.index import Declared, normalize_key
+from zoo.index import Declared, count_resolution, normalize_key
 from zoo.measure.flops import CONVENTIONS, FlopCount
 from zoo.validate._verdict import Verdict
-from zoo.weights._tags import Pretrained
+from zoo.weights._tags import Pretrained, tag_list
 
 # Conventions differ by at least 27% (the 2021 input's aspect ratio) or 2x (flops vs macs), so 5% cannot
 # mistake one for another, while it absorbs the small drift of some architectures since 2021.
@@ -33,7 +33,7 @@ def parameters(model: str, declared: Declared | None, measured: int) -> Verdict:
     """Exact count against the declared one, allowing the rounding its trailing zeros show."""
     if declared is None:
         return undeclared(model, "Parameters", measured, "count")
-    meant, unit, note = declared_rounding(declared.value)
+    meant, unit, note = declared_rounding(declared.value, declared.text)
     notes = [note] if note else []
     if measured == declared.value:
         return Verdict(model, "Parameters", declared.value, measured, "count", "ok", f"exactly {measured:,}")
@@ -49,11 +49,16 @@ def parameters(model: str, declared: Declared | None, measured: int) -> Verdict:
     return Verdict(model, "Parameters", declared.value, measured, "count", "mismatch", detail)
 
 
-def declared_rounding(value: int) -> tuple[int, int, str | None]:
-    """(the number meant, the rounding unit its trailing zeros show, a note when it was not as written).
+def declared_rounding(value: int, text: str = "") -> tuple[int, int, str | None]:
+    """(the number meant, the rounding unit its writing shows, a note when it was not as written).
 
-    Trailing zeros count as rounding only below the first `_SIGNIFICANT_FIGURES` figures.
+    A count written with a decimal point, an exponent or a unit (`0.46 M`, as timm's results tables
+    write parameters) is exact to its last digit. A plain integer's trailing zeros count as rounding
+    only below the first `_SIGNIFICANT_FIGURES` figures.
     """
+    resolution = count_resolution(text.strip())
+    if resolution is not None:
+        return value, resolution, None
     meant, note = value, None
     if _TRUNCATED_FLOAT.fullmatch(str(value)):
         meant = value + 1
@@ -83,10 +88,13 @@ def flops(model: str, declared: Declared | None, counts: Mapping[str, FlopCount]
 
     nearest = min(measured, key=distance)
     value = measured[nearest]
+    written = count_resolution(declared.text.strip())
     if value == target:
         verdict, summary = "ok", f"matches {nearest} exactly"
     elif distance(nearest) <= math.log1p(FLOPS_TOLERANCE):
         verdict, summary = "ok", f"matches {nearest} within {FLOPS_TOLERANCE:.0%}"
+    elif written is not None and abs(value - target) * 2 <= written:
+        verdict, summary = "ok", f"rounds to the declared {declared.text.strip()} as {nearest}"
     else:
         verdict = "mismatch"
         summary = f"matches no convention within {FLOPS_TOLERANCE:.0%}; nearest is {nearest}"
@@ -119,12 +127,14 @@ def file_size(model: str, declared: Declared | None, measured: int, how: str, wh
 
 def weights(model: str, declared: str | None, pretrained: Pretrained) -> Verdict:
     """The declared weights as a timm pretrained tag; `measured` is the pinned tag, if one is."""
-    renamed = f"timm names {model} {pretrained.renamed}; " if pretrained.renamed else ""
-    how = pretrained.pinned_by
-    if pretrained.tag is None and pretrained.architecture is not None:
-        how = f"not pinned: any of {_tag_list(pretrained.candidates, pretrained.architecture)}"
     return Verdict(
-        model, "Weights", declared, pretrained.tag, how, pretrained.verdict, renamed + pretrained.detail
+        model,
+        "Weights",
+        declared,
+        pretrained.tag,
+        pretrained.judged_as,
+        pretrained.verdict,
+        pretrained.weights_detail,
     )
 
 
@@ -179,20 +189,13 @@ def _judged(
     for tag, (value, _) in values.items():
         by_value.setdefault(_show(value), []).append(tag)
     architecture = pretrained.architecture or ""
-    carried = "; ".join(f"{value} ({_tag_list(named, architecture)})" for value, named in by_value.items())
+    carried = "; ".join(f"{value} ({tag_list(named, architecture)})" for value, named in by_value.items())
     detail = f"declared {declared.text}, which no pretrained tag of {architecture} has: {carried}"
     return replace(first, detail=detail)
 
 
 def _source(tag: str) -> str:
     return f"timm pretrained_cfg {tag}"
-
-
-def _tag_list(tags: Sequence[str], architecture: str, shown: int = 3) -> str:
-    """`a1_in1k, a2_in1k, ram_in1k and 9 more`: tags without their architecture, the first few."""
-    short = [tag.removeprefix(f"{architecture}.") for tag in tags]
-    more = f" and {len(short) - shown} more" if len(short) > shown else ""
-    return ", ".join(short[:shown]) + more
 
 
 def _side(input_size: Sequence[int] | None) -> int | tuple[int, ...] | None:

@@ -127,9 +127,9 @@ def _preload() -> None:
     from torch.utils import flop_counter  # noqa: F401
 
     from zoo.measure import meta_model  # noqa: F401
-    from zoo.weights._tags import _registry
+    from zoo.weights._tags import _table
 
-    _registry()
+    _table()
 
 
 _worker_accuracy: pd.DataFrame | None = None

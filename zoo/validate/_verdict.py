@@ -26,8 +26,11 @@ FIELDS = (
 
 
 def exit_code(verdicts: Iterable[Verdict]) -> int:
-    """0 when every declaration that could be checked holds, 1 when one does not or could not be measured."""
-    return 1 if any(v.verdict in ("mismatch", "error") for v in verdicts) else 0
+    """0 when every declaration that could be checked holds and at least one could be; 1 when one does
+    not hold, could not be measured, or nothing at all could be checked (an index timm has no model
+    of, or one that declares nothing zoo measures): silence is not a pass."""
+    found = {v.verdict for v in verdicts}
+    return 1 if found & {"mismatch", "error"} or "ok" not in found else 0
 
 
 def model_verdict(verdicts: Iterable[Verdict]) -> str:
