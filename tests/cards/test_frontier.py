@@ -219,3 +219,19 @@ def test_committed_results_have_no_point_yet_and_say_why(repo: Path) -> None:
         "random weights, so no accuracy",
     }
     assert len(found.left_out) == len(pd.read_csv(repo / "benchmarks" / "results" / "latency.csv"))
+
+
+def test_without_accuracy_the_summary_compares_latency_alone(
+    project_templates: Path, results_dir: Path, tmp_path: Path
+) -> None:
+    (results_dir / "accuracy.csv").unlink()
+    assert render(project_templates, results_dir, tmp_path / "out") == 0
+    card = (tmp_path / "out" / "tf-efficientnet-lite.md").read_text()
+    summary = card[card.index("## Which configuration to deploy") : card.index("## Models")]
+    assert "No configuration has both a p90 latency and a top-1 of its own yet" in summary
+    rows = [line for line in summary.splitlines() if line.startswith("| `")]
+    assert rows == [  # fastest first; lite0's fastest is openvino (p90 = median x 1.04 in conftest)
+        f"| `{LITE0}` | openvino fp32, 2 threads | 5.07 | 4.87 | 74.83 | packaged | `{ENVIRONMENT_ID}` |",
+        f"| `tf_efficientnet_lite3` | openvino fp32, 2 threads | 17.79 | 17.10 | 79.83 | random | `{ENVIRONMENT_ID}` |",
+    ]
+    assert not (tmp_path / "out" / "tf-efficientnet-lite-frontier.svg").exists()

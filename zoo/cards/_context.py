@@ -14,7 +14,7 @@ from typing import Any
 
 from zoo.cards._deploy import LATENCY, Int8Variant, Throughput, int8_variants, scenario, throughput_rows
 from zoo.cards._format import MISSING, file_size, fmt, is_missing, link, si
-from zoo.cards._frontier import Frontiers, frontiers
+from zoo.cards._frontier import Frontiers, fastest, frontiers
 from zoo.cards._results import Results, Row
 from zoo.index import Model, normalize_key
 from zoo.weights import PACKAGED
@@ -72,6 +72,11 @@ class ModelFacts:
     def latency_mode(self) -> tuple[Row, ...]:
         """The latency scenario's rows (one request at a time): what the latency table shows."""
         return tuple(row for row in self.latency if scenario(row) == LATENCY)
+
+    @property
+    def fastest(self) -> Row | None:
+        """The configuration with the smallest p90 one request at a time (uncontended, batch 1)."""
+        return fastest(self.latency)
 
     @property
     def throughput(self) -> tuple[Throughput, ...]:

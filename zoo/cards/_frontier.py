@@ -213,6 +213,16 @@ def results_frontiers(results: Results) -> Frontiers:
     )
 
 
+def fastest(latency: Iterable[Row]) -> Row | None:
+    """The uncontended batch-1 latency row with the smallest p90 (ties by backend and precision)."""
+    timed = [
+        row
+        for row in _batch_one(latency)
+        if row.get("status") == "ok" and not is_missing(row.get("p90_ms")) and not contended(row)
+    ]
+    return min(timed, key=lambda row: (float(row["p90_ms"]), *_row_order(row)), default=None)
+
+
 def _batch_one(latency: Iterable[Row]) -> Iterable[Row]:
     """The latency scenario's rows at batch 1: what a single request waits."""
     return (row for row in latency if scenario(row) == LATENCY and _int(row.get("batch")) == 1)
