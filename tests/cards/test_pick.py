@@ -102,9 +102,18 @@ def test_json_for_machines(results: Path, capsys: pytest.CaptureFixture[str]) ->
         "precision": "fp32",
         "p90_ms": 7.87,
         "top1": 88.0,
-        "images": 500.0,
-        "top1_ci_low": 85.0,
-        "top1_ci_high": 91.0,
+        "accuracy": {  # the whole row, so what the export adds later (digest, delta, verdict) comes along
+            "dataset": "imagenet-sample-500",
+            "images": 500,
+            "weights": "packaged",
+            "top1": 88.0,
+            "top1_ci_low": 85.0,
+            "top1_ci_high": 91.0,
+            "top5": 95.0,
+            "environment": ENVIRONMENT_ID,
+        },
+        "environment": ENVIRONMENT_ID,
+        "threads": 2,
     }
     reasons = {(r["model"], r["backend"]): r["reason"] for r in answer["runners_up"]}
     assert reasons[(LITE1, "onnxruntime")] == "slower than the budget: p90 7.99 ms > 7.9 ms"

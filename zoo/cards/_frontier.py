@@ -23,6 +23,7 @@ from zoo.cards._deploy import LATENCY, contended, scenario
 from zoo.cards._format import is_missing
 from zoo.cards._results import Results, Row
 
+_NAMED = ("model", "backend", "precision")
 _NICE = (1.0, 1.5, 2.0, 3.0, 5.0, 7.0)
 """Budgets are these times a power of ten: the recommended lines read as round figures."""
 
@@ -53,15 +54,16 @@ class Point:
         return no_worse and (self.p90_ms < other.p90_ms or self.top1 > other.top1)
 
     def as_dict(self) -> dict[str, Any]:
+        """The point, with its whole accuracy row: columns the export gains later come along."""
         return {
             "model": self.model,
             "backend": self.backend,
             "precision": self.precision,
             "p90_ms": self.p90_ms,
             "top1": self.top1,
-            "images": _number(self.accuracy.get("images")),
-            "top1_ci_low": _number(self.accuracy.get("top1_ci_low")),
-            "top1_ci_high": _number(self.accuracy.get("top1_ci_high")),
+            "accuracy": {key: value for key, value in self.accuracy.items() if key not in _NAMED},
+            "environment": self.latency.get("environment"),
+            "threads": _int(self.latency.get("threads")),
         }
 
 
@@ -253,7 +255,3 @@ def _group_order(key: tuple[str, int | None, str]) -> tuple[str, int, str]:
 
 def _int(value: Any) -> int | None:
     return None if is_missing(value) else int(value)
-
-
-def _number(value: Any) -> float | None:
-    return None if is_missing(value) else float(value)
