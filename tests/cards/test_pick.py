@@ -85,6 +85,11 @@ def test_filters_and_least_accuracy(results: Path, capsys: pytest.CaptureFixture
     assert status == 0
     assert f"  pick: {LITE2} openvino fp32: p90 11.34 ms, top-1 89.60%" in out
     assert f"  - {LITE1} onnxruntime fp32: backend onnxruntime, not openvino" in out
+    status, out, err = pick(capsys, "--max-p90-ms", "30", "--backend", "tensorrt", "--results", str(results))
+    assert (status, err) == (
+        2,
+        "zoo: error: --backend tensorrt: no stored result names it (stored: onnxruntime, openvino, torch)\n",
+    )
     status, out, _ = pick(capsys, "--max-p90-ms", "6", "--min-top1", "86.5", "--results", str(results))
     assert f"  pick: {LITE0} onnxruntime fp32: p90 5.30 ms, top-1 87.00%" in out
     assert f"  - {LITE0} openvino fp32: below --min-top1: top-1 86.20% < 86.5%" in out

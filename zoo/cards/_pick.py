@@ -116,6 +116,10 @@ class Picks:
 def pick(results: Results, request: Request) -> Picks:
     """The choice for `request` in every frontier of `results`."""
     found = results_frontiers(results)
+    stored = {p.backend for f in found.frontiers for p in f.points} | {i.backend for i in found.left_out}
+    if request.backend is not None and request.backend not in stored:
+        known = ", ".join(sorted(stored)) or "none"
+        raise ZooError(f"--backend {request.backend}: no stored result names it (stored: {known})")
     return Picks(request, tuple(_pick(frontier, request) for frontier in found.frontiers), found)
 
 
