@@ -60,7 +60,11 @@ def test_only_listed_generated_files_are_removed(
         assert named == ([f"{out / name}: left alone ({_expected(says)})"] if says else []), name
         if not removed:
             assert (out / name).read_text() == content, name
-    assert json.loads((out / MANIFEST).read_text())["files"] == [CARD, "tf-efficientnet-lite.svg"]
+    assert json.loads((out / MANIFEST).read_text())["files"] == [
+        "tf-efficientnet-lite-frontier.svg",
+        CARD,
+        "tf-efficientnet-lite.svg",
+    ]
     assert render(project_templates, results_dir, out, "--check") == 0
 
 

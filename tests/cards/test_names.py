@@ -14,6 +14,7 @@ from zoo.cards import load_results, render_cards
 from zoo.index import load_index
 
 from .conftest import LATENCY_COLUMNS, latency_row, render, write_template
+from .test_frontier import accuracy_row
 
 # collection, model: each would make matplotlib parse mathtext (and most fail to parse)
 MATH = [
@@ -33,6 +34,8 @@ def _results(tmp_path: Path, model: str) -> Path:
         latency_row(model, "$x$", "$^$", "packaged", 9.1),
     ]
     pd.DataFrame(rows, columns=LATENCY_COLUMNS).to_csv(folder / "latency.csv", index=False)
+    accuracy = [accuracy_row(model, "torch", "fp32", 86.0), accuracy_row(model, "$x$", "$^$", 85.0)]
+    pd.DataFrame(accuracy).to_csv(folder / "accuracy.csv", index=False)
     return folder
 
 
@@ -43,6 +46,9 @@ def test_dollar_signs_in_names_are_drawn_as_text(collection: str, model: str, tm
     chart = (tmp_path / "out" / "family.svg").read_text()
     for text in (f"{collection}: latency at batch 1", model, "$x$ $^$"):
         assert html.escape(text, quote=False) in chart, text
+    frontier = (tmp_path / "out" / "family-frontier.svg").read_text()
+    for text in (f"{collection}: environment", f"{model} $x$ $^$", f"{model} torch fp32", "$^$"):
+        assert html.escape(text, quote=False) in frontier, text
 
 
 BIDI = [*"\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c", "\u200b", "\x1b"]

@@ -35,8 +35,8 @@ def test_lite0_shows_declared_beside_measured(card: str, environment_id: str, tm
     lite0 = section(card, "tf_efficientnet_lite0")
     expected_rows = [
         "| Parameters | 4.65 M (4,650,000) | 4.65 M (4,652,008) | mismatch | off by 0.04% |",
-        "| FLOPs | 488 M (488,052,032) | 385 M (385,399,064) | mismatch | declared: convention not stated by "
-        "the index; measured: MACs from torch.utils.flop_counter (FLOPs / 2) |",
+        "| FLOPs | 488 M (488,052,032) | 385 M (385,399,064) | mismatch | measured as MACs from "
+        "torch.utils.flop_counter (FLOPs / 2); declared: convention not stated by the index |",
         "| File size | 18.8 MB (18,820,223 bytes) | 18.8 MB (18,820,223 bytes) | ok |  |",
         "| Input size (px) | 224 | 224 | ok |  |",
         "| Crop pct | 0.875 | 0.875 | ok |  |",
@@ -164,5 +164,9 @@ def test_render_cards_api_gives_card_and_chart(
     project_templates: Path, results_dir: Path, tmp_path: Path
 ) -> None:
     files = render_cards(project_templates, results_dir, tmp_path)
-    assert sorted(f.path.name for f in files) == [CARD, "tf-efficientnet-lite.svg"]
+    assert sorted(f.path.name for f in files) == [
+        "tf-efficientnet-lite-frontier.svg",
+        CARD,
+        "tf-efficientnet-lite.svg",
+    ]
     assert next(f for f in files if f.path.suffix == ".svg").content.startswith(b"<?xml")

@@ -2,11 +2,13 @@
 
 `render_cards` gives the files, `write_cards` writes them and `stale_cards` says which committed
 ones differ, and `left_alone` names files in the output folder that zoo will not touch; the
-`zoo docs` command is those calls.
+`zoo docs` command is those calls. `frontiers` and `pick` answer the deployer's question (`zoo pick`).
 """
 
 from zoo.cards._context import Card, EnvironmentInfo, ModelFacts, SpecRow
 from zoo.cards._files import MANIFEST, left_alone, stale_cards, write_cards
+from zoo.cards._frontier import Frontier, Frontiers, LeftOut, Point, frontiers, results_frontiers
+from zoo.cards._pick import NothingFits, Pick, Picks, Request, RunnerUp, pick, stored_results
 from zoo.cards._render import PACKAGE_TEMPLATES, CardFile, CardTemplateError, render_cards
 from zoo.cards._results import Results, ResultsError, load_results
 
@@ -17,13 +19,26 @@ __all__ = [
     "CardFile",
     "CardTemplateError",
     "EnvironmentInfo",
+    "Frontier",
+    "Frontiers",
+    "LeftOut",
     "ModelFacts",
+    "NothingFits",
+    "Pick",
+    "Picks",
+    "Point",
+    "Request",
     "Results",
     "ResultsError",
+    "RunnerUp",
     "SpecRow",
+    "frontiers",
     "left_alone",
     "load_results",
+    "pick",
     "render_cards",
+    "results_frontiers",
     "stale_cards",
+    "stored_results",
     "write_cards",
 ]

@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from zoo.cards._deploy import LATENCY, Int8Variant, Throughput, int8_variants, scenario, throughput_rows
-from zoo.cards._format import MISSING, file_size, fmt, is_missing, si
+from zoo.cards._format import MISSING, file_size, fmt, is_missing, link, si
+from zoo.cards._frontier import Frontiers, fastest, frontiers
 from zoo.cards._results import Results, Row
 from zoo.index import Model, normalize_key
 from zoo.weights import PACKAGED
@@ -35,6 +36,8 @@ _SPEC: tuple[tuple[str, str, Callable[[Any], str]], ...] = (
     ("std", "Std", fmt),
 )
 _FLOPS_DECLARED = "convention not stated by the index"
+_SHORT_NOTE = 40
+"""A validation detail longer than this goes to the collapsed block under the table, not the table."""
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,7 @@ class SpecRow:
     measured: str
     verdict: str
     note: str
+    detail: str = ""  # a long derivation, shown collapsed under the table
 
 
 @dataclass(frozen=True)
@@ -68,6 +72,11 @@ class ModelFacts:
     def latency_mode(self) -> tuple[Row, ...]:
         """The latency scenario's rows (one request at a time): what the latency table shows."""
         return tuple(row for row in self.latency if scenario(row) == LATENCY)
+
+    @property
+    def fastest(self) -> Row | None:
+        """The configuration with the smallest p90 one request at a time (uncontended, batch 1)."""
+        return fastest(self.latency)
 
     @property
     def throughput(self) -> tuple[Throughput, ...]:
@@ -114,6 +123,16 @@ class Card:
     throughput_chart: str | None  # likewise, of latency against throughput
     results: Results
     results_folder: str  # as the card names it
+    frontier_chart: str | None = None  # likewise, of top-1 against p90 latency
+
+    @property
+    def frontiers(self) -> Frontiers:
+        """The accuracy-latency frontiers of the card's models: the deployer's summary."""
+        return card_frontiers(self.facts)
+
+
+def card_frontiers(facts: tuple[ModelFacts, ...]) -> Frontiers:
+    return frontiers((row for f in facts for row in f.latency), (row for f in facts for row in f.accuracy))
 
 
 def model_facts(model: Model, results: Results) -> ModelFacts:
@@ -125,7 +144,7 @@ def model_facts(model: Model, results: Results) -> ModelFacts:
         note = RANDOM_WEIGHTS if weights == ("random",) else NOT_MEASURED
     return ModelFacts(
         model=model,
-        spec=_spec_rows(model, validation),
+        spec=_spec_rows(model, validation, weights, weights_source(model.name)),
         weights_used=weights,
         weights_source=weights_source(model.name),
         declared_top1=model.declared_accuracy("Top 1 Accuracy"),
@@ -153,26 +172,29 @@ def usage_model(models: tuple[Model, ...]) -> str:
     return min(packaged, key=lambda m: (m.metadata.flops is None, m.metadata.flops or 0)).name
 
 
-def _spec_rows(model: Model, validation: tuple[Row, ...]) -> tuple[SpecRow, ...]:
+def _spec_rows(
+    model: Model, validation: tuple[Row, ...], weights_used: tuple[str, ...], weights_source: str
+) -> tuple[SpecRow, ...]:
     checked = {normalize_key(str(row["field"])): row for row in validation}
     rows = []
     for key, label, show in _SPEC:
         row = checked.pop(key, {})
-        note = _note(row)
-        if key == "flops":
-            measured_as = f"measured: {row['convention']}" if row.get("convention") else ""
-            note = "; ".join(
-                part for part in (f"declared: {_FLOPS_DECLARED}", measured_as, row.get("detail")) if part
-            )
+        note, detail = _note(row)
+        if key == "flops":  # the convention, both sides of it: the notes say which was counted
+            measured_as = f"measured as {row['convention']}" if row.get("convention") else ""
+            short = _note({**row, "convention": None})[0]
+            note = "; ".join(part for part in (measured_as, f"declared: {_FLOPS_DECLARED}", short) if part)
         spec = SpecRow(
             label,
             show(model.metadata.get(key)),
             show(_as_written(row.get("measured"))),
             row.get("verdict") or MISSING,
             note,
+            detail,
         )
         if row or spec.declared != MISSING:  # a property nobody declared or validated is no row
             rows.append(spec)
+    weights = checked.pop("weights", {})
     for row in checked.values():  # fields validated beyond the specification above
         rows.append(
             SpecRow(
@@ -180,14 +202,35 @@ def _spec_rows(model: Model, validation: tuple[Row, ...]) -> tuple[SpecRow, ...]
                 fmt(_as_written(row.get("declared"))),
                 fmt(_as_written(row.get("measured"))),
                 row.get("verdict") or MISSING,
-                _note(row),
+                *_note(row),
             )
         )
+    rows.append(_weights_row(model, weights, weights_used, weights_source))
     return tuple(rows)
 
 
-def _note(row: Row) -> str:
-    return "; ".join(str(row[key]) for key in ("convention", "detail") if row.get(key))
+def _weights_row(model: Model, validated: Row, weights_used: tuple[str, ...], weights_source: str) -> SpecRow:
+    """One row for the weights: the file declared, what validation took it for, what the results ran."""
+    note, detail = _note(validated)
+    ran = f"results ran with {', '.join(weights_used)} weights" if weights_used else ""
+    measured = "; ".join(str(part) for part in (validated.get("measured"), ran) if part)
+    return SpecRow(
+        "Weights",
+        link(model.weights) if model.weights else MISSING,
+        measured or MISSING,
+        validated.get("verdict") or MISSING,
+        "; ".join(part for part in (note, weights_source) if part),
+        detail,
+    )
+
+
+def _note(row: Row) -> tuple[str, str]:
+    """The table's note (the convention, and a short detail) and a long detail for the collapsed block."""
+    convention = str(row.get("convention") or "")
+    detail = str(row.get("detail") or "")
+    if len(detail) > _SHORT_NOTE:
+        return convention, detail
+    return "; ".join(part for part in (convention, detail) if part), ""
 
 
 def _as_written(value: Any) -> Any:

@@ -26,7 +26,7 @@ from markdown_it import MarkdownIt
 
 from zoo._errors import ZooError
 from zoo._text import visible
-from zoo.cards._chart import GENERATED_MARK, latency_chart, throughput_chart
+from zoo.cards._chart import GENERATED_MARK, frontier_chart, latency_chart, throughput_chart
 from zoo.cards._context import SNIPPETS_TESTED_WITH, Card, environments, model_facts, usage_model
 from zoo.cards._format import FILTERS, escape_markdown
 from zoo.cards._results import Results, load_results
@@ -42,6 +42,7 @@ _MEASURED = ("zoo_model_details.md", "zoo_model.md")
 _CHARTS = (
     ("chart", "", latency_chart, "zoo_chart.md"),
     ("throughput_chart", "-throughput", throughput_chart, "zoo_throughput_chart.md"),
+    ("frontier_chart", "-frontier", frontier_chart, "zoo_frontier_chart.md"),
 )
 
 # Objects a template may read attributes of, by the module their type comes from: the card's own
@@ -52,6 +53,7 @@ _READABLE_MODULES = (
     "jinja2.",
     "zoo.cards._context",
     "zoo.cards._deploy",
+    "zoo.cards._frontier",
     "zoo.cards._results",
     "zoo.index._model",
     "zoo.publish.",  # the Hub cards render the same templates over their own context

@@ -34,6 +34,8 @@ from zoo.index import Index
 from zoo.index._errors import display_path
 from zoo.index._files import MARKDOWN_SUFFIXES
 from zoo.paths import project_paths
+from zoo.publish.frontier import PAGE as FRONTIER_PAGE
+from zoo.publish.frontier import frontier_pages
 from zoo.publish.leaderboard import LeaderboardRow, leaderboard
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -153,6 +155,7 @@ def _pages(
             environments=described, counts=counts
         ),
         **{Path("assets") / name: (TEMPLATES / name).read_text("utf-8") for name in ASSETS},
+        **frontier_pages(facts, _site_name(index), markdown),
     }
 
 
@@ -170,7 +173,7 @@ def _site_name(index: Index) -> str:
 
 
 def _config(index: Index, docs: Path, out: Path, cards: list[CardFile]) -> dict[str, Any]:
-    nav: list[Any] = [{"Home": "index.md"}, {"Leaderboard": "leaderboard.md"}]
+    nav: list[Any] = [{"Home": "index.md"}, {"Leaderboard": "leaderboard.md"}, {"Frontier": FRONTIER_PAGE}]
     nav.append({"Environments": "environments.md"})
     nav.append({"Models": [{title: path} for path, title in _card_titles(cards).items()]})
     return {
