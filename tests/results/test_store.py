@@ -29,6 +29,7 @@ from zoo.results import (
     recorded_run,
 )
 from zoo.results.stats import Stats
+from zoo.results.store import SCHEMA_VERSION
 
 README = Path(__file__).resolve().parents[2] / "benchmarks" / "results" / "README.md"
 
@@ -147,7 +148,7 @@ V1_MEASUREMENT = {
 }  # fmt: skip
 
 
-def test_a_version_1_database_is_migrated_to_3_and_keeps_its_runs(tmp_path: Path) -> None:
+def test_a_version_1_database_is_migrated_to_the_current_schema_and_keeps_its_runs(tmp_path: Path) -> None:
     db = tmp_path / "v1.db"
     with sqlite3.connect(db) as connection:  # as zoo 0.1 left it: no accuracy table, version 1
         connection.executescript(V1_SCHEMA)
@@ -166,7 +167,7 @@ def test_a_version_1_database_is_migrated_to_3_and_keeps_its_runs(tmp_path: Path
         assert store.runs()[0].kind == "bench"
         assert store.accuracy() == [] and store.agreement() == [] and store.verdicts() == []
     with sqlite3.connect(db) as connection:
-        assert connection.execute("SELECT value FROM zoo_meta").fetchone() == ("3",)
+        assert connection.execute("SELECT value FROM zoo_meta").fetchone() == (str(SCHEMA_VERSION),)
 
 
 @contextmanager

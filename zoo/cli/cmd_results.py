@@ -46,6 +46,25 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     add_json_argument(comparison)
     comparison.set_defaults(run=run_compare)
 
+    gating = action("gate", "regression gate: exit 0 none, 1 a regression, 3 cannot judge")
+    gating.add_argument("baseline", type=int)
+    gating.add_argument("candidate", type=int)
+    gating.add_argument("--markdown", type=Path, help="also write the summary here (a PR comment)")
+    add_json_argument(gating)
+    gating.set_defaults(run=run_gate)
+
+    calibrating = action("noise", "measure this machine's run-to-run noise from repeated runs, for the gate")
+    calibrating.add_argument(
+        "runs", type=int, nargs="*", help="the repeated runs (default: every run in the store)"
+    )
+    add_json_argument(calibrating)
+    calibrating.set_defaults(run=run_noise)
+
+    past = action("history", "a model's median per configuration over runs, with the steps marked")
+    past.add_argument("model")
+    add_json_argument(past)
+    past.set_defaults(run=run_history)
+
     exporting = action("export", "write the latest results (CSV/JSON) for the model cards")
     exporting.add_argument("--run", dest="run_id", type=int, help="one run only (default: latest of each)")
     exporting.add_argument("--format", choices=["csv", "json"], default="csv")
@@ -156,6 +175,88 @@ def run_compare(args: argparse.Namespace) -> int:
                 f"  x{c.ratio:.3f}  p={p_text}  {verdict}"
             )
     return 1 if any(c.regression for c in comparisons) else 0
+
+
+def run_gate(args: argparse.Namespace) -> int:
+    from zoo.results import latest_measurements
+    from zoo.results.gate import gate
+
+    with _store(args) as store:
+        for run_id in (args.baseline, args.candidate):
+            _check_run(store, run_id)
+        report = gate(
+            latest_measurements(store, args.baseline),
+            latest_measurements(store, args.candidate),
+            store.noise(),
+            args.baseline,
+            args.candidate,
+        )
+    summary = report.markdown()
+    if args.markdown:
+        from zoo._atomic import write_atomically
+
+        write_atomically(args.markdown, summary)
+    if args.json:
+        print_json({"exit_code": report.exit_code, "rows": [row.__dict__ for row in report.rows]})
+    else:
+        print(summary, end="")
+    return report.exit_code
+
+
+def run_noise(args: argparse.Namespace) -> int:
+    from zoo.results import open_store
+    from zoo.results.gate import calibrate_noise, threshold
+
+    with open_store(store_path(args)) as store:
+        for run_id in args.runs:
+            _check_run(store, run_id)
+        wanted = set(args.runs)
+        records = [record for run, record in store.measurements_by_run() if not wanted or run in wanted]
+        found = calibrate_noise(records)
+        for noise in found:
+            store.set_noise(noise)
+    if args.json:
+        print_json([{**noise.__dict__, "threshold": threshold(noise)} for noise in found])
+        return 0
+    if not found:
+        raise ZooError(
+            "no configuration was measured quietly in 3 runs or more: run the same `zoo bench` 3 times first"
+        )
+    for noise in found:
+        print(
+            f"{noise.key:55} {noise.runs:3} runs  noise {noise.sigma:.2%}  "
+            f"gate threshold {threshold(noise):.1%}  ({noise.environment})"
+        )
+    return 0
+
+
+def run_history(args: argparse.Namespace) -> int:
+    from zoo.results.history import history
+
+    with _store(args) as store:
+        series = history(store.measurements_by_run(args.model), store.noise())
+    if not series:
+        raise ZooError(f"no quiet measurement of {args.model!r} in {store.path}")
+    if args.json:
+        print_json([_series_dict(s) for s in series])
+        return 0
+    for one in series:
+        print(f"{one.key} on {one.machine} (a step moves more than the noise allows: ±{one.threshold:.1%})")
+        for point in one.points:
+            versions = " ".join(
+                f"{name} {point.libraries.get(name, '-')}" for name in ("torch", "onnxruntime", "openvino")
+            )
+            mark = f"  <- step {point.change:+.1%}" if point.step and point.change is not None else ""
+            commit = (point.git_commit or "-")[:12]
+            print(f"  run {point.run:4}  {point.median_ms:9.3f} ms  {commit:12}  {versions}{mark}")
+    return 0
+
+
+def _series_dict(series: object) -> dict[str, object]:
+    from dataclasses import asdict, is_dataclass
+
+    assert is_dataclass(series) and not isinstance(series, type)
+    return asdict(series)
 
 
 def run_export(args: argparse.Namespace) -> int:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from zoo._errors import ZooError
+from zoo.results.gate import Noise
 from zoo.results.records import (
     AccuracyRecord,
     AgreementRecord,
@@ -29,7 +30,7 @@ from zoo.results.records import (
 
 R = TypeVar("R", bound=Record)
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 # Version 1; a new database is created at version 1 and migrated like any other.
 _SCHEMA_V1 = """
@@ -103,6 +104,16 @@ CREATE TABLE validation (
     field TEXT NOT NULL,
     status TEXT NOT NULL,
     data TEXT NOT NULL
+);
+""",
+    3: """
+CREATE TABLE noise (
+    environment_id TEXT NOT NULL,
+    config_key TEXT NOT NULL,
+    runs INTEGER NOT NULL,
+    sigma REAL NOT NULL,
+    measured_at TEXT NOT NULL,
+    PRIMARY KEY (environment_id, config_key)
 );
 """,
 }
@@ -379,6 +390,25 @@ class ResultsStore:
 
     def verdicts(self, run_id: int | None = None) -> list[Verdict]:
         return [Verdict.from_dict(data) for data in self._rows("validation", run_id)]
+
+    def measurements_by_run(self, model: str | None = None) -> Iterator[tuple[int, LatencyRecord]]:
+        """(run id, record) of every measurement, oldest first: the history of each configuration."""
+        where, parameters = ("WHERE model=?", (model,)) if model is not None else ("", ())
+        query = f"SELECT run_id, data FROM measurements {where} ORDER BY run_id, id"
+        for run_id, data in self.db.execute(query, parameters):
+            yield run_id, LatencyRecord.from_dict(json.loads(data))
+
+    def set_noise(self, noise: Noise) -> None:
+        """Keep one configuration's run-to-run noise with its environment (a new calibration replaces it)."""
+        self._write(
+            "INSERT OR REPLACE INTO noise VALUES (?, ?, ?, ?, ?)",
+            (noise.environment, noise.key, noise.runs, noise.sigma, now()),
+        )
+
+    def noise(self) -> dict[tuple[str, str], Noise]:
+        """Every calibration, by (environment id, configuration key)."""
+        rows = self.db.execute("SELECT environment_id, config_key, runs, sigma FROM noise")
+        return {(env, key): Noise(env, key, runs, sigma) for env, key, runs, sigma in rows}
 
     def environments(self, ids: set[str]) -> dict[str, dict[str, Any]]:
         rows = self.db.execute("SELECT id, data FROM environments")

@@ -1,0 +1,150 @@
+"""The regression gate and the history: real timed loops, a real store, the real command.
+
+The timed callable sleeps: its duration is known, so a 10% slowdown can be injected exactly, while
+the loop that times it (`time_iterations`), the statistics, the noise calibration and the gate are
+zoo's own.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from zoo.measure.scenarios.latency import time_iterations
+from zoo.results import LatencyRecord, LatencyStatus, open_store
+from zoo.results.gate import GateOutcome, Noise, calibrate_noise, gate, threshold
+from zoo.results.history import detect_steps, history
+from zoo.results.stats import Stats
+from zoo.spec import Timing
+
+QUICK = Timing(min_time_s=0.15, min_iterations=20, max_time_s=1.0, target_ci=0.05, warmup_s=0.02)
+ENVIRONMENT = {"id": "env-a", "cpu_model": "test cpu", "logical_cores": 2, "libraries": {"torch": "2.14.1"}}
+BASE_S = 0.004
+
+
+def timed(seconds: float, backend: str = "sleepy", **changes: object) -> LatencyRecord:
+    """A configuration measured by zoo's timing loop over a call that takes `seconds`."""
+    samples, converged = time_iterations(lambda: time.sleep(seconds), QUICK)
+    values: dict[str, object] = {
+        "model": "m",
+        "backend": backend,
+        "precision": "fp32",
+        "batch": 1,
+        "threads": 1,
+        "status": LatencyStatus.OK,
+        "stats": Stats.from_seconds(samples),
+        "converged": converged,
+        "samples_ms": tuple(s * 1000 for s in samples),
+        "environment": dict(ENVIRONMENT),
+        "measured_at": "2026-12-02T00:00:00+00:00",
+        **changes,
+    }
+    return LatencyRecord(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="module")
+def noise() -> dict[tuple[str, str], Noise]:
+    """This machine's run-to-run noise for the sleeping configuration, from 5 back-to-back runs."""
+    found = calibrate_noise(timed(BASE_S) for _ in range(5))
+    assert len(found) == 1 and found[0].runs == 5
+    return {(found[0].environment, found[0].key): found[0]}
+
+
+def test_back_to_back_identical_runs_pass_the_gate_5_of_5(noise: dict[tuple[str, str], Noise]) -> None:
+    outcomes = [gate([timed(BASE_S)], [timed(BASE_S)], noise).exit_code for _ in range(5)]
+    assert outcomes == [0] * 5
+
+
+def test_a_10_percent_slowdown_is_caught_5_of_5(noise: dict[tuple[str, str], Noise]) -> None:
+    assert threshold(next(iter(noise.values()))) < 0.08  # the calibration leaves room to see 10%
+    reports = [gate([timed(BASE_S)], [timed(BASE_S * 1.10)], noise) for _ in range(5)]
+    assert [report.exit_code for report in reports] == [1] * 5
+    assert all(report.rows[0].outcome == GateOutcome.REGRESSION for report in reports)
+
+
+def test_a_contended_run_is_never_passed(noise: dict[tuple[str, str], Noise]) -> None:
+    busy = timed(BASE_S, contention={"contended": True, "reason": "other processes used 90% of the CPU"})
+    report = gate([timed(BASE_S)], [busy], noise)
+    assert report.exit_code == 3
+    assert "contended" in report.rows[0].reason
+
+
+def test_other_library_versions_cannot_be_judged(noise: dict[tuple[str, str], Noise]) -> None:
+    newer = timed(BASE_S, environment={**ENVIRONMENT, "id": "env-b", "libraries": {"torch": "2.15.0"}})
+    row = gate([timed(BASE_S)], [newer], noise).rows[0]
+    assert row.outcome == GateOutcome.CANNOT_JUDGE
+    assert "torch 2.14.1 -> 2.15.0" in row.reason
+
+
+def test_no_calibration_cannot_be_judged() -> None:
+    report = gate([timed(BASE_S)], [timed(BASE_S * 1.5)], {})
+    assert report.exit_code == 3
+    assert "zoo results noise" in report.rows[0].reason
+
+
+def test_a_failure_in_the_candidate_is_a_regression_and_a_missing_one_cannot_be_judged(
+    noise: dict[tuple[str, str], Noise],
+) -> None:
+    base = [timed(BASE_S), timed(BASE_S, backend="other")]
+    failed = LatencyRecord("m", "sleepy", "fp32", 1, 1, LatencyStatus.FAILED, reason="killed by SIGKILL")
+    report = gate(base, [failed], noise)
+    assert {row.key: row.outcome for row in report.rows} == {
+        "m|other|fp32|b1|t1": GateOutcome.CANNOT_JUDGE,
+        "m|sleepy|fp32|b1|t1": GateOutcome.REGRESSION,
+    }
+    assert report.exit_code == 1
+
+
+def test_the_markdown_summary_is_a_table_with_no_live_markup(noise: dict[tuple[str, str], Noise]) -> None:
+    base = timed(BASE_S, model="<img src=x onerror=alert(1)>|")
+    text = gate([base], [base], noise).markdown()
+    assert "<img" not in text and "&lt;img" in text
+    assert text.splitlines()[0].startswith("### zoo gate")
+    assert sum(line.startswith("|") for line in text.splitlines()) == 3  # header, rule, one row
+
+
+def test_steps_are_found_at_the_last_run_and_not_in_noise() -> None:
+    flat = [10.0, 10.1, 9.9, 10.05, 9.95, 10.0]
+    assert detect_steps(flat, 0.05) == []
+    assert detect_steps([*flat, 11.0], 0.05) == [6]  # a lone newest run 10% up is a step
+    assert detect_steps([*flat, 10.3], 0.05) == []  # 3%: within the penalty
+    assert detect_steps([*flat, 11.0, 11.1, 10.9, 11.0], 0.05) == [6]
+    assert detect_steps([10.0, 10.0, 12.0, 10.0, 10.0], 0.05) == [2, 3]  # a 20% outlier is two steps
+
+
+def test_history_marks_the_run_where_the_median_stepped(noise: dict[tuple[str, str], Noise]) -> None:
+    runs = [timed(BASE_S) for _ in range(4)] + [timed(BASE_S * 1.25) for _ in range(2)]
+    (series,) = history(enumerate(runs, start=1), noise)
+    assert [point.run for point in series.steps] == [5]
+    assert series.steps[0].change == pytest.approx(0.25, abs=0.08)
+
+
+def zoo(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "zoo", *args], capture_output=True, text=True, check=False)
+
+
+def test_the_commands_calibrate_gate_and_show_history(tmp_path: Path) -> None:
+    db = tmp_path / "results.db"
+    with open_store(db) as store:
+        runs = []
+        for seconds in (BASE_S, BASE_S, BASE_S, BASE_S * 1.2):
+            run = store.start_run("zoo bench m", "local", None)
+            store.add(run, timed(seconds))
+            runs.append(run)
+    calibration = zoo("results", "noise", *map(str, runs[:3]), "--db", str(db))
+    assert calibration.returncode == 0, calibration.stderr
+    assert "m|sleepy|fp32|b1|t1" in calibration.stdout and "gate threshold" in calibration.stdout
+    summary = tmp_path / "gate.md"
+    same = zoo("results", "gate", str(runs[0]), str(runs[1]), "--db", str(db), "--markdown", str(summary))
+    assert same.returncode == 0, same.stdout + same.stderr
+    assert "no regression" in summary.read_text()
+    slower = zoo("results", "gate", str(runs[0]), str(runs[3]), "--db", str(db))
+    assert slower.returncode == 1 and "regression" in slower.stdout
+    past = zoo("results", "history", "m", "--db", str(db))
+    assert past.returncode == 0, past.stderr
+    assert f"run {runs[3]:4}" in past.stdout and "step +" in past.stdout
+    assert zoo("results", "history", "nothing", "--db", str(db)).returncode == 2
