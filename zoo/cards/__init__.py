@@ -6,7 +6,7 @@ ones differ, and `left_alone` names files in the output folder that zoo will not
 """
 
 from zoo.cards._context import Card, EnvironmentInfo, ModelFacts, SpecRow
-from zoo.cards._files import MANIFEST, left_alone, stale_cards, write_cards
+from zoo.cards._files import MANIFEST, left_alone, stale_cards, write_cards, write_owned
 from zoo.cards._render import PACKAGE_TEMPLATES, CardFile, CardTemplateError, render_cards
 from zoo.cards._results import Results, ResultsError, load_results
 
@@ -26,4 +26,5 @@ __all__ = [
     "render_cards",
     "stale_cards",
     "write_cards",
+    "write_owned",
 ]

@@ -88,6 +88,8 @@ def fingerprint(threads: int) -> dict[str, Any]:
     """CPU, cores, ISA flags, OS, Python and library versions, thread settings, commit and date."""
     import psutil
 
+    from zoo.results.provenance import code_digest
+
     cpu = _cpuinfo()
     flags = set(cpu.get("flags", "").split())
     environment: dict[str, Any] = {
@@ -103,6 +105,7 @@ def fingerprint(threads: int) -> dict[str, Any]:
         "thread_variables": {name: os.environ[name] for name in THREAD_VARIABLES if name in os.environ},
         "host": platform.node(),
         "git_commit": git_commit(),
+        "code_digest": code_digest(),
         "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
     }
     environment["id"] = comparable_id(environment)

@@ -9,7 +9,6 @@ same model. The body is the measured sections of our cards, from the same templa
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -229,14 +228,3 @@ def _as_list(value: Any) -> list[Any]:
     if value is None:
         return []
     return list(value) if isinstance(value, list) else [value]
-
-
-def write_files(files: Iterable[CardFile]) -> list[Path]:
-    """Write the files whose content changed (folders made as needed); the paths written."""
-    written = []
-    for file in files:
-        if not file.path.is_file() or file.path.read_bytes() != file.content:
-            file.path.parent.mkdir(parents=True, exist_ok=True)
-            file.path.write_bytes(file.content)
-            written.append(file.path)
-    return written

@@ -1,6 +1,5 @@
 """Results: one record type per kind, the SQLite history, the committed export, and comparisons."""
 
-from zoo.results._csv import merge_csv
 from zoo.results.analysis import Comparison, compare, export, latest_measurements, results_frame
 from zoo.results.records import (
     AccuracyRecord,
@@ -36,7 +35,6 @@ __all__ = [
     "compare",
     "export",
     "latest_measurements",
-    "merge_csv",
     "open_store",
     "plan_digest",
     "recorded_run",
