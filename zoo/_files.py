@@ -21,7 +21,7 @@ __all__ = ["confined", "replace_all"]
 def confined(path: Path, root: Path) -> Path:
     """`path`, refused when it is a link or its folder leads out of `root` through a link."""
     if path.is_symlink():
-        raise ZooError(f"{path}: a symbolic link; zoo does not write through links")
+        raise ZooError(f"{path}: not a regular file (a symbolic link); zoo does not write through links")
     if not path.parent.resolve().is_relative_to(root.resolve()):
         raise ZooError(f"{path}: its folder leads out of {root} through a link; zoo does not write there")
     if path.exists() and not path.is_file():

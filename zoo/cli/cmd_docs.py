@@ -58,25 +58,30 @@ def run_docs(args: argparse.Namespace) -> int:
     out = args.out or (paths.hub_cards if args.format == "hf" else paths.cards)
     inputs = {"templates": args.templates / "models", "results": results_path(args)}
     refuse_overlap(out, {**inputs, "index": paths.root} if index is not None else inputs)
+    problems: list[str] = []
+    if args.check:  # the committed results first: damaged ones cannot render, stale ones must not pass
+        from zoo.results import check_export
+
+        problems, warnings, readable = check_export(results_path(args))
+        for line in [*warnings, *problems]:
+            print(line, file=sys.stderr)
+        if not readable:
+            return 1
     if args.format == "hf":
-        return _hub_cards(
-            load_index(args.index),
-            args.templates,
-            results_path(args),
-            out,
-            args.check,
-        )
+        status = _hub_cards(load_index(args.index), args.templates, results_path(args), out, args.check)
+        return 1 if problems else status
     args.out = out
     files = render_cards(args.templates, results_path(args), args.out, index)
     for line in left_alone(files, args.out):
         print(line, file=sys.stderr)
     if args.check:
-        problems = stale_cards(files, args.out)
-        for problem in problems:
+        stale = stale_cards(files, args.out)
+        for problem in stale:
             print(problem, file=sys.stderr)
-        if problems:
+        if stale:
             again = shlex.join(["zoo", *(arg for arg in sys.argv[1:] if arg != "--check")])
             print(f"zoo docs: run `{again}` to render the cards again", file=sys.stderr)
+        if stale or problems:
             return 1
         print(f"{display_path(args.out)}: all {len(files)} rendered file(s) are up to date")
         return 0

@@ -1,5 +1,6 @@
 """Results: one record type per kind, the SQLite history, the committed export, and comparisons."""
 
+from zoo.results._csv import check_export
 from zoo.results.analysis import Comparison, compare, export, latest_measurements, results_frame
 from zoo.results.records import (
     AccuracyRecord,
@@ -21,6 +22,7 @@ __all__ = [
     "AgreementRecord",
     "AgreementStatus",
     "Comparison",
+    "check_export",
     "LatencyRecord",
     "LatencyStatus",
     "LogitAgreement",

@@ -17,7 +17,7 @@ from zoo._errors import ZooError
 from zoo.index._errors import display_path
 from zoo.results.provenance import code_digest
 
-__all__ = ["PROVENANCE", "csv_rows", "csv_text", "merge_rows", "read_export", "stale_rows"]
+__all__ = ["PROVENANCE", "check_export", "csv_rows", "csv_text", "merge_rows", "read_export", "stale_rows"]
 
 PROVENANCE = ("environment", "git_commit", "code_digest")
 """Columns every measured row carries after its record's own: where and by which code it was measured."""
@@ -140,3 +140,30 @@ def stale_rows(path: Path, digest: str | None = None) -> tuple[list[str], str | 
         if row["code_digest"] != digest
     ]
     return stale, None
+
+
+def check_export(folder: Path) -> tuple[list[str], list[str], bool]:
+    """What `zoo docs --check` says about a committed export: the problems (stale rows, damaged
+    files), the warnings (files that predate provenance), and whether every file could be read."""
+    import json
+
+    problems: list[str] = []
+    warnings: list[str] = []
+    readable = True
+    for path in sorted(folder.glob("*.csv")) if folder.is_dir() else []:
+        try:
+            stale, note = stale_rows(path)
+        except ZooError as error:
+            problems.append(str(error))
+            readable = False
+            continue
+        problems.extend(stale)
+        warnings.extend([note] if note else [])
+    environments = folder / "environments.json"
+    if environments.is_file():
+        try:
+            json.loads(environments.read_text("utf-8"))
+        except (OSError, ValueError) as error:
+            problems.append(f"{display_path(environments)}: not JSON ({' '.join(str(error).split())})")
+            readable = False
+    return problems, warnings, readable
