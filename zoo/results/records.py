@@ -65,6 +65,7 @@ class RunStatus(StrEnum):
     FINISHED = "finished"
     FAILED = "failed"
     INTERRUPTED = "interrupted"
+    ABANDONED = "abandoned"  # its process ended without closing it (killed, or the machine went down)
 
 
 def now() -> str:

@@ -9,17 +9,20 @@ foreign one is refused with a clear message, never written to. Reading commands 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from zoo._errors import ZooError
 from zoo.results.records import AccuracyRecord, AgreementRecord, LatencyRecord, RunStatus, Verdict, now
 
 SCHEMA_VERSION = 3
+R = TypeVar("R")
+log = logging.getLogger(__name__)
 
 # Version 1; a new database is created at version 1 and migrated like any other.
 _SCHEMA_V1 = """
@@ -176,6 +179,7 @@ class ResultsStore:
         source.close()
         self.db = memory
         self._prepare_schema()
+        self._mark_abandoned_runs()  # in the copy only: what is read says which runs were abandoned
         return memory
 
     def _check_writable(self) -> None:
@@ -249,18 +253,30 @@ class ResultsStore:
         return int(cursor.lastrowid or 0)
 
     def claim_run(self, run_id: int) -> None:
-        """This process now owns `run_id` (resuming it)."""
+        """This process now owns `run_id` (resuming it), unless a live process still runs it: taken in
+        one statement, so of two processes resuming the same run only one gets it."""
+        self._mark_abandoned_runs()
         pid, host, started = _process_identity()
-        self._write(
-            "UPDATE runs SET status=?, finished_at=NULL, pid=?, host=?, process_started=? WHERE id=?",
-            (RunStatus.RUNNING, pid, host, started, run_id),
+        cursor = self._write(
+            "UPDATE runs SET status=?, finished_at=NULL, pid=?, host=?, process_started=?"
+            " WHERE id=? AND status!=?",
+            (RunStatus.RUNNING, pid, host, started, run_id, RunStatus.RUNNING),
         )
+        if cursor.rowcount == 0:
+            owner = self.db.execute("SELECT pid, host FROM runs WHERE id=?", (run_id,)).fetchone() or (
+                None,
+                None,
+            )
+            raise ResultsStoreError(
+                f"run {run_id} is still running (process {owner[0]} on {owner[1] or 'an unknown host'}); "
+                "wait for it, or stop it first"
+            )
 
     def finish_run(self, run_id: int, status: RunStatus) -> None:
         self._write("UPDATE runs SET finished_at=?, status=? WHERE id=?", (now(), status, run_id))
 
     def _mark_abandoned_runs(self) -> None:
-        """Runs left 'running' by a process of this host that no longer exists were interrupted."""
+        """Runs left 'running' by a process of this host that no longer exists were abandoned."""
         _, host, _ = _process_identity()
         rows = self.db.execute(
             "SELECT id, pid, process_started FROM runs WHERE status=? AND (host=? OR host IS NULL)",
@@ -268,7 +284,7 @@ class ResultsStore:
         ).fetchall()
         for run_id, pid, started in rows:
             if not _alive(pid, started):
-                self.finish_run(run_id, RunStatus.INTERRUPTED)
+                self.finish_run(run_id, RunStatus.ABANDONED)
 
     def resumable_run(self, kind: str, plan: str) -> int | None:
         """The latest unfinished run of `kind` whose plan matches, for `--resume`."""
@@ -358,28 +374,48 @@ class ResultsStore:
             ),
         )
 
-    def _rows(self, table: str, run_id: int | None) -> Iterator[dict[str, Any]]:
+    def _records(self, table: str, run_id: int | None, read: Callable[[dict[str, Any]], R]) -> Iterator[R]:
+        """The records of `table`, oldest first; a row that cannot be read (damaged, or written by a newer
+        zoo) is skipped with a warning naming it, so the rest of the history stays readable."""
         where, parameters = ("WHERE run_id=?", (run_id,)) if run_id is not None else ("", ())
-        for (data,) in self.db.execute(f"SELECT data FROM {table} {where} ORDER BY id", parameters):
-            yield json.loads(data)
+        rows = self.db.execute(f"SELECT id, run_id, data FROM {table} {where} ORDER BY id", parameters)
+        for row_id, row_run, data in rows:
+            try:
+                yield read(json.loads(data))
+            except Exception as error:  # any damage: a bad JSON text, a missing field, an unknown value
+                reason = " ".join(f"{type(error).__name__}: {error}".split())[:200]
+                log.warning(
+                    "zoo: warning: %s: %s row %s (run %s) skipped: %s",
+                    self.path,
+                    table,
+                    row_id,
+                    row_run,
+                    reason,
+                )
 
     def measurements(self, run_id: int | None = None) -> Iterator[LatencyRecord]:
         """Latency and throughput records of one run, or of every run, each with its environment."""
-        return (LatencyRecord.from_dict(data) for data in self._rows("measurements", run_id))
+        return self._records("measurements", run_id, LatencyRecord.from_dict)
 
     def accuracy(self, run_id: int | None = None) -> list[AccuracyRecord]:
         """Accuracy records of one run, or of every run, oldest first."""
-        return [AccuracyRecord.from_dict(data) for data in self._rows("accuracy", run_id)]
+        return list(self._records("accuracy", run_id, AccuracyRecord.from_dict))
 
     def agreement(self, run_id: int | None = None) -> list[AgreementRecord]:
-        return [AgreementRecord.from_dict(data) for data in self._rows("agreement", run_id)]
+        return list(self._records("agreement", run_id, AgreementRecord.from_dict))
 
     def verdicts(self, run_id: int | None = None) -> list[Verdict]:
-        return [Verdict.from_dict(data) for data in self._rows("validation", run_id)]
+        return list(self._records("validation", run_id, Verdict.from_dict))
 
     def environments(self, ids: set[str]) -> dict[str, dict[str, Any]]:
-        rows = self.db.execute("SELECT id, data FROM environments")
-        return {env_id: json.loads(data) for env_id, data in rows if env_id in ids}
+        found = {}
+        for env_id, data in self.db.execute("SELECT id, data FROM environments"):
+            if env_id in ids:
+                try:
+                    found[env_id] = json.loads(data)
+                except ValueError:
+                    log.warning("zoo: warning: %s: environment %s skipped: not JSON", self.path, env_id)
+        return found
 
     def done_keys(self, run_id: int) -> set[str]:
         """Configurations that already have a successful measurement in a run (for `--resume`)."""
