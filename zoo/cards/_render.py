@@ -28,7 +28,7 @@ from zoo._errors import ZooError
 from zoo._text import visible
 from zoo.cards._chart import GENERATED_MARK, latency_chart, throughput_chart
 from zoo.cards._context import SNIPPETS_TESTED_WITH, Card, environments, model_facts, usage_model
-from zoo.cards._format import FILTERS, escape_markdown
+from zoo.cards._format import FILTERS, escape_markdown, inert_comments
 from zoo.cards._results import Results, load_results
 from zoo.index import Index, load_index
 from zoo.index._errors import display_path
@@ -271,7 +271,7 @@ def _render(environment: _CardEnvironment, card: Card) -> bytes:
         sections = [(snippet, card) for field, _, _, snippet in _CHARTS if field in unlinked]
     for snippet, shown in sections:
         body = _insert(body, _render_template(environment, card.template, snippet, shown))
-    return visible(header + body.rstrip("\n") + "\n").encode("utf-8")
+    return visible(inert_comments(header + body.rstrip("\n") + "\n")).encode("utf-8")
 
 
 def _unlinked(chart: str | None, body: str) -> bool:

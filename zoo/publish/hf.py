@@ -16,7 +16,7 @@ import yaml
 
 from zoo.cards import CardFile, ModelFacts
 from zoo.cards._context import environments, model_facts
-from zoo.cards._format import escape_markdown, is_missing
+from zoo.cards._format import comment_yaml, escape_markdown, is_missing
 from zoo.cards._render import card_environment
 from zoo.cards._results import Results, Row, load_results
 from zoo.index import Index, Model, normalize_key
@@ -196,7 +196,7 @@ def _collection_block(model: Model, index: Index) -> str:
     declared: dict[str, Any] = {"Name": collection.name}
     if collection.paper:
         declared["Paper"] = {"Title": collection.paper.title, "URL": collection.paper.url}
-    return f"<!--\n{yaml.safe_dump({'Collections': [declared]}, sort_keys=False, allow_unicode=True)}-->"
+    return f"<!--\n{comment_yaml({'Collections': [declared]})}-->"
 
 
 def _license(model: Model) -> str:
