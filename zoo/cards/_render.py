@@ -14,14 +14,18 @@ from __future__ import annotations
 import dataclasses
 import functools
 import re
+import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import jinja2
+import jinja2.filters
+import jinja2.nodes
 import jinja2.sandbox
+import jinja2.visitor
 from markdown_it import MarkdownIt
 
 from zoo._errors import ZooError
@@ -57,6 +61,12 @@ _READABLE_MODULES = (
     "zoo.publish.",  # the Hub cards render the same templates over their own context
 )
 _MAX_BUILT = 1_000_000  # items a template's `*` may build, bits its `**` may, width a filter may pad to
+# A render's budget: what one card may take, far above what any real card needs (a card of the
+# 272-model corpus renders in milliseconds, to some kilobytes), and far below what hurts the machine.
+RENDER_SECONDS = 20.0
+MAX_TEXT = 10_000_000  # characters one built string (`~`, `+`, `join`, `replace`, `%`) may have
+MAX_OUTPUT = 20_000_000  # characters one card may have
+MAX_ITERATIONS = 5_000_000  # loop steps one render may take, all loops together
 # A field width or precision of seven digits or more in a %- or {}-format string.
 _HUGE_WIDTH = re.compile(r"%[^A-Za-z%]*\d{7,}|\{[^{}]*:[^{}]*\d{7,}")
 _PADDING_FILTERS = ("center", "indent", "wordwrap", "format")
@@ -64,6 +74,55 @@ _PADDING_FILTERS = ("center", "indent", "wordwrap", "format")
 
 class CardTemplateError(ZooError):
     """A template that cannot render: its message names the template file and line."""
+
+
+class OverBudget(jinja2.sandbox.SecurityError):
+    """A template that takes more time, loop steps or text than one card may."""
+
+
+class _Budget:
+    """What the render in progress has spent: its deadline, loop steps and output so far."""
+
+    def __init__(self) -> None:
+        self.deadline = float("inf")
+        self.steps = 0
+        self.output = 0
+
+    def start(self) -> None:
+        self.deadline = time.monotonic() + RENDER_SECONDS
+        self.steps = 0
+        self.output = 0
+
+    def step(self, count: int = 1) -> None:
+        self.steps += count
+        if self.steps > MAX_ITERATIONS:
+            raise OverBudget(f"over the render budget: more than {MAX_ITERATIONS:,} loop steps")
+        if self.steps % 1024 < count and time.monotonic() > self.deadline:
+            raise OverBudget(f"over the render budget: more than {RENDER_SECONDS:g} s")
+
+    def text(self, length: int) -> None:
+        if length > MAX_TEXT:
+            raise OverBudget(f"over the render budget: a text of more than {MAX_TEXT:,} characters")
+        self.step(0)
+
+    def emit(self, length: int) -> None:
+        self.output += length
+        if self.output > MAX_OUTPUT:
+            raise OverBudget(f"over the render budget: a card of more than {MAX_OUTPUT:,} characters")
+        self.step(0)
+
+
+class _Metered(jinja2.visitor.NodeTransformer):
+    """Route every loop and every `~` of a parsed template through the budget."""
+
+    def visit_For(self, node: jinja2.nodes.For) -> jinja2.nodes.Node:
+        self.generic_visit(node)
+        node.iter = jinja2.nodes.Filter(node.iter, "_metered", [], [], None, None)
+        return node
+
+    def visit_Concat(self, node: jinja2.nodes.Concat) -> jinja2.nodes.Node:
+        self.generic_visit(node)
+        return jinja2.nodes.Filter(jinja2.nodes.List(node.nodes), "_joined", [], [], None, None)
 
 
 @dataclass(frozen=True)
@@ -163,10 +222,11 @@ class _ConfinedLoader(jinja2.BaseLoader):
 class _CardEnvironment(jinja2.sandbox.ImmutableSandboxedEnvironment):
     """Jinja's immutable sandbox, narrowed to the card's data and bounded in the text it builds."""
 
-    intercepted_binops = frozenset({"*", "**", "%"})
+    intercepted_binops = frozenset({"*", "**", "%", "+"})
 
     def __init__(self, folders: list[Path]) -> None:
         self.card_loader = _ConfinedLoader(folders)
+        self.budget = _Budget()
         super().__init__(
             loader=self.card_loader,
             undefined=jinja2.StrictUndefined,
@@ -176,7 +236,43 @@ class _CardEnvironment(jinja2.sandbox.ImmutableSandboxedEnvironment):
         )
         self.filters.update(FILTERS)
         self.filters.update({name: _bounded(self.filters[name]) for name in _PADDING_FILTERS})
+        self.filters.update(
+            _metered=self._metered, _joined=self._joined, join=self._join, replace=self._replace
+        )
         del self.globals["lipsum"]  # placeholder text a card never needs, and unbounded in size
+
+    def _parse(self, source: str, name: str | None, filename: str | None) -> jinja2.nodes.Template:
+        template = _Metered().visit(super()._parse(source, name, filename))
+        assert isinstance(template, jinja2.nodes.Template)
+        return template
+
+    def concat(self, pieces: Iterable[Any]) -> str:  # type: ignore[override]
+        """Join a block's or macro's output (compiled templates call `environment.concat`)."""
+        return self._joined(list(pieces))
+
+    def _metered(self, iterable: Any) -> Iterator[Any]:
+        for item in iterable:
+            self.budget.step()
+            yield item
+
+    def _joined(self, pieces: list[Any]) -> str:
+        texts = [str(piece) for piece in pieces]
+        self.budget.text(sum(len(text) for text in texts))
+        return "".join(texts)
+
+    def _join(self, value: Any, separator: Any = "", attribute: Any = None) -> str:
+        if attribute is not None:
+            value = map(jinja2.filters.make_attrgetter(self, attribute), value)
+        items = [str(item) for item in value]
+        self.budget.text(sum(len(item) for item in items) + len(str(separator)) * max(len(items) - 1, 0))
+        return str(separator).join(items)
+
+    def _replace(self, value: Any, old: Any, new: Any, count: int | None = None) -> str:
+        text, old, new = str(value), str(old), str(new)
+        found = text.count(old) if old else len(text) + 1
+        found = found if count is None or count < 0 else min(found, count)
+        self.budget.text(len(text) + found * (len(new) - len(old)))
+        return text.replace(old, new, -1 if count is None else count)
 
     def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
         return type(obj).__module__.startswith(_READABLE_MODULES) and super().is_safe_attribute(
@@ -194,6 +290,11 @@ class _CardEnvironment(jinja2.sandbox.ImmutableSandboxedEnvironment):
                     raise jinja2.sandbox.SecurityError(f"`*` would build more than {_MAX_BUILT:,} items")
         if operator == "%":
             _check_size(left)
+            arguments = right if isinstance(right, tuple) else (right,)
+            if isinstance(left, str):
+                self.budget.text(len(left) + sum(len(str(argument)) for argument in arguments))
+        if operator == "+" and isinstance(left, (str, list, tuple)) and isinstance(right, (str, list, tuple)):
+            self.budget.text(len(left) + len(right))
         if (
             operator == "**"
             and isinstance(left, int)
@@ -279,10 +380,18 @@ def _unlinked(chart: str | None, body: str) -> bool:
 
 
 def _render_template(environment: _CardEnvironment, template: Path, name: str, card: Card) -> str:
+    """One template rendered within the budget: output counted as it streams, loops and texts metered."""
+    budget = environment.budget
+    budget.start()
     try:
-        return environment.get_template(name).render(
+        pieces = []
+        stream = environment.get_template(name).generate(
             model_name=card.model_name, models=list(card.models), results=card.results, card=card
         )
+        for piece in stream:
+            budget.emit(len(piece))
+            pieces.append(piece)
+        return "".join(pieces)
     except jinja2.TemplateSyntaxError as error:
         where = f"{display_path(Path(error.filename or template))}:{error.lineno}"
         raise CardTemplateError(f"{where}: {error.message}") from None
