@@ -147,10 +147,10 @@ def write_owned(files: Iterable[CardFile], out: Path) -> list[Path]:
                 f"{display_path(path)}: not written by zoo (its manifest does not list it); "
                 "move it aside or pick another --out"
             )
-    names = sorted(path.relative_to(out).as_posix() for path in {*listed, *expected})
+    listing = sorted(path.relative_to(out).as_posix() for path in {*listed, *expected})
     note = "the files zoo wrote here; it replaces only these"
     expected[manifest] = (
-        json.dumps({"generator": "zoo docs", "note": note, "files": names}, indent=2) + "\n"
+        json.dumps({"generator": "zoo docs", "note": note, "files": listing}, indent=2) + "\n"
     ).encode()
     changed = {path: content for path, content in expected.items() if not _same(path, content)}
     replace_all(changed)

@@ -246,7 +246,7 @@ class _CardEnvironment(jinja2.sandbox.ImmutableSandboxedEnvironment):
         assert isinstance(template, jinja2.nodes.Template)
         return template
 
-    def concat(self, pieces: Iterable[Any]) -> str:  # type: ignore[override]
+    def concat(self, pieces: Iterable[Any]) -> str:
         """Join a block's or macro's output (compiled templates call `environment.concat`)."""
         return self._joined(list(pieces))
 
