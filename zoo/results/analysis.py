@@ -76,15 +76,16 @@ def export(store: ResultsStore, out_dir: Path, run_id: int | None = None, fmt: s
     row names. A kind with no record leaves its file as it is. All files are written to temporary
     files first and renamed into place together, so a failure leaves the old export whole.
     """
-    if fmt != "csv":
-        return _export_json(store, out_dir, run_id)
     out_dir.mkdir(parents=True, exist_ok=True)
     accuracy = [
         r for r in store.accuracy(run_id) if r.status != AccuracyStatus.ERROR and r.dataset != SMOKE_DATASET
     ]
     agreement = [r for r in store.agreement(run_id) if r.status != AgreementStatus.FAILED]
-    latency = list(store.measurements(run_id))
+    latency = list(store.measurements(run_id)) if fmt == "csv" else []
     files: dict[Path, bytes] = {}
+    if fmt != "csv":  # `--format json`: the newest measurement of each configuration, for other tools
+        frame = results_frame(latest_measurements(store, run_id)).round(_DECIMALS)
+        files[out_dir / "latency.json"] = frame.to_json(orient="records", indent=2).encode("utf-8")
     for name, records, columns, key in (
         ("latency.csv", latency, LatencyRecord.COLUMNS, LATENCY_KEY),
         ("accuracy.csv", accuracy, AccuracyRecord.COLUMNS, AccuracyRecord.KEY),
@@ -117,14 +118,6 @@ def _measured_row(record: LatencyRecord | AccuracyRecord | AgreementRecord, roun
         "git_commit": environment.get("git_commit"),
         "code_digest": environment.get("code_digest"),
     }
-
-
-def _export_json(store: ResultsStore, out_dir: Path, run_id: int | None) -> list[Path]:
-    """`--format json`: the newest measurement of each configuration, for other tools (not committed)."""
-    table = out_dir / "latency.json"
-    frame = results_frame(latest_measurements(store, run_id)).round(_DECIMALS)
-    replace_all({table: frame.to_json(orient="records", indent=2).encode("utf-8")})
-    return [table]
 
 
 def _latest_validation(verdicts: Sequence[Verdict]) -> list[Verdict]:
