@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import Any
 
 import pandas as pd
 
@@ -23,27 +23,11 @@ from zoo.results.records import (
 )
 from zoo.results.store import ResultsStore
 
-__all__ = ["Comparison", "compare", "export", "latest", "latest_measurements", "results_frame"]
+__all__ = ["Comparison", "compare", "export", "latest_measurements", "results_frame"]
 
 # How many decimals the committed export keeps: enough for the cards, stable under reruns of `zoo docs`.
 _DECIMALS = 4
 SMOKE_DATASET = "smoke"  # zoo.data's bundled photos: a smoke check, never a committed accuracy
-
-
-class _Keyed(Protocol):
-    def row(self) -> dict[str, Any]: ...
-
-
-R = TypeVar("R", bound=_Keyed)
-
-
-def latest(records: Iterable[R], key: Sequence[str]) -> list[R]:
-    """The newest record of each key (records come oldest first)."""
-    newest: dict[tuple[Any, ...], R] = {}
-    for record in records:
-        row = record.row()
-        newest[tuple(row[name] for name in key)] = record
-    return list(newest.values())
 
 
 def latest_measurements(store: ResultsStore, run_id: int | None = None) -> list[LatencyRecord]:
