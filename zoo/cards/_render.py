@@ -34,7 +34,7 @@ from zoo.cards._chart import GENERATED_MARK, latency_chart, throughput_chart
 from zoo.cards._context import SNIPPETS_TESTED_WITH, Card, environments, model_facts, usage_model
 from zoo.cards._format import FILTERS, escape_markdown, inert_comments
 from zoo.cards._results import Results, load_results
-from zoo.index import Index, load_index
+from zoo.index import Index, Model, load_index
 from zoo.index._errors import display_path
 
 PACKAGE_TEMPLATES = Path(__file__).parent / "templates"
@@ -157,8 +157,9 @@ def render_cards(
     environment = card_environment(collection_dir)
     loaded = load_results(results)
     files: dict[Path, tuple[Path, bytes]] = {}  # each file by path, with the template that made it
+    declared = _models_by_file(index)
     for path in paths:
-        card = _card(path, loaded, index)
+        card = _card(path, loaded, index, declared)
         title = card.models[0].collection or path.stem
         for field, suffix, draw, _ in _CHARTS:
             chart = draw(card.facts, title)
@@ -331,10 +332,19 @@ def _bounded(padding_filter: Callable[..., str]) -> Callable[..., str]:
     return bounded
 
 
-def _card(path: Path, results: Results, index: Index | None) -> Card:
+def _models_by_file(index: Index | None) -> dict[Path, tuple[Model, ...]]:
+    """The index's models grouped by the file declaring them, once (not searched again per card: on
+    thousands of cards that search alone made the site's build time grow with the square)."""
+    grouped: dict[Path, list[Model]] = {}
+    for model in index.models.values() if index is not None else ():
+        grouped.setdefault(model.source.path.resolve(), []).append(model)
+    return {path: tuple(models) for path, models in grouped.items()}
+
+
+def _card(path: Path, results: Results, index: Index | None, declared: dict[Path, tuple[Model, ...]]) -> Card:
     resolved = path.resolve()
     if index is not None and resolved in index.files:
-        models = tuple(m for m in index.models.values() if m.source.path.resolve() == resolved)
+        models = declared.get(resolved, ())
     else:
         models = tuple(load_index(path).models.values())
     if not models:
