@@ -10,7 +10,9 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["ProjectPaths", "cache_root", "project_paths"]
+from zoo._errors import ZooError
+
+__all__ = ["ProjectPaths", "cache_root", "project_paths", "refuse_overlap"]
 
 
 @dataclass(frozen=True)
@@ -48,8 +50,20 @@ class ProjectPaths:
 
 
 def project_paths(index: Path) -> ProjectPaths:
-    """The paths of the project whose root index file is `index`."""
-    return ProjectPaths(Path(index).expanduser().resolve().parent)
+    """The paths of the project whose root index is `index`: a file, whose folder is the project, or a
+    folder, which is the project itself (its index files lie in it, not beside it)."""
+    resolved = Path(index).expanduser().resolve()
+    return ProjectPaths(resolved if resolved.is_dir() else resolved.parent)
+
+
+def refuse_overlap(out: Path, inputs: dict[str, Path], flag: str = "--out") -> None:
+    """An output folder that equals or holds an input folder would overwrite or sweep up the input: one
+    line naming both, before anything is written."""
+    target = Path(out).expanduser().resolve()
+    for name, folder in inputs.items():
+        source = Path(folder).expanduser().resolve()
+        if source.is_relative_to(target):
+            raise ZooError(f"{flag} {out}: holds the {name} folder {folder}; pick a folder apart from it")
 
 
 def cache_root() -> Path:

@@ -186,12 +186,22 @@ COUNTED: dict[str, tuple[Callable[[Path], None], str, str]] = {
     "decompression bomb": (
         beside_a_cat(lambda folder: png_header(folder / "b.png", 20_000)),
         "skipped",
-        "DecompressionBombError",
+        "DecompressionBombError",  # PIL refuses it from its header, before zoo's own check
     ),
-    "image PIL warns about": (
-        beside_a_cat(lambda folder: png_header(folder / "b.png", 10_000)),
+    "image over the pixel limit": (  # where PIL would only warn: refused before it decodes
+        beside_a_cat(lambda folder: png_header(folder / "b.png", 8_000)),
         "skipped",
-        "DecompressionBombWarning",
+        "8000x8000 pixels, over the limit of 50,000,000",
+    ),
+    "a 100000x1 strip the resize would blow up": (
+        beside_a_cat(lambda folder: png_header(folder / "b.png", 100_000, 1)),
+        "skipped",
+        "would be resized to",
+    ),
+    "a 1x100000 strip the resize would blow up": (
+        beside_a_cat(lambda folder: png_header(folder / "b.png", 1, 100_000)),
+        "skipped",
+        "would be resized to",
     ),
     "not an image under an image name": (
         lambda root: write(root, {"n02123045/a.jpg": CAT, "n02123045/b.png": "<html>not a png</html>"}),
@@ -201,14 +211,17 @@ COUNTED: dict[str, tuple[Callable[[Path], None], str, str]] = {
 }
 
 
-def png_header(path: Path, side: int) -> None:
-    """A PNG whose header declares side x side pixels (a bomb's shape); its pixel data is cut short."""
+def png_header(path: Path, side: int, height: int | None = None) -> None:
+    """A PNG whose header declares side x side pixels (a bomb's shape), or side x height; its pixel data
+    is cut short (a strip's is whole: a 100000x1 one is a few hundred bytes)."""
 
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
-    header = struct.pack(">IIBBBBB", side, side, 1, 0, 0, 0, 0)  # 1-bit grey, as a 50 KB bomb is
-    data = chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(bytes(64))) + chunk(b"IEND", b"")
+    rows = side if height is None else height
+    header = struct.pack(">IIBBBBB", side, rows, 1, 0, 0, 0, 0)  # 1-bit grey, as a 50 KB bomb is
+    pixels = bytes((1 + (side + 7) // 8) * rows) if height is not None else bytes(64)
+    data = chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(pixels)) + chunk(b"IEND", b"")
     path.write_bytes(b"\x89PNG\r\n\x1a\n" + data)
 
 

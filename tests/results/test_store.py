@@ -223,7 +223,7 @@ def test_a_malformed_schema_version_is_one_line(tmp_path: Path) -> None:
         open_store(db)
 
 
-def test_a_run_left_running_by_a_dead_process_is_marked_interrupted(tmp_path: Path) -> None:
+def test_a_run_left_running_by_a_dead_process_is_marked_abandoned(tmp_path: Path) -> None:
     db = tmp_path / "r.db"
     with open_store(db) as store:
         run = store.start_run("zoo bench m", "local", None, plan="p")
@@ -231,7 +231,7 @@ def test_a_run_left_running_by_a_dead_process_is_marked_interrupted(tmp_path: Pa
         store.start_run("zoo eval m", "local", None, kind="eval")  # alive: this process owns it
     with open_store(db) as store:
         runs = {r.id: r for r in store.runs()}
-        assert runs[run].status == RunStatus.INTERRUPTED and runs[run + 1].status == RunStatus.RUNNING
+        assert runs[run].status == RunStatus.ABANDONED and runs[run + 1].status == RunStatus.RUNNING
         assert store.resumable_run("bench", "p") == run  # the eval run is never a bench run to resume
         assert store.resumable_run("bench", "another plan") is None
         with (

@@ -6,7 +6,7 @@ ones differ, and `left_alone` names files in the output folder that zoo will not
 """
 
 from zoo.cards._context import Card, EnvironmentInfo, ModelFacts, SpecRow
-from zoo.cards._files import MANIFEST, left_alone, stale_cards, write_cards
+from zoo.cards._files import MANIFEST, left_alone, stale_cards, write_cards, write_owned
 from zoo.cards._frontier import Frontier, Frontiers, LeftOut, Point, frontiers, results_frontiers
 from zoo.cards._pick import NothingFits, Pick, Picks, Request, RunnerUp, pick, stored_results
 from zoo.cards._render import PACKAGE_TEMPLATES, CardFile, CardTemplateError, render_cards
@@ -41,4 +41,5 @@ __all__ = [
     "stale_cards",
     "stored_results",
     "write_cards",
+    "write_owned",
 ]

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from zoo._errors import ZooError
+from zoo._files import confined, replace_all
 from zoo.cards._chart import GENERATED_MARK
 from zoo.cards._render import CardFile
 from zoo.index._errors import display_path
@@ -99,19 +100,58 @@ def stale_cards(files: Iterable[CardFile], out: Path) -> list[str]:
 
 
 def write_cards(files: Iterable[CardFile], out: Path) -> list[Path]:
-    """Write the files that changed and remove the listed files no template renders; what changed."""
+    """Write the files that changed and remove the listed files no template renders; what changed.
+
+    A file zoo did not write (not in the manifest, not starting as zoo's cards start) is never replaced.
+    """
     expected = _with_manifest(files, out)
     out.mkdir(parents=True, exist_ok=True)
+    listed = _listed(out)
     for path in expected:
-        if path.is_symlink() or (path.exists() and not path.is_file()):
-            raise ZooError(f"{display_path(path)}: not a regular file; zoo docs writes only regular files")
+        confined(path, out)
+        if path.is_file() and path.name != MANIFEST and path not in listed and not _is_ours(path):
+            raise ZooError(
+                f"{display_path(path)}: not written by zoo (its manifest does not list it); "
+                "move it aside or pick another --out"
+            )
     removable = _removable(expected, out)
-    changed = []
-    for path, content in expected.items():
-        if not path.is_file() or path.read_bytes() != content:
-            path.write_bytes(content)
-            changed.append(path)
+    changed = {path: content for path, content in expected.items() if not _same(path, content)}
+    replace_all(changed)
     for path in removable:
         path.unlink()
-        changed.append(path)
-    return changed
+    return [*changed, *removable]
+
+
+def _same(path: Path, content: bytes) -> bool:
+    return path.is_file() and path.read_bytes() == content
+
+
+def write_owned(files: Iterable[CardFile], out: Path) -> list[Path]:
+    """Write files into folders under `out` (the Hub cards: `out/MODEL/README.md`), replacing only the
+    files `out`'s manifest lists; a file someone else wrote there is refused before anything is written."""
+    expected = {file.path: file.content for file in files}
+    manifest = out / MANIFEST
+    listed: set[Path] = set()
+    if manifest.is_file():
+        try:
+            names = [Path(str(name)) for name in json.loads(manifest.read_text("utf-8"))["files"]]
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            raise ZooError(
+                f"{display_path(manifest)}: not a zoo manifest ({error}); remove it to start again"
+            ) from None
+        listed = {out / name for name in names if ".." not in name.parts and not name.is_absolute()}
+    for path in expected:
+        confined(path, out)
+        if path.exists() and path not in listed:
+            raise ZooError(
+                f"{display_path(path)}: not written by zoo (its manifest does not list it); "
+                "move it aside or pick another --out"
+            )
+    listing = sorted(path.relative_to(out).as_posix() for path in {*listed, *expected})
+    note = "the files zoo wrote here; it replaces only these"
+    expected[manifest] = (
+        json.dumps({"generator": "zoo docs", "note": note, "files": listing}, indent=2) + "\n"
+    ).encode()
+    changed = {path: content for path, content in expected.items() if not _same(path, content)}
+    replace_all(changed)
+    return [path for path in changed if path != manifest]

@@ -21,8 +21,11 @@ MISSING = "\u2013"  # an en dash
 """What a table cell shows for a value the results do not hold."""
 
 # Backslash-escape what Markdown would read as markup; `_` only where it can start or end emphasis
-# (an underscore inside a word, as in tf_efficientnet_lite0, is plain text in CommonMark).
-_MARKDOWN_PUNCTUATION = re.compile(r"([\\`*\[\]|#~])|(?<![0-9A-Za-z])_|_(?![0-9A-Za-z])")
+# (an underscore inside a word, as in tf_efficientnet_lite0, is plain text in CommonMark). `{` and `}`
+# too: Python-Markdown's attr_list reads `{: onmouseover=...}` at the end of a cell as attributes.
+_MARKDOWN_PUNCTUATION = re.compile(r"([\\`*\[\]|#~{}])|(?<![0-9A-Za-z])_|_(?![0-9A-Za-z])")
+# What ends an HTML comment early: `-->`, and `--!>`, which browsers also accept as the end.
+_COMMENT_BLOCK = re.compile(r"<!--(.*?)-->", re.DOTALL)
 
 
 # Characters a URL keeps as they are; `(`, `)`, `|`, `<`, `>` and spaces are percent-encoded so the
@@ -42,6 +45,29 @@ def escape_markdown(value: Any) -> Markup:
         return Markup(MISSING)
     text = re.sub(r"\s+", " ", html.escape(str(value), quote=False))
     return Markup(_MARKDOWN_PUNCTUATION.sub(lambda match: "\\" + match.group(0), text))
+
+
+def inert_comments(text: str) -> str:
+    """`text` with each `<!-- -->` block unable to end early: a `--!>` inside one (which a browser
+    takes as the comment's end, so what follows would be live HTML) has its `>` written as `&gt;`."""
+    return _COMMENT_BLOCK.sub(lambda match: "<!--" + match.group(1).replace("--!>", "--!&gt;") + "-->", text)
+
+
+def comment_yaml(data: Any) -> str:
+    """`data` as YAML for a `<!-- -->` block that reads back to the same values: a string that could
+    end the comment is double-quoted, its `>` written as YAML's `\\x3e` escape."""
+    import yaml
+
+    class _Dumper(yaml.SafeDumper):
+        pass
+
+    def string(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+        risky = "--" in value or "<!" in value
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style='"' if risky else None)
+
+    _Dumper.add_representer(str, string)
+    text = yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=10**9)
+    return re.sub(r"(--!?)>", r"\1\\x3e", text).replace("<!", "\\x3c!")
 
 
 def code_span(value: Any) -> Markup:

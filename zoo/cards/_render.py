@@ -14,21 +14,25 @@ from __future__ import annotations
 import dataclasses
 import functools
 import re
+import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import jinja2
+import jinja2.filters
+import jinja2.nodes
 import jinja2.sandbox
+import jinja2.visitor
 from markdown_it import MarkdownIt
 
 from zoo._errors import ZooError
 from zoo._text import visible
 from zoo.cards._chart import GENERATED_MARK, frontier_chart, latency_chart, throughput_chart
 from zoo.cards._context import SNIPPETS_TESTED_WITH, Card, environments, model_facts, usage_model
-from zoo.cards._format import FILTERS, escape_markdown
+from zoo.cards._format import FILTERS, escape_markdown, inert_comments
 from zoo.cards._results import Results, load_results
 from zoo.index import Index, Model, load_index
 from zoo.index._errors import display_path
@@ -59,6 +63,12 @@ _READABLE_MODULES = (
     "zoo.publish.",  # the Hub cards render the same templates over their own context
 )
 _MAX_BUILT = 1_000_000  # items a template's `*` may build, bits its `**` may, width a filter may pad to
+# A render's budget: what one card may take, far above what any real card needs (a card of the
+# 272-model corpus renders in milliseconds, to some kilobytes), and far below what hurts the machine.
+RENDER_SECONDS = 20.0
+MAX_TEXT = 10_000_000  # characters one built string (`~`, `+`, `join`, `replace`, `%`) may have
+MAX_OUTPUT = 20_000_000  # characters one card may have
+MAX_ITERATIONS = 5_000_000  # loop steps one render may take, all loops together
 # A field width or precision of seven digits or more in a %- or {}-format string.
 _HUGE_WIDTH = re.compile(r"%[^A-Za-z%]*\d{7,}|\{[^{}]*:[^{}]*\d{7,}")
 _PADDING_FILTERS = ("center", "indent", "wordwrap", "format")
@@ -66,6 +76,55 @@ _PADDING_FILTERS = ("center", "indent", "wordwrap", "format")
 
 class CardTemplateError(ZooError):
     """A template that cannot render: its message names the template file and line."""
+
+
+class OverBudget(jinja2.sandbox.SecurityError):
+    """A template that takes more time, loop steps or text than one card may."""
+
+
+class _Budget:
+    """What the render in progress has spent: its deadline, loop steps and output so far."""
+
+    def __init__(self) -> None:
+        self.deadline = float("inf")
+        self.steps = 0
+        self.output = 0
+
+    def start(self) -> None:
+        self.deadline = time.monotonic() + RENDER_SECONDS
+        self.steps = 0
+        self.output = 0
+
+    def step(self, count: int = 1) -> None:
+        self.steps += count
+        if self.steps > MAX_ITERATIONS:
+            raise OverBudget(f"over the render budget: more than {MAX_ITERATIONS:,} loop steps")
+        if self.steps % 1024 < count and time.monotonic() > self.deadline:
+            raise OverBudget(f"over the render budget: more than {RENDER_SECONDS:g} s")
+
+    def text(self, length: int) -> None:
+        if length > MAX_TEXT:
+            raise OverBudget(f"over the render budget: a text of more than {MAX_TEXT:,} characters")
+        self.step(0)
+
+    def emit(self, length: int) -> None:
+        self.output += length
+        if self.output > MAX_OUTPUT:
+            raise OverBudget(f"over the render budget: a card of more than {MAX_OUTPUT:,} characters")
+        self.step(0)
+
+
+class _Metered(jinja2.visitor.NodeTransformer):
+    """Route every loop and every `~` of a parsed template through the budget."""
+
+    def visit_For(self, node: jinja2.nodes.For) -> jinja2.nodes.Node:
+        self.generic_visit(node)
+        node.iter = jinja2.nodes.Filter(node.iter, "_metered", [], [], None, None)
+        return node
+
+    def visit_Concat(self, node: jinja2.nodes.Concat) -> jinja2.nodes.Node:
+        self.generic_visit(node)
+        return jinja2.nodes.Filter(jinja2.nodes.List(node.nodes), "_joined", [], [], None, None)
 
 
 @dataclass(frozen=True)
@@ -102,8 +161,9 @@ def render_cards(
     environment = card_environment(collection_dir)
     loaded = load_results(results)
     files: dict[Path, tuple[Path, bytes]] = {}  # each file by path, with the template that made it
+    declared = _models_by_file(index)
     for path in paths:
-        card = _card(path, loaded, index)
+        card = _card(path, loaded, _template_models(path, index, declared))
         title = card.models[0].collection or path.stem
         for field, suffix, draw, _ in _CHARTS:
             chart = draw(card.facts, title)
@@ -129,7 +189,7 @@ def _builtin_cards(collection_dir: Path, results: Results, out: Path, index: Ind
     taken: set[str] = set()
     for collection, models in groups.items():
         stem = _slug(collection or "other models", taken)
-        card = _card(BUILTIN_TEMPLATE, results, index, tuple(models))
+        card = _card(BUILTIN_TEMPLATE, results, tuple(models))
         for field, suffix, draw, _ in _CHARTS:
             chart = draw(card.facts, collection or "Models without a collection")
             if chart is not None:
@@ -203,10 +263,11 @@ class _ConfinedLoader(jinja2.BaseLoader):
 class _CardEnvironment(jinja2.sandbox.ImmutableSandboxedEnvironment):
     """Jinja's immutable sandbox, narrowed to the card's data and bounded in the text it builds."""
 
-    intercepted_binops = frozenset({"*", "**", "%"})
+    intercepted_binops = frozenset({"*", "**", "%", "+"})
 
     def __init__(self, folders: list[Path]) -> None:
         self.card_loader = _ConfinedLoader(folders)
+        self.budget = _Budget()
         super().__init__(
             loader=self.card_loader,
             undefined=jinja2.StrictUndefined,
@@ -216,7 +277,43 @@ class _CardEnvironment(jinja2.sandbox.ImmutableSandboxedEnvironment):
         )
         self.filters.update(FILTERS)
         self.filters.update({name: _bounded(self.filters[name]) for name in _PADDING_FILTERS})
+        self.filters.update(
+            _metered=self._metered, _joined=self._joined, join=self._join, replace=self._replace
+        )
         del self.globals["lipsum"]  # placeholder text a card never needs, and unbounded in size
+
+    def _parse(self, source: str, name: str | None, filename: str | None) -> jinja2.nodes.Template:
+        template = _Metered().visit(super()._parse(source, name, filename))
+        assert isinstance(template, jinja2.nodes.Template)
+        return template
+
+    def concat(self, pieces: Iterable[Any]) -> str:
+        """Join a block's or macro's output (compiled templates call `environment.concat`)."""
+        return self._joined(list(pieces))
+
+    def _metered(self, iterable: Any) -> Iterator[Any]:
+        for item in iterable:
+            self.budget.step()
+            yield item
+
+    def _joined(self, pieces: list[Any]) -> str:
+        texts = [str(piece) for piece in pieces]
+        self.budget.text(sum(len(text) for text in texts))
+        return "".join(texts)
+
+    def _join(self, value: Any, separator: Any = "", attribute: Any = None) -> str:
+        if attribute is not None:
+            value = map(jinja2.filters.make_attrgetter(self, attribute), value)
+        items = [str(item) for item in value]
+        self.budget.text(sum(len(item) for item in items) + len(str(separator)) * max(len(items) - 1, 0))
+        return str(separator).join(items)
+
+    def _replace(self, value: Any, old: Any, new: Any, count: int | None = None) -> str:
+        text, old, new = str(value), str(old), str(new)
+        found = text.count(old) if old else len(text) + 1
+        found = found if count is None or count < 0 else min(found, count)
+        self.budget.text(len(text) + found * (len(new) - len(old)))
+        return text.replace(old, new, -1 if count is None else count)
 
     def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
         return type(obj).__module__.startswith(_READABLE_MODULES) and super().is_safe_attribute(
@@ -234,6 +331,11 @@ class _CardEnvironment(jinja2.sandbox.ImmutableSandboxedEnvironment):
                     raise jinja2.sandbox.SecurityError(f"`*` would build more than {_MAX_BUILT:,} items")
         if operator == "%":
             _check_size(left)
+            arguments = right if isinstance(right, tuple) else (right,)
+            if isinstance(left, str):
+                self.budget.text(len(left) + sum(len(str(argument)) for argument in arguments))
+        if operator == "+" and isinstance(left, (str, list, tuple)) and isinstance(right, (str, list, tuple)):
+            self.budget.text(len(left) + len(right))
         if (
             operator == "**"
             and isinstance(left, int)
@@ -270,14 +372,26 @@ def _bounded(padding_filter: Callable[..., str]) -> Callable[..., str]:
     return bounded
 
 
-def _card(path: Path, results: Results, index: Index | None, given: tuple[Model, ...] = ()) -> Card:
+def _models_by_file(index: Index | None) -> dict[Path, tuple[Model, ...]]:
+    """The index's models grouped by the file declaring them, once (not searched again per card: on
+    thousands of cards that search alone made the site's build time grow with the square)."""
+    grouped: dict[Path, list[Model]] = {}
+    for model in index.models.values() if index is not None else ():
+        grouped.setdefault(model.source.path.resolve(), []).append(model)
+    return {path: tuple(models) for path, models in grouped.items()}
+
+
+def _template_models(
+    path: Path, index: Index | None, declared: dict[Path, tuple[Model, ...]]
+) -> tuple[Model, ...]:
+    """The models a collection template's card shows: those the index declares in it, else its own."""
     resolved = path.resolve()
-    if given:
-        models = given
-    elif index is not None and resolved in index.files:
-        models = tuple(m for m in index.models.values() if m.source.path.resolve() == resolved)
-    else:
-        models = tuple(load_index(path).models.values())
+    if index is not None and resolved in index.files:
+        return declared.get(resolved, ())
+    return tuple(load_index(path).models.values())
+
+
+def _card(path: Path, results: Results, models: tuple[Model, ...]) -> Card:
     if not models:
         raise ZooError(f"{display_path(path)}: declares no models")
     facts = tuple(model_facts(model, results) for model in models)
@@ -313,7 +427,7 @@ def _render(environment: _CardEnvironment, card: Card) -> bytes:
         sections = [(snippet, card) for field, _, _, snippet in _CHARTS if field in unlinked]
     for snippet, shown in sections:
         body = _insert(body, _render_template(environment, card.template, snippet, shown))
-    return visible(header + body.rstrip("\n") + "\n").encode("utf-8")
+    return visible(inert_comments(header + body.rstrip("\n") + "\n")).encode("utf-8")
 
 
 def _unlinked(chart: str | None, body: str) -> bool:
@@ -321,10 +435,18 @@ def _unlinked(chart: str | None, body: str) -> bool:
 
 
 def _render_template(environment: _CardEnvironment, template: Path, name: str, card: Card) -> str:
+    """One template rendered within the budget: output counted as it streams, loops and texts metered."""
+    budget = environment.budget
+    budget.start()
     try:
-        return environment.get_template(name).render(
+        pieces = []
+        stream = environment.get_template(name).generate(
             model_name=card.model_name, models=list(card.models), results=card.results, card=card
         )
+        for piece in stream:
+            budget.emit(len(piece))
+            pieces.append(piece)
+        return "".join(pieces)
     except jinja2.TemplateSyntaxError as error:
         where = f"{display_path(Path(error.filename or template))}:{error.lineno}"
         raise CardTemplateError(f"{where}: {error.message}") from None

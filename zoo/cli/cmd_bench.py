@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from zoo._errors import ZooError
@@ -27,6 +27,7 @@ from zoo.spec import REFERENCE, Precision
 
 if TYPE_CHECKING:
     from zoo.api import BenchResult, Listener
+    from zoo.results.records import LatencyRecord
 
 
 def _timed_scenarios() -> list[str]:
@@ -100,7 +101,17 @@ def run(args: argparse.Namespace) -> int:
         print_json({"run": result.run_id, "results": [record.row() for record in result.records]})
     else:
         _print_summary(result)
-    return 1 if result.failed else 0
+    reason = untrusted(result.records)
+    if reason:
+        print(f"zoo bench: run {result.run_id}: {reason}", file=sys.stderr)
+    return 1 if result.failed or reason else 0
+
+
+def untrusted(records: Sequence[LatencyRecord]) -> str | None:
+    """Why a sweep gave no figure to trust, when it gave none: a finding, not a success."""
+    if records and all(r.contended and not r.converged for r in records):
+        return "every configuration was contended and none converged; rerun on a quiet machine"
+    return None
 
 
 def _label(spec: Any) -> str:

@@ -10,7 +10,7 @@ from typing import Any
 
 from zoo.cli._common import DEFAULT_INDEX, add_index_argument, add_results_argument, results_path
 from zoo.index._errors import display_path
-from zoo.paths import project_paths
+from zoo.paths import project_paths, refuse_overlap
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -55,25 +55,33 @@ def run_docs(args: argparse.Namespace) -> int:
     index = load_index(args.index) if use_index else None
     paths = project_paths(args.index)
     args.templates = args.templates or paths.templates
+    out = args.out or (paths.hub_cards if args.format == "hf" else paths.cards)
+    inputs = {"templates": args.templates / "models", "results": results_path(args)}
+    refuse_overlap(out, {**inputs, "index": paths.root} if index is not None else inputs)
+    problems: list[str] = []
+    if args.check:  # the committed results first: damaged ones cannot render, stale ones must not pass
+        from zoo.results import check_export
+
+        problems, warnings, readable = check_export(results_path(args))
+        for line in [*warnings, *problems]:
+            print(line, file=sys.stderr)
+        if not readable:
+            return 1
     if args.format == "hf":
-        return _hub_cards(
-            load_index(args.index),
-            args.templates,
-            results_path(args),
-            args.out or paths.hub_cards,
-            args.check,
-        )
-    args.out = args.out or paths.cards
+        status = _hub_cards(load_index(args.index), args.templates, results_path(args), out, args.check)
+        return 1 if problems else status
+    args.out = out
     files = render_cards(args.templates, results_path(args), args.out, index)
     for line in left_alone(files, args.out):
         print(line, file=sys.stderr)
     if args.check:
-        problems = stale_cards(files, args.out)
-        for problem in problems:
+        stale = stale_cards(files, args.out)
+        for problem in stale:
             print(problem, file=sys.stderr)
-        if problems:
+        if stale:
             again = shlex.join(["zoo", *(arg for arg in sys.argv[1:] if arg != "--check")])
             print(f"zoo docs: run `{again}` to render the cards again", file=sys.stderr)
+        if stale or problems:
             return 1
         print(f"{display_path(args.out)}: all {len(files)} rendered file(s) are up to date")
         return 0
@@ -86,7 +94,8 @@ def run_docs(args: argparse.Namespace) -> int:
 
 def _hub_cards(index: Any, templates: Path, results: Path, out: Path, check: bool) -> int:
     """`--format hf`: write the Hub cards, or with --check name the stale ones."""
-    from zoo.publish.hf import hf_cards, write_files
+    from zoo.cards import write_owned
+    from zoo.publish.hf import hf_cards
 
     files = hf_cards(index, results, templates, out)
     if check:
@@ -95,7 +104,7 @@ def _hub_cards(index: Any, templates: Path, results: Path, out: Path, check: boo
             print(f"{display_path(path)}: stale or missing", file=sys.stderr)
         print(f"{display_path(out)}: {len(files) - len(stale)} of {len(files)} Hub card(s) up to date")
         return 1 if stale else 0
-    for path in write_files(files):
+    for path in write_owned(files, out):
         print(f"wrote {display_path(path)}")
     print(f"{display_path(out)}: {len(files)} Hub card(s)")
     return 0

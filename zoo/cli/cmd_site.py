@@ -7,7 +7,7 @@ from pathlib import Path
 
 from zoo.cli._common import add_index_argument, add_results_argument, results_path
 from zoo.index._errors import display_path
-from zoo.paths import project_paths
+from zoo.paths import project_paths, refuse_overlap
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -35,7 +35,10 @@ def run_site(args: argparse.Namespace) -> int:
     from zoo.index import load_index
     from zoo.publish import build_site, serve
 
-    args.out = args.out or project_paths(args.index).site
+    paths = project_paths(args.index)
+    args.out = args.out or paths.site
+    inputs = {"index": paths.root, "results": results_path(args)}
+    refuse_overlap(args.out, {**inputs, "templates": args.templates} if args.templates else inputs)
     built = build_site(load_index(args.index), results_path(args), args.out, args.templates)
     print(
         f"{display_path(built.out)}: {built.cards} card(s), {built.models} model(s), "

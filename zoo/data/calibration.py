@@ -26,6 +26,7 @@ import torch
 from PIL import Image
 
 from zoo._errors import ZooError
+from zoo.data._bounds import BoundedTransform, ImageTooLarge, check_header
 from zoo.data.layouts import find_images
 from zoo.data.loader import spread_indices
 from zoo.data.smoke import smoke_set
@@ -123,9 +124,11 @@ class CalibrationInputs:
             raise ZooError(f"calibration batch must be at least 1, got {batch}")
         self.calibration = calibration
         self.batch = batch
-        self._eval = _transform(data_config, None)
+        self._eval = BoundedTransform(_transform(data_config, None))
         augmentation = calibration.augmentation
-        self._train = None if augmentation is None else _transform(data_config, augmentation)
+        self._train = (
+            None if augmentation is None else BoundedTransform(_transform(data_config, augmentation))
+        )
 
     def __len__(self) -> int:
         return math.ceil(self.calibration.samples / self.batch)
@@ -142,10 +145,13 @@ class CalibrationInputs:
         images = self.calibration.images
         path = images[index % len(images)]
         image = _read(path)
-        if index < len(images) or self._train is None:
-            return self._eval(image)
-        with _seeded(self.calibration.seed * 1_000_003 + index):
-            return self._train(image)
+        try:
+            if index < len(images) or self._train is None:
+                return self._eval(image)
+            with _seeded(self.calibration.seed * 1_000_003 + index):
+                return self._train(image)
+        except ImageTooLarge as error:
+            raise ZooError(f"calibration image {path}: {error}") from None
 
 
 def _transform(data_config: Mapping[str, Any], augmentation: Mapping[str, Any] | None) -> Callable:
@@ -165,8 +171,11 @@ def _transform(data_config: Mapping[str, Any], augmentation: Mapping[str, Any] |
 
 def _read(path: Path) -> Image.Image:
     try:
+        check_header(path)
         with Image.open(path) as image:
             return image.convert("RGB")
+    except ImageTooLarge as error:
+        raise ZooError(f"calibration image {error}") from None
     except Exception as error:
         raise ZooError(f"calibration image {path} cannot be read: {type(error).__name__}: {error}") from None
 

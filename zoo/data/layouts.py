@@ -23,6 +23,7 @@ from timm.data.readers.reader import Reader
 from timm.utils.misc import natural_key
 
 from zoo._errors import ZooError
+from zoo.data._bounds import BoundedTransform, check_header
 from zoo.data.imagenet import is_synset, synset_to_index
 from zoo.data.labels import find_labels_file, label_of, read_labels
 
@@ -47,8 +48,11 @@ class LabelledFiles(Reader):
         self.samples = list(samples)
 
     def __getitem__(self, index: int) -> tuple[str, int]:
-        """The path, not an open file: PIL then closes the file itself once the image is decoded."""
-        return self.samples[index]
+        """The path, not an open file: PIL then closes the file itself once the image is decoded. An
+        image whose header declares too many pixels is refused here, before timm decodes it."""
+        path, target = self.samples[index]
+        check_header(path)
+        return path, target
 
     def __len__(self) -> int:
         return len(self.samples)
@@ -75,9 +79,8 @@ class ImageSet:
 
     def dataset(self, transform: Callable[[Any], Any] | None = None) -> ImageDataset:
         """timm's `ImageDataset` over these images with one model's transform."""
-        return ImageDataset(
-            str(self.root), reader=LabelledFiles(self.root, self.samples), transform=transform
-        )
+        bounded = BoundedTransform(transform) if transform is not None else None
+        return ImageDataset(str(self.root), reader=LabelledFiles(self.root, self.samples), transform=bounded)
 
 
 def _split_root(data: Path, split: str) -> Path:

@@ -112,6 +112,8 @@ def fingerprint(threads: int, device: str = "cpu") -> dict[str, Any]:
     accelerator when the run used one (it is then part of what makes timings comparable)."""
     import psutil
 
+    from zoo.results.provenance import code_digest
+
     cpu = _cpuinfo()
     flags = set(cpu.get("flags", "").split())
     environment: dict[str, Any] = {
@@ -127,6 +129,7 @@ def fingerprint(threads: int, device: str = "cpu") -> dict[str, Any]:
         "thread_variables": {name: os.environ[name] for name in THREAD_VARIABLES if name in os.environ},
         "host": platform.node(),
         "git_commit": git_commit(),
+        "code_digest": code_digest(),
         "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
     }
     if device != "cpu":

@@ -9,7 +9,6 @@ same model. The body is the measured sections of our cards, from the same templa
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +16,7 @@ import yaml
 
 from zoo.cards import CardFile, ModelFacts
 from zoo.cards._context import environments, model_facts
-from zoo.cards._format import escape_markdown, is_missing
+from zoo.cards._format import comment_yaml, escape_markdown, is_missing
 from zoo.cards._render import card_environment
 from zoo.cards._results import Results, Row, load_results
 from zoo.index import Index, Model, dataset_key, normalize_key
@@ -254,7 +253,7 @@ def _collection_block(model: Model, index: Index) -> str:
     declared: dict[str, Any] = {"Name": collection.name}
     if collection.paper:
         declared["Paper"] = {"Title": collection.paper.title, "URL": collection.paper.url}
-    return f"<!--\n{yaml.safe_dump({'Collections': [declared]}, sort_keys=False, allow_unicode=True)}-->"
+    return f"<!--\n{comment_yaml({'Collections': [declared]})}-->"
 
 
 def _license(model: Model) -> str:
@@ -286,14 +285,3 @@ def _as_list(value: Any) -> list[Any]:
     if value is None:
         return []
     return list(value) if isinstance(value, list) else [value]
-
-
-def write_files(files: Iterable[CardFile]) -> list[Path]:
-    """Write the files whose content changed (folders made as needed); the paths written."""
-    written = []
-    for file in files:
-        if not file.path.is_file() or file.path.read_bytes() != file.content:
-            file.path.parent.mkdir(parents=True, exist_ok=True)
-            file.path.write_bytes(file.content)
-            written.append(file.path)
-    return written

@@ -9,6 +9,7 @@ newest date the records hold (`SOURCE_DATE_EPOCH`), so two builds from the same 
 
 from __future__ import annotations
 
+import html
 import logging
 import os
 import tempfile
@@ -86,7 +87,7 @@ def build_site(index: Index, results_dir: Path, out: Path, templates: Path | Non
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(content if isinstance(content, bytes) else str(content).encode("utf-8"))
         config = Path(staging) / "mkdocs.yml"
-        config.write_text(yaml.safe_dump(_config(index, docs, out, cards), sort_keys=False), "utf-8")
+        config.write_text(yaml.safe_dump(_config(index, docs, out), sort_keys=False), "utf-8")
         with _build_date(results):
             _mkdocs_build(config)
     # mkdocs's 404 page links assets from the server root, which file:// lacks; neither the preview
@@ -172,12 +173,15 @@ def _site_name(index: Index) -> str:
     return f"Model zoo: {index.root.name}"
 
 
-def _config(index: Index, docs: Path, out: Path, cards: list[CardFile]) -> dict[str, Any]:
+def _config(index: Index, docs: Path, out: Path) -> dict[str, Any]:
+    """The site's mkdocs configuration. The navigation holds the site's own pages only: the home page
+    lists the collections, and each card page carries its own table of contents (its models), so a
+    page's size does not grow with the number of collections, nor the site's with its square."""
     nav: list[Any] = [{"Home": "index.md"}, {"Leaderboard": "leaderboard.md"}, {"Frontier": FRONTIER_PAGE}]
     nav.append({"Environments": "environments.md"})
-    nav.append({"Models": [{title: path} for path, title in _card_titles(cards).items()]})
     return {
-        "site_name": _site_name(index),
+        # The theme puts the name into pages unescaped in places: escaped here, it is text everywhere.
+        "site_name": html.escape(_site_name(index)),
         "docs_dir": str(docs),
         "site_dir": str(out.resolve()),
         "use_directory_urls": False,
@@ -188,6 +192,7 @@ def _config(index: Index, docs: Path, out: Path, cards: list[CardFile]) -> dict[
         "extra_javascript": [f"assets/{ASSETS[0]}"],
         "extra": {"polyfills": [f"assets/{ASSETS[2]}"]},
         "nav": nav,
+        "not_in_nav": "/models/*.md",
     }
 
 

@@ -1,6 +1,6 @@
 """Results: one record type per kind, the SQLite history, the committed export, and comparisons."""
 
-from zoo.results._csv import merge_csv
+from zoo.results._csv import check_export
 from zoo.results.analysis import Comparison, compare, export, latest_measurements, results_frame
 from zoo.results.records import (
     AccuracyRecord,
@@ -33,10 +33,10 @@ __all__ = [
     "RunStatus",
     "Stats",
     "StoreWriteError",
+    "check_export",
     "compare",
     "export",
     "latest_measurements",
-    "merge_csv",
     "open_store",
     "plan_digest",
     "recorded_run",

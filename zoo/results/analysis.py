@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import Any
 
 import pandas as pd
 
-from zoo.results._csv import merge_csv
+from zoo._errors import ZooError
+from zoo._files import replace_all
+from zoo.results._csv import PROVENANCE, csv_rows, csv_text, merge_rows, read_export
 from zoo.results.records import (
     AccuracyRecord,
     AgreementRecord,
@@ -20,27 +22,11 @@ from zoo.results.records import (
 )
 from zoo.results.store import ResultsStore
 
-__all__ = ["Comparison", "compare", "export", "latest", "latest_measurements", "results_frame"]
+__all__ = ["Comparison", "compare", "export", "latest_measurements", "results_frame"]
 
 # How many decimals the committed export keeps: enough for the cards, stable under reruns of `zoo docs`.
 _DECIMALS = 4
 SMOKE_DATASET = "smoke"  # zoo.data's bundled photos: a smoke check, never a committed accuracy
-
-
-class _Keyed(Protocol):
-    def row(self) -> dict[str, Any]: ...
-
-
-R = TypeVar("R", bound=_Keyed)
-
-
-def latest(records: Iterable[R], key: Sequence[str]) -> list[R]:
-    """The newest record of each key (records come oldest first)."""
-    newest: dict[tuple[Any, ...], R] = {}
-    for record in records:
-        row = record.row()
-        newest[tuple(row[name] for name in key)] = record
-    return list(newest.values())
 
 
 def latest_measurements(store: ResultsStore, run_id: int | None = None) -> list[LatencyRecord]:
@@ -59,42 +45,60 @@ def results_frame(measurements: Sequence[LatencyRecord]) -> pd.DataFrame:
     return frame.sort_values(order).reset_index(drop=True)
 
 
+LATENCY_KEY = ("model", "backend", "precision", "scenario", "batch", "threads")
+
+
 def export(store: ResultsStore, out_dir: Path, run_id: int | None = None, fmt: str = "csv") -> list[Path]:
     """The one writer of the committed results: what model cards render from.
 
-    `latency.csv` (or `.json`) holds the newest measurement of each configuration. `accuracy.csv` and
-    `agreement.csv` are merged: a row measured now replaces its key's old row and the others stay (they
-    may come from another machine, with ImageNet); failed rows and smoke checks never blank a result.
-    `environments.json` describes every machine a committed row names. A kind with no record (an
-    `eval` run has no latency) leaves its file as it is.
+    Each CSV is merged: a row measured now replaces the committed row of its configuration on the same
+    environment, unless it is worse (failed, contended or unconverged against ok, quiet and converged);
+    every other committed row stays (it may come from another machine, with ImageNet). Failed accuracy
+    and agreement rows and smoke checks never blank a result. Each measured row names the commit and
+    the measuring code's digest it came from. `environments.json` describes every machine a committed
+    row names. A kind with no record leaves its file as it is. All files are written to temporary
+    files first and renamed into place together, so a failure leaves the old export whole.
     """
-    measurements = latest_measurements(store, run_id)
     out_dir.mkdir(parents=True, exist_ok=True)
-    written = []
-    if measurements:  # a run that measured no latency (eval, check-backends) leaves latency.csv alone
-        frame = results_frame(measurements).round(_DECIMALS)
-        table = out_dir / f"latency.{fmt}"
-        if fmt == "csv":
-            frame.to_csv(table, index=False)
-        else:
-            frame.to_json(table, orient="records", indent=2)
-        written.append(table)
     accuracy = [r for r in store.accuracy(run_id) if r.status != Status.FAILED and r.dataset != SMOKE_DATASET]
     agreement = [r for r in store.agreement(run_id) if r.status != Status.FAILED]
-    for name, records, cls in (
-        ("accuracy.csv", accuracy, AccuracyRecord),
-        ("agreement.csv", agreement, AgreementRecord),
+    latency = list(store.measurements(run_id)) if fmt == "csv" else []
+    files: dict[Path, bytes] = {}
+    if fmt != "csv":  # `--format json`: the newest measurement of each configuration, for other tools
+        frame = results_frame(latest_measurements(store, run_id)).round(_DECIMALS)
+        files[out_dir / "latency.json"] = frame.to_json(orient="records", indent=2).encode("utf-8")
+    for name, records, columns, key in (
+        ("latency.csv", latency, LatencyRecord.COLUMNS, LATENCY_KEY),
+        ("accuracy.csv", accuracy, AccuracyRecord.COLUMNS, AccuracyRecord.KEY),
+        ("agreement.csv", agreement, AgreementRecord.COLUMNS, AgreementRecord.KEY),
     ):
         if records:
-            rows = [r.row() for r in latest(records, cls.KEY)]
-            written.append(merge_csv(rows, out_dir / name, cls.COLUMNS, cls.KEY))
+            header = [*columns, *(column for column in PROVENANCE if column not in columns)]
+            rows = csv_text([_measured_row(record, name == "latency.csv") for record in records], header)
+            files[out_dir / name] = merge_rows(out_dir / name, rows, header, (*key, "environment"))
     verdicts = _latest_validation(store.verdicts(run_id))
     if verdicts:  # a model validated again replaces all of its rows
-        rows = [v.row() for v in verdicts]
-        written.append(merge_csv(rows, out_dir / "validation.csv", Verdict.COLUMNS, Verdict.KEY))
+        path = out_dir / "validation.csv"
+        rows = csv_text([v.row() for v in verdicts], Verdict.COLUMNS)
+        files[path] = merge_rows(path, rows, Verdict.COLUMNS, Verdict.KEY, whole_groups=True)
     environments_path = out_dir / "environments.json"
-    _write_environments(store, out_dir, environments_path)
-    return [*written, environments_path]
+    files[environments_path] = _environments(store, out_dir, files, environments_path)
+    replace_all(files)
+    return list(files)
+
+
+def _measured_row(record: LatencyRecord | AccuracyRecord | AgreementRecord, rounded: bool) -> dict[str, Any]:
+    """A record's row with where and by which code it was measured."""
+    row = record.row()
+    if rounded:  # enough decimals for the cards, stable under reruns of `zoo docs`
+        row = {k: round(v, _DECIMALS) if isinstance(v, float) else v for k, v in row.items()}
+    environment = record.environment
+    return {
+        **row,
+        "environment": environment.get("id"),
+        "git_commit": environment.get("git_commit"),
+        "code_digest": environment.get("code_digest"),
+    }
 
 
 def _latest_validation(verdicts: Sequence[Verdict]) -> list[Verdict]:
@@ -108,18 +112,26 @@ def _latest_validation(verdicts: Sequence[Verdict]) -> list[Verdict]:
     return [verdict for fields in newest.values() for verdict in fields]
 
 
-def _write_environments(store: ResultsStore, out_dir: Path, path: Path) -> None:
-    """Describe every environment a committed CSV names: from the store, else as already committed."""
+def _environments(store: ResultsStore, out_dir: Path, files: dict[Path, bytes], path: Path) -> bytes:
+    """Every environment the exported CSVs name: from the store, else as already committed."""
     named: set[str] = set()
-    for table in ("latency.csv", "accuracy.csv"):
-        if (out_dir / table).is_file():
-            column = pd.read_csv(out_dir / table, dtype=str, keep_default_na=False).get("environment")
-            named |= set(column) - {""} if column is not None else set()
-    known = json.loads(path.read_text()) if path.is_file() else {}
+    for table in ("latency.csv", "accuracy.csv", "agreement.csv"):
+        target = out_dir / table
+        if target in files:
+            rows = csv_rows(files[target])
+        elif target.is_file():
+            rows = read_export(target)[1]
+        else:
+            continue
+        named |= {row.get("environment", "") for row in rows} - {""}
+    try:
+        known = json.loads(path.read_text("utf-8")) if path.is_file() else {}
+    except (OSError, ValueError) as error:
+        raise ZooError(f"{path}: cannot be read as JSON ({' '.join(str(error).split())})") from None
+    known = known if isinstance(known, dict) else {}
     known.update(store.environments(named))
-    path.write_text(
-        json.dumps({k: v for k, v in known.items() if k in named}, indent=2, sort_keys=True) + "\n"
-    )
+    text = json.dumps({k: v for k, v in known.items() if k in named}, indent=2, sort_keys=True) + "\n"
+    return text.encode("utf-8")
 
 
 @dataclass(frozen=True)

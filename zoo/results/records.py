@@ -106,6 +106,7 @@ class RunStatus(StrEnum):
     FINISHED = "finished"
     FAILED = "failed"
     INTERRUPTED = "interrupted"
+    ABANDONED = "abandoned"  # its process ended without closing it (killed, or the machine went down)
 
 
 def is_contended(flag: object) -> bool:

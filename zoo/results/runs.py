@@ -1,8 +1,9 @@
 """The life of a run in the store: started or resumed, then finished, failed or interrupted.
 
 Every command that measures goes through `recorded_run`, so a run never stays "running" after its
-process ends: Ctrl-C marks it interrupted, an error marks it failed, and a run whose process was
-killed outright is marked interrupted by the next store opened on that host.
+process ends: Ctrl-C and SIGTERM mark it interrupted, an error marks it failed, and a run whose
+process was killed outright is shown as abandoned by the next store opened on that host (read-only
+or not). A run belongs to the process that runs it: `--resume` never takes one whose owner lives.
 """
 
 from __future__ import annotations
@@ -10,7 +11,9 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import shlex
+import signal
 import sys
+import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -54,7 +57,8 @@ def recorded_run(
         command = shlex.join(["zoo", *sys.argv[1:]])
         handle = RunHandle(store.start_run(command, executor, git_commit(), kind=kind, plan=plan))
     try:
-        yield handle
+        with _sigterm_as_interrupt():
+            yield handle
     except KeyboardInterrupt:
         store.finish_run(handle.id, RunStatus.INTERRUPTED)
         raise
@@ -62,6 +66,25 @@ def recorded_run(
         _finish_quietly(store, handle.id, RunStatus.FAILED)
         raise
     store.finish_run(handle.id, RunStatus.FAILED if handle.failed else RunStatus.FINISHED)
+
+
+@contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """SIGTERM (a scheduler stopping the job, `kill`) ends the run as Ctrl-C does: what finished is kept
+    and the run is marked interrupted. Only the main thread can install a handler; elsewhere the
+    default stays, and the next store opened marks the run abandoned."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _resumed(store: ResultsStore, kind: str, plan: str | None, resume: bool | int) -> RunHandle | None:

@@ -9,9 +9,10 @@ foreign one is refused with a clear message, never written to. Reading commands 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -28,9 +29,10 @@ from zoo.results.records import (
     now,
 )
 
-R = TypeVar("R", bound=Record)
-
 SCHEMA_VERSION = 4
+R = TypeVar("R")
+RecordT = TypeVar("RecordT", bound=Record)
+log = logging.getLogger(__name__)
 
 # Version 1; a new database is created at version 1 and migrated like any other.
 _SCHEMA_V1 = """
@@ -197,6 +199,7 @@ class ResultsStore:
         source.close()
         self.db = memory
         self._prepare_schema()
+        self._mark_abandoned_runs()  # in the copy only: what is read says which runs were abandoned
         return memory
 
     def _check_writable(self) -> None:
@@ -270,18 +273,30 @@ class ResultsStore:
         return int(cursor.lastrowid or 0)
 
     def claim_run(self, run_id: int) -> None:
-        """This process now owns `run_id` (resuming it)."""
+        """This process now owns `run_id` (resuming it), unless a live process still runs it: taken in
+        one statement, so of two processes resuming the same run only one gets it."""
+        self._mark_abandoned_runs()
         pid, host, started = _process_identity()
-        self._write(
-            "UPDATE runs SET status=?, finished_at=NULL, pid=?, host=?, process_started=? WHERE id=?",
-            (RunStatus.RUNNING, pid, host, started, run_id),
+        cursor = self._write(
+            "UPDATE runs SET status=?, finished_at=NULL, pid=?, host=?, process_started=?"
+            " WHERE id=? AND status!=?",
+            (RunStatus.RUNNING, pid, host, started, run_id, RunStatus.RUNNING),
         )
+        if cursor.rowcount == 0:
+            owner = self.db.execute("SELECT pid, host FROM runs WHERE id=?", (run_id,)).fetchone() or (
+                None,
+                None,
+            )
+            raise ResultsStoreError(
+                f"run {run_id} is still running (process {owner[0]} on {owner[1] or 'an unknown host'}); "
+                "wait for it, or stop it first"
+            )
 
     def finish_run(self, run_id: int, status: RunStatus) -> None:
         self._write("UPDATE runs SET finished_at=?, status=? WHERE id=?", (now(), status, run_id))
 
     def _mark_abandoned_runs(self) -> None:
-        """Runs left 'running' by a process of this host that no longer exists were interrupted."""
+        """Runs left 'running' by a process of this host that no longer exists were abandoned."""
         _, host, _ = _process_identity()
         rows = self.db.execute(
             "SELECT id, pid, process_started FROM runs WHERE status=? AND (host=? OR host IS NULL)",
@@ -289,7 +304,7 @@ class ResultsStore:
         ).fetchall()
         for run_id, pid, started in rows:
             if not _alive(pid, started):
-                self.finish_run(run_id, RunStatus.INTERRUPTED)
+                self.finish_run(run_id, RunStatus.ABANDONED)
 
     def resumable_run(self, kind: str, plan: str) -> int | None:
         """The latest unfinished run of `kind` whose plan matches, for `--resume`."""
@@ -366,16 +381,36 @@ class ResultsStore:
             ),
         )
 
-    def _rows(self, table: str, run_id: int | None) -> Iterator[dict[str, Any]]:
-        where, parameters = ("WHERE run_id=?", (run_id,)) if run_id is not None else ("", ())
-        for (data,) in self.db.execute(f"SELECT data FROM {table} {where} ORDER BY id", parameters):
-            yield json.loads(data)
+    def _records(
+        self, table: str, run_id: int | None, read: Callable[[dict[str, Any]], R], model: str | None = None
+    ) -> Iterator[tuple[int, R]]:
+        """(run id, record) of `table`, oldest first; a row that cannot be read (damaged, or written by a
+        newer zoo) is skipped with a warning naming it, so the rest of the history stays readable."""
+        conditions = {"run_id": run_id, "model": model}
+        wanted = {name: value for name, value in conditions.items() if value is not None}
+        where = ("WHERE " + " AND ".join(f"{name}=?" for name in wanted)) if wanted else ""
+        rows = self.db.execute(
+            f"SELECT id, run_id, data FROM {table} {where} ORDER BY id", tuple(wanted.values())
+        )
+        for row_id, row_run, data in rows:
+            try:
+                yield row_run, read(json.loads(data))
+            except Exception as error:  # any damage: a bad JSON text, a missing field, an unknown value
+                reason = " ".join(f"{type(error).__name__}: {error}".split())[:200]
+                log.warning(
+                    "zoo: warning: %s: %s row %s (run %s) skipped: %s",
+                    self.path,
+                    table,
+                    row_id,
+                    row_run,
+                    reason,
+                )
 
-    def records(self, record: type[R], run_id: int | None = None) -> Iterator[R]:
+    def records(self, record: type[RecordT], run_id: int | None = None) -> Iterator[RecordT]:
         """The records of one type, of one run or of every run, oldest first (none before its table)."""
         exists = self.db.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (record.TABLE,))
         if exists.fetchone() is not None:
-            yield from (record.from_dict(data) for data in self._rows(record.TABLE, run_id))
+            yield from (read for _, read in self._records(record.TABLE, run_id, record.from_dict))
 
     def measurements(self, run_id: int | None = None) -> Iterator[LatencyRecord]:
         """Latency and throughput records of one run, or of every run, each with its environment."""
@@ -389,14 +424,11 @@ class ResultsStore:
         return list(self.records(AgreementRecord, run_id))
 
     def verdicts(self, run_id: int | None = None) -> list[Verdict]:
-        return [Verdict.from_dict(data) for data in self._rows("validation", run_id)]
+        return [verdict for _, verdict in self._records("validation", run_id, Verdict.from_dict)]
 
     def measurements_by_run(self, model: str | None = None) -> Iterator[tuple[int, LatencyRecord]]:
-        """(run id, record) of every measurement, oldest first: the history of each configuration."""
-        where, parameters = ("WHERE model=?", (model,)) if model is not None else ("", ())
-        query = f"SELECT run_id, data FROM measurements {where} ORDER BY run_id, id"
-        for run_id, data in self.db.execute(query, parameters):
-            yield run_id, LatencyRecord.from_dict(json.loads(data))
+        """(run id, record) of every measurement, oldest run first: the history of each configuration."""
+        return self._records(LatencyRecord.TABLE, None, LatencyRecord.from_dict, model)
 
     def set_noise(self, noise: Noise) -> None:
         """Keep one configuration's run-to-run noise with its environment (a new calibration replaces it)."""
@@ -411,8 +443,14 @@ class ResultsStore:
         return {(env, key): Noise(env, key, runs, sigma) for env, key, runs, sigma in rows}
 
     def environments(self, ids: set[str]) -> dict[str, dict[str, Any]]:
-        rows = self.db.execute("SELECT id, data FROM environments")
-        return {env_id: json.loads(data) for env_id, data in rows if env_id in ids}
+        found = {}
+        for env_id, data in self.db.execute("SELECT id, data FROM environments"):
+            if env_id in ids:
+                try:
+                    found[env_id] = json.loads(data)
+                except ValueError:
+                    log.warning("zoo: warning: %s: environment %s skipped: not JSON", self.path, env_id)
+        return found
 
     def done_keys(self, run_id: int) -> set[str]:
         """Configurations that already have a successful measurement in a run (for `--resume`)."""

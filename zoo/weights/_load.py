@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import zipfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -38,6 +39,30 @@ def create_model(model: str) -> torch.nn.Module:
         return timm.create_model(model, pretrained=False).eval()
 
 
+# torch stores a checkpoint's records uncompressed: what it inflates to is its own size, plus a little.
+_INFLATION_SLACK = 1.05
+_INFLATION_MARGIN = 1_000_000
+
+
+def check_inflated_size(path: Path) -> None:
+    """Refuse a zip checkpoint whose records would inflate past its own size (a compressed bomb: a
+    few MB of DEFLATE records becoming gigabytes inside `torch.load`), from its directory alone."""
+    if not zipfile.is_zipfile(path):
+        return
+    try:
+        with zipfile.ZipFile(path) as archive:
+            inflated = sum(record.file_size for record in archive.infolist())
+            compressed = [record.filename for record in archive.infolist() if record.compress_type]
+    except (zipfile.BadZipFile, OSError) as error:
+        raise WeightsError(f"cannot read {path}: {one_line(error)}") from None
+    size = path.stat().st_size
+    if inflated > size * _INFLATION_SLACK + _INFLATION_MARGIN:
+        raise WeightsError(
+            f"{path}: its records inflate to {inflated:,} bytes from a {size:,}-byte file "
+            f"({len(compressed)} compressed record(s)); torch writes records uncompressed: refused"
+        )
+
+
 def read_state_dict(path: Path) -> dict[str, Any]:
     """Tensors only: safetensors, or `torch.load(weights_only=True)` so a checkpoint cannot run code."""
     import torch
@@ -46,6 +71,7 @@ def read_state_dict(path: Path) -> dict[str, Any]:
     try:
         if path.suffix == ".safetensors":
             return load_file(path)
+        check_inflated_size(path)
         loaded = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as error:  # truncated, not a checkpoint, or a pickle that wants code: all unusable
         raise WeightsError(f"cannot read {path}: {one_line(error)}") from None
