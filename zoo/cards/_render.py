@@ -30,8 +30,7 @@ from zoo.cards._chart import GENERATED_MARK, latency_chart, throughput_chart
 from zoo.cards._context import SNIPPETS_TESTED_WITH, Card, environments, model_facts, usage_model
 from zoo.cards._format import FILTERS, escape_markdown
 from zoo.cards._results import Results, load_results
-from zoo.index import Index, load_index
-from zoo.index._errors import display_path
+from zoo.index import Index, display_path, load_index
 
 PACKAGE_TEMPLATES = Path(__file__).parent / "templates"
 

@@ -1,6 +1,7 @@
 """Parse and check model-index metadata (the Papers-with-Code format timm's docs used)."""
 
-from zoo.index._errors import IndexFormatError, UnknownModelError
+from zoo.index._errors import IndexFormatError, UnknownModelError, display_path
+from zoo.index._files import MARKDOWN_SUFFIXES
 from zoo.index._model import (
     Collection,
     Declared,
@@ -16,6 +17,7 @@ from zoo.index._model import (
 from zoo.index._parse import load_index
 
 __all__ = [
+    "MARKDOWN_SUFFIXES",
     "Collection",
     "Declared",
     "Index",
@@ -26,6 +28,7 @@ __all__ = [
     "Result",
     "Source",
     "UnknownModelError",
+    "display_path",
     "load_index",
     "local_weights",
     "normalize_key",

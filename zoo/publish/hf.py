@@ -15,13 +15,19 @@ from typing import Any
 
 import yaml
 
-from zoo.cards import CardFile, ModelFacts
-from zoo.cards._context import environments, model_facts
-from zoo.cards._format import escape_markdown, is_missing
-from zoo.cards._render import card_environment
-from zoo.cards._results import Results, Row, load_results
-from zoo.index import Index, Model, normalize_key
-from zoo.index._errors import IndexFormatError, display_path
+from zoo.cards import (
+    CardFile,
+    ModelFacts,
+    Results,
+    Row,
+    card_environment,
+    environments,
+    escape_markdown,
+    is_missing,
+    load_results,
+    model_facts,
+)
+from zoo.index import Index, IndexFormatError, Model, display_path, normalize_key
 from zoo.publish.leaderboard import contended
 from zoo.weights import PACKAGED
 

@@ -19,7 +19,7 @@ from zoo.validate import _checks
 from zoo.validate._results import ACCURACY_CSV, load_accuracy, results
 from zoo.validate._structure import CannotBuild, structure
 from zoo.validate._verdict import Verdict
-from zoo.weights._tags import resolve_pretrained
+from zoo.weights import resolve_pretrained
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -63,7 +63,7 @@ def _entry(name: str, image_size: int) -> Path:
     import timm
     import torch
 
-    from zoo.backends._cache import cache_root
+    from zoo.backends import cache_root
 
     key = [name, image_size, timm.__version__, torch.__version__, _code_digest()]
     digest = hashlib.sha256(json.dumps(key).encode()).hexdigest()[:20]
