@@ -1,10 +1,11 @@
 """Where zoo's helper processes (DataLoader workers, the validate pool) start from: never a fork of the
 caller, which may hold torch's, ONNX Runtime's and OpenVINO's thread pools by then.
 
-A fork copies those pools' locks and state but not their threads; the child can deadlock or crash in
-them, and the runtimes' fork handlers run in the parent too. Workers start instead from a forkserver:
-a small process, started once before any runtime runs, that has imported the heavy modules below, so
-each worker forked from it still skips seconds of imports. Where a platform has no forkserver, spawn.
+A fork copies those pools' locks and state but not their threads, so the child can deadlock or crash
+in them; torch and OpenBLAS register fork handlers that patch part of it, ONNX Runtime and OpenVINO
+none. Workers start instead from a forkserver: a fresh interpreter (exec'd, so it inherits no thread)
+that imports the modules below once (importing them starts no thread pool) and forks each worker from
+itself, so a worker still skips seconds of imports. Where a platform has no forkserver, spawn.
 """
 
 from __future__ import annotations
@@ -13,8 +14,7 @@ import functools
 import multiprocessing
 from multiprocessing.context import BaseContext
 
-# Imported once in the forkserver (not run: importing them starts no thread pool). An import that fails
-# there is skipped; the worker then imports what it needs itself.
+# Imported once in the forkserver. One that fails there is skipped; a worker imports what it needs itself.
 PRELOAD = (
     "numpy",
     "pandas",
