@@ -41,7 +41,7 @@ browser:
 # One pytest invocation. xdist's workers are fresh interpreters (execnet), one per core up to four;
 # each test file runs in one worker, so its module fixtures are built once. The workers share the
 # session's artefact cache (tests/conftest.py), so lite0 is exported and converted once. The import
-# contracts (.importlinter) keep each package out of another's private modules.
+# contracts ([tool.importlinter] in pyproject.toml) keep packages out of each other's private modules.
 test: $(STAMP) browser
 	$(BIN)/ruff check zoo tests benchmarks
 	$(BIN)/ruff format --check zoo tests benchmarks
