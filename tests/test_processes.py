@@ -8,9 +8,10 @@ import os
 import numpy as np
 import pytest
 from timm.data import create_transform
-from zoo_testing import REPO
+from zoo_testing import REPO, make_spec
 
 from zoo._processes import worker_context
+from zoo.backends import create_backend
 from zoo.data import batches, smoke_set
 from zoo.validate._run import _pool
 
@@ -53,3 +54,23 @@ def test_nothing_in_zoo_asks_for_fork() -> None:
         if isinstance(node, ast.Constant) and node.value == "fork"
     ]
     assert not found, f"the fork start method is asked for at {found}"
+
+
+def test_openvino_backends_share_one_core(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each Core's CPU plugin swaps the compiling thread's alternate signal stack and puts back the one
+    it found when it goes; two Cores released in the order they were made left an unmapped stack, and
+    a later SIGCHLD (after a DataLoader with workers had installed its handler) killed pytest."""
+    import openvino
+
+    from zoo.backends import _openvino
+
+    made: list[object] = []
+    real = openvino.Core
+    monkeypatch.setattr(openvino, "Core", lambda: made.append(real()) or made[-1])
+    _openvino._core.cache_clear()
+    try:
+        for _ in range(2):
+            create_backend(make_spec("openvino", batch=1, threads=1)).load()
+    finally:
+        _openvino._core.cache_clear()  # the next test's backends get a real, unpatched Core
+    assert len(made) == 1
