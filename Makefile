@@ -38,14 +38,16 @@ browser:
 	  echo "## THE BROWSER TESTS (tests/publish/test_browser.py) ARE SKIPPED ##"; \
 	  echo "##################################################################"; } >&2
 
-# One pytest process per test folder: one process that had loaded torch, OpenVINO, ONNX Runtime and a
-# DataLoader's workers segfaulted in a later subprocess call; each folder in its own process runs clean.
+# One pytest invocation. xdist's workers are fresh interpreters (execnet), one per core up to four;
+# each test file runs in one worker, so its module fixtures are built once. The workers share the
+# session's artefact cache (tests/conftest.py), so lite0 is exported and converted once. The import
+# contracts ([tool.importlinter] in pyproject.toml) keep packages out of each other's private modules.
 test: $(STAMP) browser
 	$(BIN)/ruff check zoo tests benchmarks
 	$(BIN)/ruff format --check zoo tests benchmarks
 	$(BIN)/mypy
-	set -e; for part in $$(ls -d tests/*/ | grep -v __pycache__) tests/test_*.py; do \
-	  $(BIN)/python -m pytest $$part; done
+	$(BIN)/lint-imports
+	$(BIN)/python -m pytest -n auto --maxprocesses 4 --dist loadfile
 	$(BIN)/zoo docs --check
 
 benchmarks: $(STAMP)

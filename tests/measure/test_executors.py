@@ -77,7 +77,7 @@ def test_logits_left_on_another_node_travel_back_with_the_result(tmp_path: Path)
     import numpy as np
 
     from zoo.measure.executors import with_logits
-    from zoo.measure.scenarios._common import load_logits, logits_path, save_logits
+    from zoo.measure.outputs import load_logits, logits_path, save_logits
     from zoo.results.records import Status
 
     spec = make_spec("onnxruntime", threads=1, scenario="agreement", outputs=str(tmp_path / "run"))

@@ -13,6 +13,7 @@ from zoo import ZooError
 from zoo.backends import backend_class, capabilities
 from zoo.cli import main
 from zoo.measure.executors import decode
+from zoo.measure.plan import plan
 from zoo.measure.scenarios import _SCENARIOS, register_scenario, run_scenario, scenario, scenario_names
 from zoo.results.records import AccuracyRecord, LatencyRecord, Status
 from zoo.spec import Dataset, RunSpec
@@ -25,14 +26,14 @@ def test_every_measurement_is_a_registered_scenario() -> None:
 
 
 def test_an_unknown_scenario_is_refused_in_one_line() -> None:
-    with pytest.raises(ZooError, match="unknown scenario 'server'; scenarios are latency, throughput"):
-        make_spec("torch", scenario="server")
+    with pytest.raises(ZooError, match="unknown scenario 'nosuch'; scenarios are latency, throughput"):
+        plan([], ["torch"], scenarios=["nosuch"])
 
 
 def test_a_backend_lists_only_what_it_cannot_run() -> None:
     assert backend_class("torch").UNSUPPORTED_SCENARIOS == ()
     assert not backend_class("torch-compile").runs("throughput")
-    offered = {c.name: c.scenarios for c in capabilities()}
+    offered = {c.name: c.scenarios for c in capabilities(scenario_names())}
     assert offered["onnxruntime"] == scenario_names()
     assert "throughput" not in offered["torch-compile"] and "accuracy" in offered["torch-compile"]
 
@@ -61,7 +62,7 @@ def test_a_new_scenario_is_one_registration(monkeypatch: pytest.MonkeyPatch) -> 
     back = decode(spec, result)
     assert isinstance(back, LatencyRecord) and back.status == "ok"
     assert back.reason == spec.key == back.key and back.environment == {"id": "here"}
-    assert "echo" in {c.name: c.scenarios for c in capabilities()}["torch"]
+    assert "echo" in {c.name: c.scenarios for c in capabilities(scenario_names())}["torch"]
 
 
 def test_old_status_values_read_back_in_the_one_vocabulary() -> None:

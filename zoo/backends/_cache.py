@@ -3,7 +3,8 @@
 An entry is a directory named by a digest of its key (model, weights digest, input shape, opset,
 library versions). It is built in a temporary directory beside it and renamed into place in one
 step, with a manifest holding the sha256 of every file; an entry whose manifest or files do not
-verify is deleted and built again.
+verify is deleted and built again. Processes that want the same missing entry (test workers, a sweep's
+workers) take turns on a lock file beside it: one builds it, the others then reuse it.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from filelock import FileLock
 
 from zoo.paths import cache_root
 from zoo.weights import file_sha256
@@ -41,10 +44,18 @@ def cached(kind: str, key: Mapping[str, Any], build: Callable[[Path], None]) -> 
     final = entry_path(kind, key)
     if verify(final, key):
         return CacheEntry(final, hit=True)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    with FileLock(final.parent / f"{final.name}.lock"):
+        return _build(final, key, build)
+
+
+def _build(final: Path, key: Mapping[str, Any], build: Callable[[Path], None]) -> CacheEntry:
+    """Under the entry's lock: reuse what another process built meanwhile, else build and publish it."""
+    if verify(final, key):
+        return CacheEntry(final, hit=True)
     if final.exists():
         log.warning("cache entry %s does not verify; rebuilding it", final)
         shutil.rmtree(final, ignore_errors=True)
-    final.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{final.name}.", dir=final.parent))
     try:
         build(staging)

@@ -6,6 +6,7 @@ read back; a compiled model whose precision is not the one asked for is refused,
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -31,6 +32,15 @@ def import_openvino() -> Any:
     except ImportError as error:
         raise BackendError(f"openvino is not installed ({error}): pip install openvino") from None
     return openvino
+
+
+@functools.cache
+def _core() -> Any:
+    """One OpenVINO Core per process. Each Core's CPU plugin swaps in its own alternate signal stack on
+    the thread that compiles and puts back the one it found when it goes; two Cores released in the
+    order they were made leave the thread on an unmapped stack, and the next signal with a handler
+    (SIGCHLD after a subprocess, once a DataLoader has run; Ctrl-C) kills the process with SIGSEGV."""
+    return import_openvino().Core()
 
 
 def convert(spec: RunSpec, directory: Path) -> None:
@@ -76,7 +86,7 @@ class OpenVinoBackend(Backend):
     NATIVE_THROUGHPUT = True  # PERFORMANCE_HINT=THROUGHPUT and its optimal number of asynchronous requests
 
     def load(self) -> LoadReport:
-        ov = import_openvino()
+        core = _core()  # first: a missing openvino is refused before anything is converted
         key = {**artefact_key(self.spec), "ir": versions("openvino")}
         entry = cached("openvino", key, lambda directory: convert(self.spec, directory))
         model_file = entry.path / IR_FILE
@@ -85,7 +95,6 @@ class OpenVinoBackend(Backend):
             entry, self._calibration = int8_artefact("openvino", self.spec, key, model_file)
             model_file = entry.path / INT8_FILES["openvino"]
         self.config = OpenVinoConfig.of(self.spec)
-        core = ov.Core()
         wanted = self.config.precision_hint
         try:
             self._compiled = core.compile_model(

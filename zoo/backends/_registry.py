@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import warnings
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import TypeVar
 
@@ -77,10 +78,9 @@ class Capability:
         return asdict(self)
 
 
-def capabilities() -> list[Capability]:
-    """Every backend, built-in or plug-in, with its precisions, scenarios, version and availability."""
-    from zoo.measure.scenarios import scenario_names  # the registry sits above the backends
-
+def capabilities(scenarios: Sequence[str]) -> list[Capability]:
+    """Every backend, built-in or plug-in, with its precisions, the `scenarios` it runs (the scenario
+    registry sits above the backends: its caller passes the names), version and availability."""
     found = []
     for name in list_backends():
         try:
@@ -93,7 +93,7 @@ def capabilities() -> list[Capability]:
             Capability(
                 name,
                 tuple(str(p) for p in cls.PRECISIONS),
-                tuple(name for name in scenario_names() if cls.runs(name)),
+                tuple(name for name in scenarios if cls.runs(name)),
                 version or "-",
                 version is not None,
                 note,

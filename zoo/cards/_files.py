@@ -17,7 +17,7 @@ from zoo._errors import ZooError
 from zoo._files import confined, replace_all
 from zoo.cards._chart import GENERATED_MARK
 from zoo.cards._render import CardFile
-from zoo.index._errors import display_path
+from zoo.index import display_path
 
 MANIFEST = ".zoo-docs.json"
 _HEADS = (f"<!-- {GENERATED_MARK} from ".encode(), b"<?xml ")  # how a card and a chart begin

@@ -34,8 +34,7 @@ from zoo.cards._chart import GENERATED_MARK, frontier_chart, latency_chart, thro
 from zoo.cards._context import SNIPPETS_TESTED_WITH, Card, environments, model_facts, usage_model
 from zoo.cards._format import FILTERS, escape_markdown, inert_comments
 from zoo.cards._results import Results, load_results
-from zoo.index import Index, Model, load_index
-from zoo.index._errors import display_path
+from zoo.index import Index, Model, display_path, load_index
 
 PACKAGE_TEMPLATES = Path(__file__).parent / "templates"
 

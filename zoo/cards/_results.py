@@ -15,7 +15,7 @@ from typing import Any
 
 from zoo._errors import ZooError
 from zoo.cards._format import is_missing
-from zoo.index._errors import display_path
+from zoo.index import display_path
 
 # The columns (of those `benchmarks/results/README.md` defines) that the cards show, and the
 # columns that order a model's rows.

@@ -18,8 +18,9 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 def run(args: argparse.Namespace) -> int:
     """Versions come from package metadata: no runtime is imported, so this answers at once."""
     from zoo.backends import capabilities
+    from zoo.measure.scenarios import scenario_names
 
-    found = capabilities()
+    found = capabilities(scenario_names())
     if args.json:
         print_json([row.as_dict() for row in found])
         return 0

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from zoo.cli._common import DEFAULT_INDEX, add_index_argument, add_results_argument, results_path
-from zoo.index._errors import display_path
+from zoo.index import display_path
 from zoo.paths import project_paths, refuse_overlap
 
 

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from zoo.cli._common import add_index_argument, add_results_argument, results_path
-from zoo.index._errors import display_path
+from zoo.index import display_path
 from zoo.paths import project_paths, refuse_overlap
 
 

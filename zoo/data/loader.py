@@ -19,6 +19,7 @@ from PIL import Image
 from torch.utils.data import DataLoader, Dataset, default_collate
 
 from zoo._logging import quiet_logger
+from zoo._processes import worker_context
 from zoo.data.layouts import ImageSet
 
 
@@ -120,6 +121,7 @@ def batches(
         num_workers=workers,
         collate_fn=_collate,
         prefetch_factor=4 if workers else None,
+        multiprocessing_context=worker_context() if workers else None,  # never a fork of this process
     )
     with quiet_logger("timm.data.dataset"):  # each skipped image is counted and reported once
         iterator = iter(loader)

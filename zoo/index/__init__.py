@@ -1,6 +1,7 @@
 """Parse and check model-index metadata (the Papers-with-Code format timm's docs used)."""
 
-from zoo.index._errors import IndexFormatError, Notice, UnknownModelError
+from zoo.index._errors import IndexFormatError, Notice, UnknownModelError, display_path
+from zoo.index._files import MARKDOWN_SUFFIXES
 from zoo.index._model import (
     Collection,
     Declared,
@@ -17,6 +18,7 @@ from zoo.index._model import (
 from zoo.index._parse import count_resolution, load_index, on_index_loaded
 
 __all__ = [
+    "MARKDOWN_SUFFIXES",
     "Collection",
     "Declared",
     "Index",
@@ -30,6 +32,7 @@ __all__ = [
     "UnknownModelError",
     "count_resolution",
     "dataset_key",
+    "display_path",
     "load_index",
     "local_weights",
     "normalize_key",

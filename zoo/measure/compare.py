@@ -40,7 +40,7 @@ class Compared:
 
     def logits(self) -> tuple[numpy.ndarray, numpy.ndarray]:
         """(logits, targets) the job's worker saved, while the folder exists."""
-        from zoo.measure.scenarios._common import load_logits
+        from zoo.measure.outputs import load_logits
 
         return load_logits(self.spec)
 
@@ -48,7 +48,7 @@ class Compared:
         """This job's logits against the reference's, or None when either did not run."""
         if self.reference is None or Status.FAILED in (self.record.status, self.reference_record.status):
             return None
-        from zoo.measure.scenarios._common import load_logits
+        from zoo.measure.outputs import load_logits
 
         return logit_agreement(load_logits(self.reference)[0], self.logits()[0])
 

@@ -77,7 +77,7 @@ def run_in_subprocess(spec: RunSpec, timeout_s: float) -> dict[str, Any]:
 
 def with_logits(spec: RunSpec, result: dict[str, Any]) -> dict[str, Any]:
     """The result with the logits its worker left, for a driver on another machine (see `decode`)."""
-    from zoo.measure.scenarios._common import logits_path
+    from zoo.measure.outputs import logits_path
 
     if spec.outputs is None or not logits_path(spec).is_file():
         return result
@@ -95,7 +95,7 @@ def decode(spec: RunSpec, result: dict[str, Any]) -> Record:
     if "died" in result:
         return scenario(spec.scenario).record.failed(spec, result["died"])
     if "logits" in result and spec.outputs is not None:
-        from zoo.measure.scenarios._common import logits_path
+        from zoo.measure.outputs import logits_path
 
         path = logits_path(spec)
         if not path.is_file():

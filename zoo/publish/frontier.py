@@ -10,9 +10,7 @@ from pathlib import Path
 
 import jinja2
 
-from zoo.cards import ModelFacts
-from zoo.cards._chart import frontier_chart
-from zoo.cards._context import card_frontiers
+from zoo.cards import ModelFacts, card_frontiers, frontier_chart
 
 PAGE = "frontier.md"
 CHART = "frontier.svg"

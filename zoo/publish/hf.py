@@ -14,13 +14,20 @@ from typing import Any
 
 import yaml
 
-from zoo.cards import CardFile, ModelFacts
-from zoo.cards._context import environments, model_facts
-from zoo.cards._format import comment_yaml, escape_markdown, is_missing
-from zoo.cards._render import card_environment
-from zoo.cards._results import Results, Row, load_results
-from zoo.index import Index, Model, dataset_key, normalize_key
-from zoo.index._errors import IndexFormatError, display_path
+from zoo.cards import (
+    CardFile,
+    ModelFacts,
+    Results,
+    Row,
+    card_environment,
+    comment_yaml,
+    environments,
+    escape_markdown,
+    is_missing,
+    load_results,
+    model_facts,
+)
+from zoo.index import Index, IndexFormatError, Model, dataset_key, display_path, normalize_key
 from zoo.publish.leaderboard import contended
 from zoo.spec import LATENCY
 from zoo.weights import PACKAGED, resolve_pretrained

@@ -10,10 +10,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from zoo.cards import ModelFacts
-from zoo.cards._context import NOT_MEASURED, RANDOM_WEIGHTS
-from zoo.cards._format import MISSING, is_missing
-from zoo.cards._results import Row
+from zoo.cards import MISSING, NOT_MEASURED, RANDOM_WEIGHTS, ModelFacts, Row, is_missing
 from zoo.results.records import is_contended, speedup
 from zoo.spec import LATENCY, REFERENCE
 

@@ -27,13 +27,18 @@ import jinja2
 import yaml
 
 from zoo._errors import ZooError
-from zoo.cards import CardFile, ModelFacts, render_cards
-from zoo.cards._context import environments, model_facts
-from zoo.cards._format import FILTERS, escape_markdown
-from zoo.cards._results import Results, load_results
-from zoo.index import Index
-from zoo.index._errors import display_path
-from zoo.index._files import MARKDOWN_SUFFIXES
+from zoo.cards import (
+    FILTERS,
+    CardFile,
+    ModelFacts,
+    Results,
+    environments,
+    escape_markdown,
+    load_results,
+    model_facts,
+    render_cards,
+)
+from zoo.index import MARKDOWN_SUFFIXES, Index, display_path
 from zoo.paths import project_paths
 from zoo.publish.frontier import PAGE as FRONTIER_PAGE
 from zoo.publish.frontier import frontier_pages

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from zoo._errors import ZooError
-from zoo.index._errors import display_path
+from zoo.index import display_path
 from zoo.results.provenance import code_digest
 
 __all__ = ["PROVENANCE", "check_export", "csv_rows", "csv_text", "merge_rows", "read_export", "stale_rows"]

@@ -14,7 +14,7 @@ from zoo.validate._run import validate_index, validate_model
 from zoo.validate._session import Validation, held_back, validate_and_write
 from zoo.validate._verdict import FIELDS, VERDICTS, Verdict, exit_code, model_verdict, summarize
 from zoo.validate._write import WRITABLE, Edit, apply_edits, plan_edits, unified_diff, write_fields
-from zoo.weights._tags import Pretrained, resolve_pretrained
+from zoo.weights import Pretrained, resolve_pretrained
 
 __all__ = [
     "ACCURACY_CSV",

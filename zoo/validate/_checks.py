@@ -11,7 +11,7 @@ from typing import Any
 from zoo.index import Declared, count_resolution, normalize_key
 from zoo.measure.flops import CONVENTIONS, FlopCount
 from zoo.validate._verdict import Verdict
-from zoo.weights._tags import Pretrained, tag_list
+from zoo.weights import Pretrained, tag_list
 
 # Conventions differ by at least 27% (the 2021 input's aspect ratio) or 2x (flops vs macs), so 5% cannot
 # mistake one for another, while it absorbs the small drift of some architectures since 2021.

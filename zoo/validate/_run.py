@@ -4,7 +4,6 @@ every declared field."""
 from __future__ import annotations
 
 import dataclasses
-import multiprocessing
 import os
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -14,12 +13,13 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
 from zoo._errors import ZooError, one_line
+from zoo._processes import worker_context
 from zoo.index import Index, Metadata, Model
 from zoo.validate import _checks
 from zoo.validate._results import ACCURACY_CSV, load_accuracy, results
 from zoo.validate._structure import CannotBuild, structure
 from zoo.validate._verdict import Verdict
-from zoo.weights._tags import resolve_pretrained
+from zoo.weights import resolve_pretrained
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -100,36 +100,21 @@ def validate_index(
 
 @contextmanager
 def _pool(models: int, accuracy: pd.DataFrame | None) -> Iterator[ProcessPoolExecutor | None]:
-    """A process per core when there are enough models and cores; forked, so nothing is imported again.
-    None (validate in this process) where a platform offers no process pool."""
+    """A process per core when there are enough models and cores, started from zoo's forkserver (which
+    has imported torch, timm and pandas once). None (validate in this process) where a platform offers
+    no process pool."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     workers = min(cores, models)
     if models < _POOL_MIN_MODELS or workers < 2:
         yield None
         return
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     try:
-        pool = ProcessPoolExecutor(workers, context, initializer=_start_worker, initargs=(accuracy,))
+        pool = ProcessPoolExecutor(workers, worker_context(), initializer=_start_worker, initargs=(accuracy,))
     except (OSError, ImportError, NotImplementedError):  # no semaphores, as in some sandboxes
         yield None
         return
-    if context.get_start_method() == "fork":
-        _preload()
     with pool:
         yield pool
-
-
-def _preload() -> None:
-    """Import and index in the parent what every worker needs: forked workers share it, where each
-    would otherwise spend seconds importing torch, timm and pandas itself."""
-    import pandas  # noqa: F401
-    from torch.utils import flop_counter  # noqa: F401
-
-    from zoo.measure import meta_model  # noqa: F401
-    from zoo.weights._tags import _table
-
-    _table()
 
 
 _worker_accuracy: pd.DataFrame | None = None

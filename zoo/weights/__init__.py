@@ -15,7 +15,7 @@ from zoo.weights._load import (
     require_timm_model,
 )
 from zoo.weights._packaged import PACKAGED, PackagedWeights
-from zoo.weights._tags import Pretrained, resolve_pretrained
+from zoo.weights._tags import Pretrained, resolve_pretrained, tag_list
 
 __all__ = [
     "KINDS",
@@ -34,4 +34,5 @@ __all__ = [
     "read_state_dict",
     "require_timm_model",
     "resolve_pretrained",
+    "tag_list",
 ]

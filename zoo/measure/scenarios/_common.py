@@ -1,24 +1,18 @@
-"""What scenarios share: load the spec's backend (timed), run it once (timed); leave logits for the driver."""
+"""What scenarios share: load the spec's backend (timed), run it once (timed)."""
 
 from __future__ import annotations
 
-import hashlib
-import os
 import resource
 import time
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 
-from zoo._errors import ZooError
 from zoo.spec import RunSpec
 
 if TYPE_CHECKING:
-    import numpy
-
     from zoo.backends import Backend
 
-__all__ = ["Loaded", "load", "load_logits", "logits_path", "peak_rss_mb", "save_logits"]
+__all__ = ["Loaded", "load", "peak_rss_mb"]
 
 
 @dataclass(frozen=True)
@@ -47,31 +41,3 @@ def load(spec: RunSpec, inputs: object) -> Loaded:
 
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
-
-
-def logits_path(spec: RunSpec) -> Path:
-    """Where a worker leaves `spec`'s logits for the driver: in the driver's folder, named by the key."""
-    if spec.outputs is None:
-        raise ZooError(f"{spec.scenario} needs a folder for its logits (RunSpec.outputs)")
-    digest = hashlib.sha256(spec.key.encode()).hexdigest()[:16]
-    return Path(spec.outputs) / f"{digest}.npz"
-
-
-def save_logits(spec: RunSpec, logits: numpy.ndarray, targets: numpy.ndarray | None = None) -> None:
-    """The logits of each image (and its class, when known), written atomically: one row per image,
-    so the driver can compare backends and pair their predictions image by image."""
-    import numpy
-
-    path = logits_path(spec)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(".partial.npz")
-    numpy.savez(partial, logits=logits, targets=targets if targets is not None else numpy.empty(0))
-    os.replace(partial, path)
-
-
-def load_logits(spec: RunSpec) -> tuple[numpy.ndarray, numpy.ndarray]:
-    """(logits, targets) a worker saved for `spec`."""
-    import numpy
-
-    with numpy.load(logits_path(spec)) as saved:
-        return saved["logits"], saved["targets"]

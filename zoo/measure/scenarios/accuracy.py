@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from zoo._errors import ZooError
+from zoo.measure.outputs import save_logits
 from zoo.measure.scenarios import register_scenario
-from zoo.measure.scenarios._common import save_logits
 from zoo.results.records import AccuracyRecord, Status, now
 from zoo.results.stats import Proportion
 from zoo.spec import REFERENCE, Dataset, RunSpec

@@ -17,8 +17,9 @@ from typing import TYPE_CHECKING, Any
 
 from zoo.measure.compare import logit_agreement
 from zoo.measure.inputs import preprocessed_batch, sample_images
+from zoo.measure.outputs import save_logits
 from zoo.measure.scenarios import register_scenario
-from zoo.measure.scenarios._common import load, save_logits
+from zoo.measure.scenarios._common import load
 from zoo.results.records import AgreementRecord, LogitAgreement, Status
 from zoo.spec import REFERENCE, Precision, RunSpec
 
