@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
+from zoo.results.paired import DEFAULT_BUDGET
 from zoo.results.records import AgreementRecord, LatencyRecord, Record, Status
-from zoo.spec import RunSpec
+from zoo.spec import DatasetIdentity, RunSpec
 
 if TYPE_CHECKING:
     from zoo.data import ImageSet
@@ -120,6 +121,8 @@ def evaluate(
     listener: JobListener | None = None,
     store: Path | None = None,
     executor: Executor | None = None,
+    identity: DatasetIdentity | None = None,
+    budget: float = DEFAULT_BUDGET,
 ) -> tuple[EvalReport, int | None]:
     """Top-1/top-5 of each spec over `image_set` (see `zoo.measure.scenarios.accuracy`), each backend
     in its own worker (on the executor given), stored as a run."""
@@ -127,7 +130,9 @@ def evaluate(
     from zoo.results import open_store, recorded_run
 
     def measure() -> EvalReport:
-        return run_evaluation(specs, declared, image_set, options, reference, listener, executor)
+        return run_evaluation(
+            specs, declared, image_set, options, reference, listener, executor, identity, budget
+        )
 
     if store is None:
         return measure(), None

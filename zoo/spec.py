@@ -16,7 +16,17 @@ from typing import Any
 from zoo._errors import ZooError
 from zoo.weights import WeightsInfo
 
-__all__ = ["REFERENCE", "DataConfig", "Dataset", "Precision", "Reference", "RunSpec", "Scenario", "Timing"]
+__all__ = [
+    "REFERENCE",
+    "DataConfig",
+    "Dataset",
+    "DatasetIdentity",
+    "Precision",
+    "Reference",
+    "RunSpec",
+    "Scenario",
+    "Timing",
+]
 
 
 class Precision(StrEnum):
@@ -71,6 +81,25 @@ class Dataset:
             raise ZooError(f"--limit must be at least 1, got {self.limit}")
         if self.workers < 0:
             raise ZooError(f"--workers cannot be negative, got {self.workers}")
+
+
+@dataclass(frozen=True)
+class DatasetIdentity:
+    """The dataset a measurement ran on; `named_by` says where the name came from."""
+
+    name: str
+    images: int
+    classes: int
+    digest: str  # sha256 over (relative path, label, image bytes) of every image, in order
+    named_by: str  # "option", "manifest", "bundled" or "unnamed"
+    smoke: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> DatasetIdentity:
+        return cls(**data)
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ from zoo.cli._common import (
     selected_models,
     store_path,
 )
+from zoo.results.paired import DEFAULT_BUDGET
 from zoo.results.records import Status
 from zoo.spec import REFERENCE
 
@@ -51,6 +52,17 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
     parser.add_argument(
         "--labels", type=Path, help="labels file for a flat folder (default: looked for beside it)"
+    )
+    parser.add_argument(
+        "--dataset-name",
+        help="what the images are (default: the `name:` of zoo-dataset.yml in --data, else unnamed); a "
+        "declared top-1 is compared only with a measurement on the dataset it was declared for",
+    )
+    parser.add_argument(
+        "--accuracy-budget",
+        type=float,
+        default=DEFAULT_BUDGET,
+        help="the share of torch fp32's top-1 a configuration must keep (default: MLPerf's 0.99)",
     )
     parser.add_argument("--limit", type=int, help="evaluate N images spread evenly over the set")
     parser.add_argument("--batch", type=int, default=1, help="static batch size every backend is built for")
@@ -78,6 +90,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 def run(args: argparse.Namespace) -> int:
     from zoo.api import evaluate
     from zoo.data import find_images, smoke_set
+    from zoo.data.identity import declared_figures, identify
     from zoo.index import load_index
     from zoo.measure.scenarios.accuracy import ImageOptions
 
@@ -89,15 +102,22 @@ def run(args: argparse.Namespace) -> int:
         )
     options = ImageOptions(args.limit, args.workers)
     specs = plan_from_args(args, models, batches=[args.batch], scenarios=["accuracy"]).specs
-    declared = {
-        model.name: (model.declared_accuracy("Top 1 Accuracy"), model.declared_accuracy("Top 5 Accuracy"))
-        for model in models
-    }
     image_set = find_images(args.data, args.split, args.labels) if args.data else smoke_set()
+    identity = identify(image_set, args.dataset_name)
+    declared = {model.name: declared_figures(model, identity) for model in models}
     executor = executor_from_args(args)  # connects first: an unreachable cluster writes nothing
     with contextlib.redirect_stdout(sys.stderr), _progress(enabled=not args.json) as progress:  # Ray prints
         report, run_id = evaluate(
-            specs, declared, image_set, options, not args.no_reference, progress, store_path(args), executor
+            specs,
+            declared,
+            image_set,
+            options,
+            not args.no_reference,
+            progress,
+            store_path(args),
+            executor,
+            identity,
+            args.accuracy_budget,
         )
     exported = export_run(args, run_id) if args.export else []
     if args.json:
@@ -159,9 +179,20 @@ def _table_row(result: Any) -> dict[str, Any]:
         "diff top-1": number(result.top1_difference, "+.2f"),
         "agree top-1 %": unmatched if agreement is None else f"{100 * agreement.top1_agreement:.2f}",
         "max |dlogit|": "-" if agreement is None else f"{agreement.max_abs_diff:.2e}",
-        "mean |dlogit|": "-" if agreement is None else f"{agreement.mean_abs_diff:.2e}",
+        "Δtop-1 vs torch fp32 [95% CI]": _cost(result.cost),
+        "verdict": "-" if result.cost is None else result.cost.verdict,
         "images/s": number(result.images_per_s, ".1f"),
     }
+
+
+def _cost(cost: Any) -> str:
+    """Δtop-1 with its paired interval, the images whose top-1 changed, McNemar's p."""
+    if cost is None:
+        return "-"
+    return (
+        f"{cost.delta_top1:+.2f} [{cost.delta_top1_low:+.2f}, {cost.delta_top1_high:+.2f}], "
+        f"{cost.changed_top1} changed, p={cost.mcnemar_p:.2g}"
+    )
 
 
 def _preprocessing(config: dict[str, Any]) -> str:
@@ -181,6 +212,8 @@ def print_report(report: Any) -> None:
         print("Pass --data DIR to evaluate on ImageNet.\n")
     else:
         print(f"{report.dataset}: {report.images} images, {report.layout} layout in {report.root}\n")
+    if not report.smoke and all(row.declared_top1 is None for row in report.rows):
+        print("declared top-1 figures are not compared: they were declared on another dataset\n")
     for warning in report.warnings:
         print(f"warning: {warning}")
     for evaluation in report.evaluations:

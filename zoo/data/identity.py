@@ -10,36 +10,20 @@ image's bytes and label, so two results on "the same" folder can be told apart w
 from __future__ import annotations
 
 import hashlib
-from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from zoo.data.layouts import DataError, ImageSet
+from zoo.spec import DatasetIdentity
 
-__all__ = ["MANIFEST", "UNNAMED", "DatasetIdentity", "dataset_key", "declared_on", "identify"]
+if TYPE_CHECKING:
+    from zoo.index import Model
+
+__all__ = ["MANIFEST", "UNNAMED", "declared_figures", "identify"]
 
 MANIFEST = "zoo-dataset.yml"
 UNNAMED = "unnamed"
 _MANIFEST_LIMIT = 64 * 1024  # bytes: a manifest names a dataset, it holds no data
-
-
-@dataclass(frozen=True)
-class DatasetIdentity:
-    """The dataset a measurement ran on; `named_by` says where the name came from."""
-
-    name: str
-    images: int
-    classes: int
-    digest: str  # sha256 over (relative path, label, image bytes) of every image, in order
-    named_by: str  # "option", "manifest", "bundled" or "unnamed"
-    smoke: bool = False
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> DatasetIdentity:
-        return cls(**data)
 
 
 def identify(image_set: ImageSet, name: str | None = None) -> DatasetIdentity:
@@ -86,17 +70,11 @@ def _manifest_name(root: Path) -> tuple[str, str]:
     return name.strip(), "manifest"
 
 
-def dataset_key(name: str) -> str:
-    """One spelling per dataset: ImageNet, ImageNet-1k, imagenet_1K, ILSVRC2012 and ImageNet-val are one
-    (a declared ImageNet top-1 is measured on its validation split); ImageNet-sample is another."""
-    key = "".join(character for character in name.lower() if character.isalnum())
-    for suffix in ("validation", "val"):
-        key = key.removesuffix(suffix)
-    return {"imagenet1k": "imagenet", "ilsvrc2012": "imagenet", "ilsvrc": "imagenet"}.get(key, key)
-
-
-def declared_on(identity: DatasetIdentity, declared_dataset: str | None) -> bool:
-    """Whether a figure declared on `declared_dataset` may be compared with a measurement on `identity`."""
-    if declared_dataset is None or identity.smoke or identity.named_by == "unnamed":
-        return False
-    return dataset_key(identity.name) == dataset_key(declared_dataset)
+def declared_figures(model: Model, identity: DatasetIdentity) -> tuple[float | None, float | None]:
+    """The model's declared (top-1, top-5) on the dataset measured, or none when it is another."""
+    if identity.smoke or identity.named_by == "unnamed":
+        return None, None
+    return (
+        model.declared_accuracy("Top 1 Accuracy", identity.name),
+        model.declared_accuracy("Top 5 Accuracy", identity.name),
+    )

@@ -163,8 +163,12 @@ _DATASET_ALIASES = {"imagenet1k": "imagenet", "ilsvrc2012": "imagenet", "in1k": 
 
 
 def dataset_key(name: str) -> str:
-    """One key per dataset: case, spaces and punctuation aside, and ImageNet's other names mapped to it."""
+    """One key per dataset: case, spaces and punctuation aside, its validation split named or not (a
+    declared ImageNet top-1 is measured on ImageNet's validation set), ImageNet's other names mapped to it.
+    ImageNet-sample or ImageNet-V2 stay datasets of their own."""
     key = re.sub(r"[^0-9a-z]+", "", name.lower())
+    for split in ("validation", "val"):
+        key = key.removesuffix(split) or key
     return _DATASET_ALIASES.get(key, key)
 
 

@@ -14,8 +14,9 @@ from dataclasses import asdict, dataclass, field, fields
 from enum import StrEnum
 from typing import Any, ClassVar, Protocol, Self
 
+from zoo.results.paired import AccuracyCost
 from zoo.results.stats import Proportion, Stats
-from zoo.spec import REFERENCE, RunSpec, configuration_key
+from zoo.spec import REFERENCE, DatasetIdentity, RunSpec, configuration_key
 
 __all__ = [
     "VERDICTS",
@@ -278,6 +279,41 @@ def _agreement_values(agreement: LogitAgreement | None) -> dict[str, Any]:
     return {name: getattr(agreement, name) if agreement else None for name in names}
 
 
+_IDENTITY_COLUMNS = ("dataset", "dataset_images", "dataset_classes", "dataset_digest")
+_COST_COLUMNS = (
+    "delta_top1", "delta_top1_ci_low", "delta_top1_ci_high", "delta_top5", "changed_top1", "mcnemar_p",
+    "budget", "verdict",
+)  # fmt: skip
+
+
+def _identity_values(identity: DatasetIdentity | None) -> dict[str, Any]:
+    """The dataset columns of a row: its name, images, classes and the head of its digest."""
+    if identity is None:
+        return {name: None for name in _IDENTITY_COLUMNS}
+    return {
+        "dataset": identity.name,
+        "dataset_images": identity.images,
+        "dataset_classes": identity.classes,
+        "dataset_digest": identity.digest[:16],
+    }
+
+
+def _cost_values(cost: AccuracyCost | None) -> dict[str, Any]:
+    """The accuracy-cost columns of a row (empty for the reference itself)."""
+    if cost is None:
+        return {name: None for name in _COST_COLUMNS}
+    return {
+        "delta_top1": _rounded(cost.delta_top1),
+        "delta_top1_ci_low": _rounded(cost.delta_top1_low),
+        "delta_top1_ci_high": _rounded(cost.delta_top1_high),
+        "delta_top5": _rounded(cost.delta_top5),
+        "changed_top1": cost.changed_top1,
+        "mcnemar_p": None if cost.mcnemar_p is None else float(f"{cost.mcnemar_p:.3g}"),
+        "budget": cost.budget,
+        "verdict": cost.verdict,
+    }
+
+
 @dataclass(frozen=True)
 class AgreementRecord:
     """`zoo check-backends`: one backend's logits against the reference on the bundled photos."""
@@ -297,10 +333,11 @@ class AgreementRecord:
     environment: dict[str, Any] = field(default_factory=dict)
     measured_at: str = field(default_factory=now)
     spec: dict[str, Any] = field(default_factory=dict)
+    identity: DatasetIdentity | None = None  # the images compared on, named, counted and digested
 
     COLUMNS: ClassVar[tuple[str, ...]] = (
         "model", "backend", "precision", "weights", "reference", "images", "top1_agreement", "max_abs_diff",
-        "mean_abs_diff", "max_rel_diff", "status", "reason",
+        "mean_abs_diff", "max_rel_diff", "status", "reason", *_IDENTITY_COLUMNS,
     )  # fmt: skip
     KEY: ClassVar[tuple[str, ...]] = ("model", "backend", "precision")
 
@@ -321,7 +358,7 @@ class AgreementRecord:
         return _key(self.spec, self.model, self.backend, self.precision)
 
     def row(self) -> dict[str, Any]:
-        values = {**asdict(self), **_agreement_values(self.agreement)}
+        values = {**asdict(self), **_agreement_values(self.agreement), **_identity_values(self.identity)}
         return {name: values[name] for name in self.COLUMNS}
 
     def as_dict(self) -> dict[str, Any]:
@@ -330,11 +367,13 @@ class AgreementRecord:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> AgreementRecord:
         agreement = data.get("agreement")
+        identity = data.get("identity")
         return cls(
             **{
                 **data,
                 "status": Status(data["status"]),
                 "agreement": LogitAgreement(**agreement) if agreement else None,
+                "identity": DatasetIdentity.from_dict(identity) if identity else None,
             }
         )
 
@@ -370,11 +409,14 @@ class AccuracyRecord:
     skipped: tuple[tuple[str, str], ...] = ()  # (path, why) of each image that could not be read
     wall_s: float = 0.0  # the pass over the images, decoding included
     wait_s: float = 0.0  # of it, waiting for decoded images
+    identity: DatasetIdentity | None = None  # the dataset, named by the user, counted and digested
+    cost: AccuracyCost | None = None  # against the reference on the same images (not for the reference)
+    calibration: str | None = None  # what calibrated an INT8 configuration
 
     COLUMNS: ClassVar[tuple[str, ...]] = (
-        "model", "backend", "precision", "dataset", "images", "weights", "top1", "top1_ci_low",
-        "top1_ci_high", "top5", "top5_ci_low", "top5_ci_high", "declared_top1", "declared_top5",
-        "images_per_s", "environment", "measured_at",
+        "model", "backend", "precision", "dataset", *_IDENTITY_COLUMNS[1:], "images", "weights", "top1",
+        "top1_ci_low", "top1_ci_high", "top5", "top5_ci_low", "top5_ci_high", "declared_top1",
+        "declared_top5", *_COST_COLUMNS, "calibration", "images_per_s", "environment", "measured_at",
     )  # fmt: skip
     KEY: ClassVar[tuple[str, ...]] = ("model", "backend", "precision", "dataset")
 
@@ -422,9 +464,12 @@ class AccuracyRecord:
         if not isinstance(values.get("environment", {}), dict):  # schema v2 kept only the id here
             values["environment"] = {"id": values["environment"]}
         agreement = data.get("agreement")
+        identity, cost = data.get("identity"), data.get("cost")
         return cls(
             **{
                 **values,
+                "identity": DatasetIdentity.from_dict(identity) if identity else None,
+                "cost": AccuracyCost.from_dict(cost) if cost else None,
                 "status": Status(data["status"]),
                 "skipped": tuple(tuple(pair) for pair in data.get("skipped", ())),
                 "top1": Proportion(**data["top1"]) if data.get("top1") else None,
@@ -442,6 +487,8 @@ class AccuracyRecord:
             values[f"{name}_ci_low"] = _rounded(proportion.low) if proportion else None
             values[f"{name}_ci_high"] = _rounded(proportion.high) if proportion else None
         values.update(declared_top1=self.declared_top1, declared_top5=self.declared_top5)
+        values.update(_identity_values(self.identity), calibration=self.calibration)
+        values.update(_cost_values(self.cost))
         values.update(images_per_s=_rounded(self.images_per_s, 2), environment=self.environment.get("id"))
         values["measured_at"] = self.measured_at
         return {name: values[name] for name in self.COLUMNS}

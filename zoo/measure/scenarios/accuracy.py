@@ -18,9 +18,10 @@ from typing import TYPE_CHECKING, Any
 from zoo._errors import ZooError
 from zoo.measure.outputs import save_logits
 from zoo.measure.scenarios import register_scenario
+from zoo.results.paired import DEFAULT_BUDGET, AccuracyCost, accuracy_cost
 from zoo.results.records import AccuracyRecord, Status, now
 from zoo.results.stats import Proportion
-from zoo.spec import REFERENCE, Dataset, RunSpec
+from zoo.spec import REFERENCE, Dataset, DatasetIdentity, Precision, RunSpec
 
 if TYPE_CHECKING:
     import numpy as np
@@ -172,6 +173,7 @@ def measure_accuracy(spec: RunSpec, environment: dict[str, Any]) -> AccuracyReco
     return AccuracyRecord.for_spec(
         spec,
         Status.OK,
+        calibration=backend.describe().get("calibration"),
         images=len(all_targets),
         top1=Proportion.of(int((top5[:, 0] == all_targets).sum()), len(all_targets)),
         top5=Proportion.of(int((top5 == all_targets[:, None]).any(axis=1).sum()), len(all_targets)),
@@ -183,15 +185,59 @@ def measure_accuracy(spec: RunSpec, environment: dict[str, Any]) -> AccuracyReco
     )
 
 
-def _compared(job: Compared, declared: tuple[float | None, float | None]) -> AccuracyRecord:
-    """The worker's record with the declared figures, and its logits against the reference's."""
-    record = _with_declared(job.record, declared)
+def _compared(
+    job: Compared,
+    declared: tuple[float | None, float | None],
+    identity: DatasetIdentity | None,
+    budget: float,
+) -> AccuracyRecord:
+    """The worker's record with its dataset and the declared figures, and its logits against the
+    reference's: their agreement, and the accuracy cost paired image by image."""
+    record = _identified(_with_declared(job.record, declared), identity)
     if record.status != Status.OK or REFERENCE.is_(record.backend, record.precision):
         return record
     try:
-        return replace(record, agreement=job.agreement())
+        agreement = job.agreement()
     except ZooError:  # the reference read other images (one it could not decode): nothing to compare
         return record
+    return replace(record, agreement=agreement, cost=_cost(job, budget))
+
+
+def _cost(job: Compared, budget: float) -> AccuracyCost | None:
+    """Top-1/top-5 against the reference's on the same images, when both read the same ones."""
+    import numpy as np
+
+    from zoo.measure.outputs import load_logits
+
+    if job.reference is None or job.reference_record.status != Status.OK:
+        return None
+    logits, targets = job.logits()
+    reference, reference_targets = load_logits(job.reference)
+    if logits.shape != reference.shape or not np.array_equal(targets, reference_targets) or not len(targets):
+        return None
+    top5 = np.argsort(-logits, axis=1)[:, :5]
+    return accuracy_cost(np.argsort(-reference, axis=1)[:, :5], top5, targets, budget)
+
+
+def _identified(record: AccuracyRecord, identity: DatasetIdentity | None) -> AccuracyRecord:
+    return record if identity is None else replace(record, dataset=identity.name, identity=identity)
+
+
+def refuse_calibration_overlap(specs: Sequence[RunSpec], images: ImageSet) -> None:
+    """Calibration images and evaluation images never overlap: an INT8 configuration calibrated on an
+    image it is then scored on would flatter itself. One line naming one, before anything runs."""
+    from zoo.data.calibration import calibration_set
+
+    evaluated = [path for path, _ in images.samples]
+    for folder in sorted({spec.calibration or "" for spec in specs if spec.precision == Precision.INT8}):
+        shared = calibration_set(Path(folder) if folder else None).overlap(evaluated)
+        if shared:
+            source = folder or "the bundled photos"
+            raise ZooError(
+                f"INT8 calibration ({source}) and the evaluation images share {len(shared)} image(s), "
+                f"e.g. {shared[0]}: calibrate on other images (--calibration DIR) or evaluate on others "
+                "(--data DIR)"
+            )
 
 
 def _evaluation(specs: Sequence[RunSpec], rows: list[AccuracyRecord]) -> ModelEvaluation:
@@ -222,11 +268,15 @@ def evaluate(
     reference: bool = True,
     listener: Listener | None = None,
     executor: Executor | None = None,
+    identity: DatasetIdentity | None = None,
+    budget: float = DEFAULT_BUDGET,
 ) -> EvalReport:
     """Accuracy of each spec's model and backend over `images`, each backend in its own worker.
 
-    `declared` gives each model's declared (top-1, top-5) to compare with. With `reference`, torch
-    fp32 also runs (when not asked for) so every backend's logits are compared with it.
+    `declared` gives each model's declared (top-1, top-5) on this dataset, to compare with. With
+    `reference`, torch fp32 also runs (when not asked for) so every backend's logits are compared
+    with it, and every other configuration's accuracy cost is judged against `budget`. `identity`
+    names the dataset on every record.
     """
     from zoo.data import spread_indices
     from zoo.measure.compare import run_with_reference
@@ -235,6 +285,7 @@ def evaluate(
     options = options or ImageOptions()
     if not specs:
         raise ZooError("no models to evaluate")
+    refuse_calibration_overlap(specs, images)
     dataset = options.dataset(images)
     environment = fingerprint(specs[0].threads)
     rows: dict[int, AccuracyRecord] = {}
@@ -247,11 +298,13 @@ def evaluate(
                 reason=RANDOM_WEIGHTS,
                 environment=environment,
             )
-            rows[n] = _with_declared(unavailable, declared.get(spec.model, (None, None)))
+            rows[n] = _identified(
+                _with_declared(unavailable, declared.get(spec.model, (None, None))), identity
+            )
     jobs = [spec for _, spec in runnable]
     with run_with_reference(jobs, "accuracy", executor, reference, listener, dataset=dataset) as compared:
         for (n, spec), job in zip(runnable, compared, strict=True):
-            rows[n] = _compared(job, declared.get(spec.model, (None, None)))
+            rows[n] = _compared(job, declared.get(spec.model, (None, None)), identity, budget)
     by_model: dict[str, list[int]] = {}
     for n, spec in enumerate(specs):
         by_model.setdefault(spec.model, []).append(n)
@@ -259,7 +312,7 @@ def evaluate(
         _evaluation([specs[n] for n in numbers], [rows[n] for n in numbers]) for numbers in by_model.values()
     )
     return EvalReport(
-        dataset=images.name,
+        dataset=identity.name if identity else images.name,
         root=str(images.root),
         layout=images.layout,
         smoke=images.smoke,

@@ -77,12 +77,15 @@ def compare_backends(
     specs: Sequence[RunSpec], executor: Executor | None = None, listener: Listener | None = None
 ) -> list[AgreementRecord]:
     """Each spec's backend against PyTorch fp32 on the bundled photos; a failure is a row, not an abort."""
+    from zoo.data import smoke_set
+    from zoo.data.identity import identify
     from zoo.measure.compare import run_with_reference
 
+    identity = identify(smoke_set())  # the photos every worker ran, named, counted and digested
     rows = []
     with run_with_reference(specs, "agreement", executor, listener=listener) as compared:
         for job in compared:
-            record: AgreementRecord = job.record
+            record: AgreementRecord = replace(job.record, identity=identity)
             if record.status != Status.OK:
                 rows.append(record)
                 continue
