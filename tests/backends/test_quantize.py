@@ -68,7 +68,7 @@ def test_calibration_from_a_data_folder_spreads_then_augments(tmp_path: Path) ->
         shutil.copy(photo, synset / f"fish{number}.jpg")
     spread = calibration_set(tmp_path, samples=2)
     assert spread.augmentation is None and len(spread.images) == 2
-    assert spread.description == "2 images of imagenet-val (of 3, spread evenly)"
+    assert spread.description == "2 images of folder val (of 3, spread evenly)"
     augmented = calibration_set(tmp_path, samples=5)
     assert augmented.augmentation is not None and len(augmented.images) == 3
     assert augmented.overlap(sample_images()) == ["fish0.jpg", "fish1.jpg", "fish2.jpg"]

@@ -175,7 +175,7 @@ def find_images(data: Path, split: str = "val", labels: Path | None = None) -> I
     entries = sorted(root.iterdir())
     folders = [entry for entry in entries if entry.is_dir()]
     images = [entry for entry in entries if entry.is_file() and _is_image(entry)]
-    name = f"imagenet-{split}" if split else "imagenet"
+    name = f"folder {root.name}"  # where the images are, never what they are: see zoo.data.identity
     if any(is_synset(folder.name) for folder in folders):
         return _image_folder(root, name)
     if images:

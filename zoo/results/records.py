@@ -452,6 +452,7 @@ class AccuracyRecord:
     def as_dict(self) -> dict[str, Any]:
         return {
             **asdict(self),
+            "cost": self.cost.as_dict() if self.cost else None,
             "images_per_s": self.images_per_s,
             "top1_difference": self.top1_difference,
             "top5_difference": self.top5_difference,

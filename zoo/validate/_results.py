@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from zoo._errors import ZooError, one_line
-from zoo.index import Model
+from zoo.index import Model, dataset_key
 from zoo.validate._verdict import Verdict
 
 if TYPE_CHECKING:
@@ -25,8 +24,6 @@ _REFERENCE = ("torch", "fp32")
 # How far (percentage points either side) a measured interval may reach for a declared accuracy inside
 # it to hold: 50% on 4 images ([15%, 85%]) confirms no declared 74.83%. 50,000 images give about 0.4.
 ACCURACY_HALF_WIDTH = 1.0
-# An export names the split it ran on ("imagenet-1k", "imagenet-val"); a declaration names the dataset.
-_SPLIT_SUFFIX = r"(?:[-_ ]?(?:1k|val|validation|2012|subset|sample))*"
 
 
 def load_accuracy(path: Path | None = ACCURACY_CSV) -> pd.DataFrame | None:
@@ -116,7 +113,8 @@ def _reference_row(accuracy: pd.DataFrame | None, model: str, dataset: str) -> d
     """
     if accuracy is None:
         return None
-    same_data = accuracy["dataset"].astype(str).str.fullmatch(re.escape(dataset) + _SPLIT_SUFFIX, case=False)
+    # Only a measurement on the dataset declared: ImageNet-1k and ImageNet-val are ImageNet, a sample is not.
+    same_data = accuracy["dataset"].astype(str).map(dataset_key) == dataset_key(dataset)
     rows = accuracy[(accuracy["model"] == model) & same_data & (accuracy["precision"] == _REFERENCE[1])]
     reference = rows[rows["backend"] == _REFERENCE[0]]
     rows = reference if not reference.empty else rows
