@@ -13,11 +13,26 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-# The main job: measure every model of the bundled index on every backend, export the latest
-# results to benchmarks/results/, render the model cards from them, and build the site (site/).
-# A failed configuration still lets the others be exported; the exit status is the sweep's.
+# The main job: the full matrix on the bundled index. Every model on every backend, at every precision
+# each backend runs (fp32, bf16, int8), in the latency and throughput scenarios; accuracy and the INT8
+# accuracy cost on $(ZOO_DATA) (a folder of labelled photos, named by ZOO_DATA_NAME or its
+# zoo-dataset.yml) or, without it, a smoke check on the bundled photos (fp32 and bf16: INT8 calibrates
+# on those); every backend's logits against torch fp32. Then export, cards and site. Progress lines
+# (with the time left) go to .zoo/bench.log as well; a stopped bench resumes where it stopped. A failed
+# configuration still lets the others be exported; the exit status is the worst of the three.
+ZOO_DATA ?=
+ZOO_DATA_NAME ?=
+EVAL_ARGS = $(if $(ZOO_DATA),--matrix --data "$(ZOO_DATA)" $(if $(ZOO_DATA_NAME),--dataset-name "$(ZOO_DATA_NAME)"),--precision fp32 --precision bf16)
+bench: SHELL := /bin/bash
 bench: $(STAMP)
-	$(BIN)/zoo bench --all; status=$$?; $(BIN)/zoo results export && $(BIN)/zoo docs && $(BIN)/zoo site && exit $$status
+	@mkdir -p .zoo
+	set -o pipefail; { \
+	  $(BIN)/zoo bench --all --matrix --resume; b=$$?; \
+	  $(BIN)/zoo eval --all $(EVAL_ARGS); e=$$?; \
+	  $(BIN)/zoo check-backends --all --matrix; c=$$?; \
+	  $(BIN)/zoo results export && $(BIN)/zoo docs && $(BIN)/zoo site || exit 1; \
+	  exit $$(( b > e ? (b > c ? b : c) : (e > c ? e : c) )); \
+	} 2>&1 | tee .zoo/bench.log
 
 # The static site from the committed results, without measuring: open site/index.html.
 site: $(STAMP)

@@ -19,7 +19,7 @@ PINNED = {
         "open_store", "plan", "project_paths", "render_cards", "validate_index",
     ],
     "zoo.spec": ["REFERENCE", "DataConfig", "Dataset", "Precision", "Reference", "RunSpec", "Scenario", "Timing"],
-    "zoo.paths": ["ProjectPaths", "project_paths"],
+    "zoo.paths": ["ProjectPaths", "cache_root", "project_paths", "refuse_overlap"],
     "zoo.api": ["BenchResult", "bench", "check_backends", "evaluate"],
     "zoo.measure.plan": ["ModelSetup", "Plan", "plan", "resolve_data", "setup_model"],
     "zoo.measure.scenarios": [

@@ -182,7 +182,7 @@ def test_a_results_store_gives_the_same_answer(tmp_path: Path, capsys: pytest.Ca
                               environment=environment),
             )  # fmt: skip
             hits = round(top1 * 5)
-            store.add_accuracy(
+            store.add(
                 run,
                 AccuracyRecord(model, backend, "fp32", "imagenet-sample-500", "packaged", AccuracyStatus.OK,
                                images=500, top1=Proportion(hits, 500, top1, top1 - 3, top1 + 3),

@@ -14,7 +14,18 @@ from pathlib import Path
 import pytest
 from zoo_testing import INDEX, REPO
 
-FAST = ["--min-time", "0.2", "--max-time", "0.5", "--min-iterations", "5", "--threads", "1"]
+FAST = [
+    "--min-time",
+    "0.2",
+    "--max-time",
+    "0.5",
+    "--min-iterations",
+    "5",
+    "--threads",
+    "1",
+    "--target-ci",
+    "0.9",
+]
 
 
 def zoo(*args: str, cwd: Path, check_rc: int | None = None) -> subprocess.CompletedProcess[str]:

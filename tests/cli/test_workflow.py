@@ -19,7 +19,18 @@ from zoo_testing import REPO
 
 SAMPLE = REPO / "tests" / "validate" / "data" / "corpus-sample"
 MODEL = "regnetx_008"  # small, random weights here
-FAST = ["--min-time", "0.3", "--max-time", "1", "--min-iterations", "5", "--threads", "1"]
+FAST = [
+    "--min-time",
+    "0.3",
+    "--max-time",
+    "1",
+    "--min-iterations",
+    "5",
+    "--threads",
+    "1",
+    "--target-ci",
+    "0.9",
+]
 
 
 @pytest.fixture(scope="module")

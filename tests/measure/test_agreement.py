@@ -17,7 +17,7 @@ from zoo.measure.scenarios.agreement import compare_backends, logit_agreement, v
 from zoo.results import AgreementRecord, LogitAgreement
 
 BATCH = 4  # the photos in one batch, as tests/backends exports lite0: one ONNX export serves both
-README_COLUMNS = "model, backend, precision, weights, reference, images, top1_agreement, max_abs_diff, mean_abs_diff, max_rel_diff, status, reason"
+README_COLUMNS = "model, backend, precision, weights, reference, images, top1_agreement, max_abs_diff, mean_abs_diff, max_rel_diff, status, reason, dataset, dataset_images, dataset_classes, dataset_digest, environment, git_commit, code_digest"
 
 
 @pytest.fixture
@@ -110,7 +110,9 @@ def test_check_backends_stores_and_exports_the_readme_columns(
     assert printed["results"][0]["status"] == "ok"
 
     table = pd.read_csv(csv)
-    assert list(table.columns) == list(AgreementRecord.COLUMNS) == README_COLUMNS.split(", ")
+    provenance = ["environment", "git_commit", "code_digest"]
+    assert list(table.columns) == [*AgreementRecord.COLUMNS, *provenance] == README_COLUMNS.split(", ")
+    assert table.loc[0, "dataset"] == "smoke" and table.loc[0, "dataset_images"] == 4
     assert table.loc[0, "weights"] == "packaged"
     assert "agreement.csv" in (REPO / "benchmarks" / "results" / "README.md").read_text()
 

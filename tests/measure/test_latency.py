@@ -72,7 +72,8 @@ def test_the_probe_sees_another_process_take_the_cpu() -> None:
     contended = busy.stop()
     for burner in burners:
         burner.wait()
-    assert contended["contended"] and contended["others_share"] > alone["others_share"]
+    # Other test workers may already fill the machine: then both see it, and the burners keep it full.
+    assert contended["contended"] and contended["others_share"] >= min(alone["others_share"] + 0.2, 0.9)
     assert "other processes used" in contended["reason"]
 
 

@@ -137,7 +137,7 @@ def test_older_and_newer_export_schemas_are_migrated_not_refused(tmp_path: Path,
 
         with open_store(db) as store:
             run = store.start_run("zoo check-backends", "local", None, kind="check-backends")
-            store.add_agreement(run, AgreementRecord("new", "onnxruntime", "fp32", "packaged", "torch fp32", 4,
+            store.add(run, AgreementRecord("new", "onnxruntime", "fp32", "packaged", "torch fp32", 4,
                                                      AgreementStatus.OK, environment={"id": "e"}))  # fmt: skip
         with open_store(db, readonly=True) as store:
             export(store, out)

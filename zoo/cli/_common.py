@@ -129,6 +129,24 @@ def add_run_arguments(parser: argparse.ArgumentParser, repeatable_precision: boo
     )
 
 
+def add_matrix_argument(parser: argparse.ArgumentParser, what: str = "") -> None:
+    parser.add_argument(
+        "--matrix",
+        action="store_true",
+        help=f"every precision{what} each backend can run (fp32, bf16, int8); pairs a backend cannot run "
+        "are skipped with a notice",
+    )
+
+
+def matrix_precisions(args: argparse.Namespace) -> bool:
+    """With `--matrix`, every precision (each backend then runs those it can); whether it was given."""
+    if args.matrix:
+        if args.precision:
+            raise ZooError("--matrix runs every precision: leave out --precision")
+        args.precision = list(PRECISIONS)
+    return bool(args.matrix)
+
+
 def add_executor_arguments(parser: argparse.ArgumentParser, timeout_s: float) -> None:
     """Where configurations run (`zoo bench`, `eval`, `check-backends` alike), and how long each may."""
     parser.add_argument(

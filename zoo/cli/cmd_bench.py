@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import sys
+import time
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -15,15 +16,17 @@ from zoo.cli._common import (
     add_executor_arguments,
     add_index_argument,
     add_json_argument,
+    add_matrix_argument,
     add_model_arguments,
     add_run_arguments,
     executor_from_args,
+    matrix_precisions,
     plan_from_args,
     print_json,
     selected_models,
     store_path,
 )
-from zoo.spec import REFERENCE, Precision
+from zoo.spec import REFERENCE
 
 if TYPE_CHECKING:
     from zoo.api import BenchResult, Listener
@@ -46,12 +49,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.add_argument(
         "--scenario", action="append", choices=_timed_scenarios(), help="repeatable; default: latency"
     )
-    parser.add_argument(
-        "--matrix",
-        action="store_true",
-        help=f"every precision and scenario each backend can run (fp32, bf16, int8 x "
-        f"{', '.join(_timed_scenarios())}); pairs a backend cannot run are skipped with a notice",
-    )
+    add_matrix_argument(parser, f" and scenario ({', '.join(_timed_scenarios())})")
     parser.add_argument("--min-time", type=float, default=2.0, help="seconds of timed iterations at least")
     parser.add_argument(
         "--max-time", type=float, default=10.0, help="seconds before giving up on the CI target"
@@ -79,10 +77,10 @@ def run(args: argparse.Namespace) -> int:
     from zoo.index import load_index
 
     models = selected_models(args, load_index(args.index), "measure")
-    if args.matrix:
-        if args.precision or args.scenario:
-            raise ZooError("--matrix runs every precision and scenario: leave out --precision and --scenario")
-        args.precision, args.scenario = [str(p) for p in Precision], _timed_scenarios()
+    if matrix_precisions(args):
+        if args.scenario:
+            raise ZooError("--matrix runs every scenario: leave out --scenario")
+        args.scenario = _timed_scenarios()
     specs = plan_from_args(
         args,
         models,
@@ -137,24 +135,42 @@ def _progress(total: int) -> Iterator[Listener]:
     """A live bar on a terminal; in logs, one plain line at each configuration's start and end."""
     from rich.console import Console
     from rich.markup import escape
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
     console = Console(file=terminal(sys.stderr))  # its own escape codes; index names pass through visible
     if not console.is_terminal:
+        started = time.monotonic()
+        done = 0
 
         def plain(spec: Any, record: Any) -> None:
+            nonlocal done
             if record is None:
                 print(f"zoo bench: start {_label(spec)}", file=sys.stderr, flush=True)
-            else:
-                print(
-                    f"zoo bench: end   {_label(spec)}: {visible(_outcome(record))}",
-                    file=sys.stderr,
-                    flush=True,
-                )
+                return
+            done += 1
+            print(
+                f"zoo bench: end   {_label(spec)}: {visible(_outcome(record))} "
+                f"[{done}/{total}, {_eta(time.monotonic() - started, done, total)}]",
+                file=sys.stderr,
+                flush=True,
+            )
 
         yield plain
         return
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+    )
     with Progress(*columns, console=console, transient=True) as bar:
         task = bar.add_task("starting", total=total)
 
@@ -169,6 +185,12 @@ def _progress(total: int) -> Iterator[Listener]:
                 )
 
         yield live
+
+
+def _eta(elapsed_s: float, done: int, total: int) -> str:
+    """Elapsed and an estimate of the time left, from the mean time per configuration so far."""
+    left = elapsed_s / done * (total - done) if done else 0.0
+    return f"{elapsed_s / 60:.1f} min elapsed, about {left / 60:.1f} min left"
 
 
 def _print_summary(result: BenchResult) -> None:

@@ -12,10 +12,12 @@ from zoo.cli._common import (
     add_executor_arguments,
     add_index_argument,
     add_json_argument,
+    add_matrix_argument,
     add_model_arguments,
     add_run_arguments,
     executor_from_args,
     export_run,
+    matrix_precisions,
     number,
     plan_from_args,
     print_json,
@@ -32,7 +34,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "preprocessed photos. Exits 1 when an fp32 backend disagrees beyond tolerance or fails.",
     )
     add_model_arguments(parser, "check")
-    add_run_arguments(parser)
+    add_run_arguments(parser, repeatable_precision=True)
+    add_matrix_argument(parser)
     parser.add_argument("--batch", type=int, default=1, help="static batch each backend is built for")
     parser.add_argument(
         "--export", action="store_true", help="merge the agreement into benchmarks/results/ beside the index"
@@ -49,7 +52,10 @@ def run(args: argparse.Namespace) -> int:
     from zoo.index import load_index
 
     models = selected_models(args, load_index(args.index), "check")
-    specs = plan_from_args(args, models, batches=[args.batch], scenarios=["agreement"]).specs
+    matrix = matrix_precisions(args)
+    specs = plan_from_args(
+        args, models, batches=[args.batch], scenarios=["agreement"], skip_unsupported=matrix
+    ).specs
     executor = executor_from_args(args)  # connects first: an unreachable cluster writes nothing
     with contextlib.redirect_stdout(sys.stderr):  # Ray prints
         rows, run_id = check_backends(specs, store_path(args), executor)

@@ -18,10 +18,12 @@ from zoo.cli._common import (
     add_executor_arguments,
     add_index_argument,
     add_json_argument,
+    add_matrix_argument,
     add_model_arguments,
     add_run_arguments,
     executor_from_args,
     export_run,
+    matrix_precisions,
     number,
     plan_from_args,
     print_json,
@@ -41,7 +43,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "runs a few bundled photos: a smoke check, not an ImageNet accuracy.",
     )
     add_model_arguments(parser, "evaluate")
-    add_run_arguments(parser)
+    add_run_arguments(parser, repeatable_precision=True)
+    add_matrix_argument(parser)
     parser.add_argument(
         "--data",
         type=Path,
@@ -101,7 +104,10 @@ def run(args: argparse.Namespace) -> int:
             "check: pass --data DIR"
         )
     options = ImageOptions(args.limit, args.workers)
-    specs = plan_from_args(args, models, batches=[args.batch], scenarios=["accuracy"]).specs
+    matrix = matrix_precisions(args)
+    specs = plan_from_args(
+        args, models, batches=[args.batch], scenarios=["accuracy"], skip_unsupported=matrix
+    ).specs
     image_set = find_images(args.data, args.split, args.labels) if args.data else smoke_set()
     identity = identify(image_set, args.dataset_name)
     declared = {model.name: declared_figures(model, identity) for model in models}

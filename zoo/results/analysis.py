@@ -6,9 +6,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from zoo._errors import ZooError
 from zoo._files import replace_all
@@ -21,6 +19,9 @@ from zoo.results.records import (
     Verdict,
 )
 from zoo.results.store import ResultsStore
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["Comparison", "compare", "export", "latest_measurements", "results_frame"]
 
@@ -38,6 +39,8 @@ def latest_measurements(store: ResultsStore, run_id: int | None = None) -> list[
 
 
 def results_frame(measurements: Sequence[LatencyRecord]) -> pd.DataFrame:
+    import pandas as pd  # here, not at import: the everyday commands load this package without pandas
+
     frame = pd.DataFrame([m.row() for m in measurements], columns=list(LatencyRecord.COLUMNS))
     if frame.empty:
         return frame
