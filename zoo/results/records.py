@@ -488,7 +488,9 @@ class AccuracyRecord:
             values[f"{name}_ci_low"] = _rounded(proportion.low) if proportion else None
             values[f"{name}_ci_high"] = _rounded(proportion.high) if proportion else None
         values.update(declared_top1=self.declared_top1, declared_top5=self.declared_top5)
-        values.update(_identity_values(self.identity), calibration=self.calibration)
+        identity = _identity_values(self.identity)
+        del identity["dataset"]  # the record's own dataset name: the identity's, or an older record's
+        values.update(identity, calibration=self.calibration)
         values.update(_cost_values(self.cost))
         values.update(images_per_s=_rounded(self.images_per_s, 2), environment=self.environment.get("id"))
         values["measured_at"] = self.measured_at
