@@ -18,7 +18,10 @@ PINNED = {
         "ZooError", "__version__", "bench", "build_site", "check_backends", "evaluate", "export", "load_index",
         "open_store", "plan", "project_paths", "render_cards", "validate_index",
     ],
-    "zoo.spec": ["REFERENCE", "DataConfig", "Dataset", "Precision", "Reference", "RunSpec", "Scenario", "Timing"],
+    "zoo.spec": [
+        "REFERENCE", "DataConfig", "Dataset", "DatasetIdentity", "Precision", "Reference", "RunSpec", "Scenario",
+        "Timing",
+    ],
     "zoo.paths": ["ProjectPaths", "cache_root", "project_paths", "refuse_overlap"],
     "zoo.api": ["BenchResult", "bench", "check_backends", "evaluate"],
     "zoo.measure.plan": ["ModelSetup", "Plan", "plan", "resolve_data", "setup_model"],

@@ -286,6 +286,10 @@ def evaluate(
     if not specs:
         raise ZooError("no models to evaluate")
     refuse_calibration_overlap(specs, images)
+    if identity is None:  # named by the folder's manifest, else unnamed: never by its layout
+        from zoo.data.identity import identify
+
+        identity = identify(images)
     dataset = options.dataset(images)
     environment = fingerprint(specs[0].threads)
     rows: dict[int, AccuracyRecord] = {}
