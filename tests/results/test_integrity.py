@@ -217,6 +217,21 @@ def test_docs_check_warns_on_an_export_from_before_provenance(
     assert readable and not problems and "carry no code digest" in warnings[0]
 
 
+def test_rows_merged_from_before_provenance_warn_and_the_others_are_judged(tmp_path: Path) -> None:
+    from zoo.results._csv import check_export
+
+    out = tmp_path / "results"
+    exported(stored(tmp_path, record()), out)
+    frame = pd.read_csv(out / "latency.csv", dtype=str, keep_default_na=False)
+    old = frame.assign(environment="0ld0env", git_commit="", code_digest="")  # carried from an older export
+    pd.concat([frame, old]).to_csv(out / "latency.csv", index=False)
+    problems, warnings, readable = check_export(out)
+    assert readable and not problems and "1 row(s) carry no code digest" in warnings[0]
+    stale = pd.concat([frame, old.assign(code_digest="0123456789abcdef")])
+    stale.to_csv(out / "latency.csv", index=False)
+    assert "measured by code 0123456789abcdef" in check_export(out)[0][0]
+
+
 @pytest.mark.parametrize(
     ("records", "reason"),
     [

@@ -116,19 +116,18 @@ def stale_rows(path: Path, digest: str | None = None) -> tuple[list[str], str | 
     """The rows of a committed file that today's measuring code did not produce, one line each, and a
     note when the file predates provenance columns.
 
-    A file from before rows carried a digest (no `code_digest` column) cannot be judged: it gives the
-    note (a warning, not a failure) until it is exported again. In a file that has the column, a row
-    with another digest, or with none, is stale.
+    Rows from before rows carried a digest (a file without the `code_digest` column, or rows merged
+    from one, with neither a digest nor a commit) cannot be judged: they give the note (a warning, not
+    a failure) until they are measured and exported again. A row with another digest is stale, and so
+    is one that names its commit but lost its digest.
     """
     columns, rows = read_export(path)
     if not rows or "model" not in columns:
         return [], None
     where = display_path(path)
     if "code_digest" not in columns:
-        return [], (
-            f"{where}: warning: {len(rows)} row(s) carry no code digest (exported before zoo recorded "
-            "one): which code measured them is unknown; measure and export them again"
-        )
+        return [], _predates(where, len(rows))
+    before = {id(row) for row in rows if not row["code_digest"] and not row.get("git_commit")}
     digest = digest or code_digest()
     names = ("model", "backend", "precision", "scenario", "batch", "threads")
     named = [name for name in names if name in columns]
@@ -137,9 +136,16 @@ def stale_rows(path: Path, digest: str | None = None) -> tuple[list[str], str | 
         f"{row['code_digest'] or 'of unknown digest'} (commit {row.get('git_commit') or 'unknown'}); "
         f"today's measuring code is {digest}"
         for number, row in enumerate(rows, 2)
-        if row["code_digest"] != digest
+        if row["code_digest"] != digest and id(row) not in before
     ]
-    return stale, None
+    return stale, _predates(where, len(before)) if before else None
+
+
+def _predates(where: str, count: int) -> str:
+    return (
+        f"{where}: warning: {count} row(s) carry no code digest (exported before zoo recorded one): "
+        "which code measured them is unknown; measure and export them again"
+    )
 
 
 def check_export(folder: Path) -> tuple[list[str], list[str], bool]:
