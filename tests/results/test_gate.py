@@ -10,6 +10,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -117,10 +118,12 @@ def test_steps_are_found_at_the_last_run_and_not_in_noise() -> None:
 
 
 def test_history_marks_the_run_where_the_median_stepped(noise: dict[tuple[str, str], Noise]) -> None:
-    runs = [timed(BASE_S) for _ in range(4)] + [timed(BASE_S * 1.25) for _ in range(2)]
+    """Medians that wander by a few tenths of a percent, then move up 25% from run 5 on."""
+    medians = [BASE_S * (1 + wobble) for wobble in (0.0, 0.004, -0.003, 0.002)] + [BASE_S * 1.25] * 2
+    runs = [replace(timed(BASE_S), stats=Stats.from_seconds([median] * 30)) for median in medians]
     (series,) = history(enumerate(runs, start=1), noise)
     assert [point.run for point in series.steps] == [5]
-    assert series.steps[0].change == pytest.approx(0.25, abs=0.08)
+    assert series.steps[0].change == pytest.approx(0.25, abs=0.01)
 
 
 def zoo(*args: str) -> subprocess.CompletedProcess[str]:
