@@ -38,3 +38,10 @@ def copy_project(target: Path) -> Path:
     shutil.copy(INDEX, target / INDEX.name)
     shutil.copytree(REPO / "docs" / "templates", target / "docs" / "templates")
     return target / INDEX.name
+
+
+def fast_timing(min_time: str, max_time: str) -> list[str]:
+    """`zoo bench` arguments for a short, single-thread timing whose confidence target is loose enough
+    to be met on a busy machine (a run all contended and unconverged exits 1)."""
+    return ["--min-time", min_time, "--max-time", max_time, "--min-iterations", "5", "--threads", "1",
+            "--target-ci", "0.9"]  # fmt: skip

@@ -12,20 +12,9 @@ import time
 from pathlib import Path
 
 import pytest
-from zoo_testing import INDEX, REPO
+from zoo_testing import INDEX, REPO, fast_timing
 
-FAST = [
-    "--min-time",
-    "0.2",
-    "--max-time",
-    "0.5",
-    "--min-iterations",
-    "5",
-    "--threads",
-    "1",
-    "--target-ci",
-    "0.9",
-]
+FAST = fast_timing(min_time="0.2", max_time="0.5")
 
 
 def zoo(*args: str, cwd: Path, check_rc: int | None = None) -> subprocess.CompletedProcess[str]:

@@ -15,22 +15,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from zoo_testing import REPO
+from zoo_testing import REPO, fast_timing
 
 SAMPLE = REPO / "tests" / "validate" / "data" / "corpus-sample"
 MODEL = "regnetx_008"  # small, random weights here
-FAST = [
-    "--min-time",
-    "0.3",
-    "--max-time",
-    "1",
-    "--min-iterations",
-    "5",
-    "--threads",
-    "1",
-    "--target-ci",
-    "0.9",
-]
+FAST = fast_timing(min_time="0.3", max_time="1")
 
 
 @pytest.fixture(scope="module")

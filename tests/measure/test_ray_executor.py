@@ -15,25 +15,14 @@ from pathlib import Path
 
 import psutil
 import pytest
-from zoo_testing import REPO
+from zoo_testing import REPO, fast_timing
 
 ray = pytest.importorskip("ray")
 
 # Ray 2.5x authenticates with a token by default; the test's own head on loopback runs without, and so
 # must every client that joins it.
 LOOPBACK_RAY = {"RAY_AUTH_MODE": "disabled"}
-FAST = [
-    "--min-time",
-    "0.3",
-    "--max-time",
-    "0.6",
-    "--min-iterations",
-    "5",
-    "--threads",
-    "1",
-    "--target-ci",
-    "0.9",
-]
+FAST = fast_timing(min_time="0.3", max_time="0.6")
 
 
 def free_port() -> int:
