@@ -6,6 +6,8 @@ import functools
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import pytest
+
 if TYPE_CHECKING:
     from zoo.measure.plan import ModelSetup
     from zoo.spec import RunSpec
@@ -45,3 +47,12 @@ def fast_timing(min_time: str, max_time: str) -> list[str]:
     to be met on a busy machine (a run all contended and unconverged exits 1)."""
     return ["--min-time", min_time, "--max-time", max_time, "--min-iterations", "5", "--threads", "1",
             "--target-ci", "0.9"]  # fmt: skip
+
+
+def pretend_cpu_flags(monkeypatch: pytest.MonkeyPatch, *flags: str) -> None:
+    """Planning on a CPU with exactly these ISA flags (e.g. with or without native bf16), whatever this
+    machine has: what a plan includes is decided from the flags alone."""
+    import zoo.backends._base
+
+    info = {**zoo.backends._base.cpu_info(), "flags": " ".join(flags)}
+    monkeypatch.setattr(zoo.backends._base, "cpu_info", lambda: info)

@@ -9,7 +9,7 @@ import pytest
 import torch
 from PIL import Image
 from timm.data import create_transform
-from zoo_testing import INDEX, LITE0
+from zoo_testing import INDEX, LITE0, pretend_cpu_flags
 
 from zoo import ZooError
 from zoo.index import load_index
@@ -74,7 +74,8 @@ def test_unknown_model_is_an_error() -> None:
         resolve_data("tf_efficientnet_lite9")
 
 
-def test_plan_is_model_major_and_resolves_each_model_once() -> None:
+def test_plan_is_model_major_and_resolves_each_model_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    pretend_cpu_flags(monkeypatch, "avx2", "avx512f", "avx512_bf16")
     models = load_index(INDEX).select(["tf_efficientnet_lite0", "tf_efficientnet_lite3"])
     made = plan(models, ["torch", "openvino"], precisions=["fp32", "bf16"], batches=[1, 8], threads=2)
     keys = [spec.key for spec in made.specs]
@@ -87,13 +88,30 @@ def test_plan_is_model_major_and_resolves_each_model_once() -> None:
     assert made.notices == ()
 
 
-def test_a_default_backend_that_cannot_run_a_precision_is_skipped_an_explicit_one_refused() -> None:
+def test_a_default_backend_that_cannot_run_a_precision_is_skipped_an_explicit_one_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    pretend_cpu_flags(monkeypatch, "avx2", "avx512f", "avx512_bf16")
     models = load_index(INDEX).select([LITE0])
     made = plan(models, ["torch", "onnxruntime"], explicit_backends=False, precisions=["bf16"])
     assert [spec.backend for spec in made.specs] == ["torch"]
     assert made.notices == ("onnxruntime skipped for bf16: it cannot run it (`zoo backends`)",)
     with pytest.raises(ZooError, match="onnxruntime cannot run bf16"):
         plan(models, ["onnxruntime"], precisions=["bf16"])
+
+
+def test_bf16_needs_a_cpu_that_runs_it_natively(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without avx512_bf16 or amx_bf16, bf16 would be emulated or silently run as f32: the matrix leaves
+    it out with a notice, and a backend named for it is refused before anything runs."""
+    pretend_cpu_flags(monkeypatch, "avx2", "avx512f")
+    models = load_index(INDEX).select([LITE0])
+    made = plan(models, ["torch", "openvino"], explicit_backends=False, precisions=["fp32", "bf16"])
+    assert {spec.precision for spec in made.specs} == {"fp32"} and len(made.specs) == 2
+    assert made.notices == ("bf16 skipped: this CPU has no native bf16 (amx_bf16 or avx512_bf16)",)
+    with pytest.raises(ZooError, match="openvino cannot run bf16 here: this CPU has no native bf16"):
+        plan(models, ["openvino"], precisions=["bf16"])
+    pretend_cpu_flags(monkeypatch, "avx2", "amx_bf16")
+    assert len(plan(models, ["openvino"], precisions=["bf16"]).specs) == 1
 
 
 def test_a_spec_crosses_processes_as_json_unchanged() -> None:

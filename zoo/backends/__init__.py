@@ -14,7 +14,9 @@ from zoo.backends._base import (
     BackendError,
     LoadReport,
     Served,
+    cpu_info,
     cpu_name,
+    precision_unavailable,
     versions,
 )
 from zoo.backends._cache import cache_root
@@ -42,9 +44,11 @@ __all__ = [
     "backend_class",
     "cache_root",
     "capabilities",
+    "cpu_info",
     "cpu_name",
     "create_backend",
     "list_backends",
+    "precision_unavailable",
     "register_backend",
     "versions",
 ]

@@ -8,11 +8,13 @@ looks for others. `describe()` says exactly what ran.
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib.metadata
 import platform
 import time
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from zoo._errors import ZooError
@@ -142,16 +144,41 @@ class Backend(ABC):
             )
 
 
+@functools.cache
+def cpu_info() -> dict[str, str]:
+    """The first processor's `/proc/cpuinfo` fields (Linux; empty elsewhere), read once."""
+    info: dict[str, str] = {}
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            key, _, value = line.partition(":")
+            info.setdefault(key.strip(), value.strip())
+    return info
+
+
 def cpu_name() -> str:
     """The processor's marketing name (Linux), else what the platform module knows."""
-    try:
-        with open("/proc/cpuinfo") as cpuinfo:
-            for line in cpuinfo:
-                if line.startswith("model name"):
-                    return line.partition(":")[2].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
+    return cpu_info().get("model name") or platform.processor() or platform.machine()
+
+
+# The ISA extensions that run bf16 arithmetic natively; without them a runtime emulates bf16 (slower
+# than fp32) or silently runs f32, and neither is a bf16 measurement.
+NATIVE_BF16_FLAGS = frozenset({"avx512_bf16", "amx_bf16"})
+
+
+# The ISA extensions with int8 dot products (u8 x s8 summed in int32, no int16 saturation).
+VNNI_FLAGS = frozenset({"avx512_vnni", "avx_vnni", "amx_int8"})
+
+
+def cpu_flags() -> frozenset[str]:
+    return frozenset(cpu_info().get("flags", "").split())
+
+
+def precision_unavailable(precision: Precision, device: str) -> str | None:
+    """Why `precision` cannot be honoured natively on `device` of this machine, or None when it can."""
+    native = cpu_flags() & NATIVE_BF16_FLAGS
+    if precision == Precision.BF16 and device.partition(":")[0] == "cpu" and not native:
+        return f"this CPU has no native bf16 ({' or '.join(sorted(NATIVE_BF16_FLAGS))})"
+    return None
 
 
 def versions(*distributions: str) -> dict[str, str]:

@@ -25,7 +25,7 @@ import numpy as np
 
 from zoo._errors import one_line
 from zoo._logging import quiet_logger
-from zoo.backends._base import BackendError, versions
+from zoo.backends._base import VNNI_FLAGS, BackendError, cpu_flags, versions
 from zoo.backends._cache import CacheEntry, cached
 from zoo.spec import RunSpec
 
@@ -59,6 +59,9 @@ class OrtRecipe:
     calibrate_method: str = "MinMax"
     pre_process: bool = True
     keep_head_float: bool = False  # leave the classifier (the last Gemm or MatMul) in fp32
+    # 7-bit weights where the CPU has no VNNI: there the U8S8 kernels sum pairs of products in int16
+    # and saturate (ONNX Runtime's quantization guide); part of the artefact's key, so per machine.
+    reduce_range: bool = dataclasses.field(default_factory=lambda: not cpu_flags() & VNNI_FLAGS)
 
 
 Recipe = NncfRecipe | OrtRecipe
@@ -188,6 +191,7 @@ def quantize_onnxruntime(
                 weight_type=QuantType[recipe.weight_type],
                 calibrate_method=CalibrationMethod[recipe.calibrate_method],
                 nodes_to_exclude=excluded,
+                reduce_range=recipe.reduce_range,
             )
     except Exception as error:
         raise BackendError(f"onnxruntime cannot quantize {fp32_onnx}: {one_line(error)}") from error

@@ -39,17 +39,6 @@ _COMPARABLE = (
 )
 
 
-def _cpuinfo() -> dict[str, str]:
-    info: dict[str, str] = {}
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            key, _, value = line.partition(":")
-            info.setdefault(key.strip(), value.strip())
-    except OSError:
-        pass
-    return info
-
-
 def _library_versions() -> dict[str, str]:
     versions = {}
     for name in LIBRARIES:
@@ -112,9 +101,10 @@ def fingerprint(threads: int, device: str = "cpu") -> dict[str, Any]:
     accelerator when the run used one (it is then part of what makes timings comparable)."""
     import psutil
 
+    from zoo.backends import cpu_info
     from zoo.results.provenance import code_digest
 
-    cpu = _cpuinfo()
+    cpu = cpu_info()
     flags = set(cpu.get("flags", "").split())
     environment: dict[str, Any] = {
         "cpu_model": cpu.get("model name") or platform.processor() or platform.machine(),

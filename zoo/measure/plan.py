@@ -115,7 +115,7 @@ def plan(
     when the user named it, and a notice (it is skipped) when it was only a default. A device that no
     backend reaches is an error.
     """
-    from zoo.backends import backend_class
+    from zoo.backends import backend_class, precision_unavailable
     from zoo.measure.scenarios import scenario
 
     precisions = [Precision(p) for p in precisions]
@@ -138,8 +138,13 @@ def plan(
         cls = backend_class(backend)
         missing = [str(precision)] if precision not in cls.PRECISIONS else []
         missing += [] if cls.runs(name) else [name]
-        if not missing:
+        native = None if missing else precision_unavailable(Precision(precision), device)
+        if not missing and not native:
             pairs.append((backend, precision, name))
+        elif native and explicit_backends:
+            raise ZooError(f"backend {backend} cannot run {precision} here: {native}")
+        elif native:
+            skipped.add(f"{precision} skipped: {native}")
         elif explicit_backends:
             raise ZooError(
                 f"backend {backend} cannot run {' '.join(missing)}; `zoo backends` lists what each runs"
