@@ -115,12 +115,14 @@ def test_lite0_is_served_within_the_sla_on_openvino_and_through_an_onnxruntime_s
     for row in rows.values():
         assert row["status"] == "ok" and row["sla_ms"] == float(GENEROUS_SLA_MS)
         assert row["sla_source"] == "--sla-ms"
-        quiet = row["verdict"] == "VALID" and not row["reasons"]
-        assert quiet or (row["contended"] and row["reasons"].startswith("machine contended")), row
+        assert row["max_rate_ips"] > 0 and row["achieved_ips"] > 0 and "/s " in row["rates_tried"]
+        if row["contended"]:  # a busy machine is never passed as fine, whatever the figures say
+            assert row["verdict"] == "INVALID" and "machine contended: other processes" in row["reasons"]
+            assert row["p99_bound_ms"] is None or row["p99_bound_ms"] >= row["p99_ms"]
+            continue
+        assert row["verdict"] == "VALID" and not row["reasons"], row
         assert row["p99_ms"] <= row["sla_ms"] and row["p99_bound_ms"] >= row["p99_ms"]
         assert row["queries"] >= MIN_QUERIES and row["duration_s"] >= MIN_DURATION_S
-        assert row["max_rate_ips"] > 0 and row["achieved_ips"] > 0
-        assert "VALID" in row["rates_tried"]
     assert rows["openvino"]["served_by"].startswith("OpenVinoBackend: AsyncInferQueue of")
     assert rows["onnxruntime"]["served_by"] == "2 session(s) x 1 thread(s), one queue"
     assert rows["onnxruntime"]["sessions"] == 2

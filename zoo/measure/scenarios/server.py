@@ -16,10 +16,11 @@ The SLA is `--sla-ms` when given. Otherwise it is derived in the same worker, be
 short single-stream pass (one request at a time, the configuration's whole thread budget) measures
 p99, and the SLA is `SLA_FACTOR` (3) times it. The record says which (`sla_source`).
 
-The search brackets the rate from that pass's median m: it tries 0.5/m (or, if higher, the lowest
-rate that can reach the minimum query count in time), then 1.2/m, then bisects (log scale) twice,
-keeping the highest VALID rate; when the lowest rate is INVALID, the search stops there. Each rate
-is served long enough for the rules (5% more than `MIN_DURATION_S` and, on average, 15% more than
+The search starts from that pass's median m: it serves 1.25/m requests per second, then 0.6 times as many
+each time until a rate is VALID, then bisects (log scale) once between it and the INVALID rate above
+it, and reports the highest VALID rate. It goes no lower than the least rate that can reach the
+minimum query count in time: when that rate fails too, the result is INVALID. Each rate is served
+long enough for the rules (5% more than `MIN_DURATION_S` and, on average, 15% more than
 `MIN_QUERIES` queries) but never longer than `--max-time`: a configuration too slow to reach the
 minimums in it is INVALID and says so. The verdict is VALID only when the reported rate is VALID and
 the machine was not contended.
@@ -72,8 +73,9 @@ MIN_QUERIES = 500  # above the ~459 that a 99% bound of the 99th percentile need
 SLA_FACTOR = 3.0  # the default SLA: three times the single-stream p99 (documented in the README)
 QUERY_MARGIN = 1.15  # a trial expects this many times MIN_QUERIES: a Poisson count rarely falls short
 DURATION_MARGIN = 1.05  # and lasts this many times MIN_DURATION_S: the last arrival comes before the end
-SEARCH_FROM, SEARCH_TO = 0.5, 1.2  # the bracket, in requests per single-stream median
-SEARCH_STEPS = 2  # bisections after the bracket: at most four rates are served
+SEARCH_FROM = 1.25  # the first rate tried, in requests per single-stream median (a pool may beat 1)
+SEARCH_DOWN = 0.6  # each next rate, until one is VALID
+SEARCH_STEPS = 1  # then bisections between it and the INVALID rate above it
 SINGLE_STREAM = Timing(min_time_s=1.0, min_iterations=100, max_time_s=2.0, target_ci=0.02, warmup_s=0.3)
 
 
@@ -215,26 +217,35 @@ def judge(offered: float, latencies: np.ndarray, span_s: float, rules: ServerRul
 
 
 def search_rate(
-    trial: Callable[[float], RateTrial], low: float, high: float, steps: int = 6
+    trial: Callable[[float], RateTrial],
+    low: float,
+    high: float,
+    steps: int = SEARCH_STEPS,
+    factor: float = SEARCH_DOWN,
 ) -> tuple[RateTrial | None, list[RateTrial]]:
-    """The highest offered rate in [low, high] whose trial is VALID, by bisection on a log scale;
-    returns it (None if even `low` fails) and every trial, in the order they ran."""
-    tried = [trial(low)]
-    best = tried[0] if tried[0].valid else None
-    if best is None:
-        return None, tried
-    top = trial(high)
-    tried.append(top)
-    if top.valid:
-        return top, tried
-    for _ in range(steps):
-        middle = math.sqrt(low * high)
+    """The highest offered rate in [low, high] whose trial is VALID: `high` first, then down by `factor`
+    (high rates are the quick ones to serve) until one is VALID, then `steps` bisections (log scale)
+    between it and the INVALID rate above it. None when even `low` fails; every trial, in order."""
+    tried: list[RateTrial] = []
+    rate, invalid_above = high, None
+    while True:
+        attempt = trial(rate)
+        tried.append(attempt)
+        if attempt.valid:
+            break
+        if rate <= low:
+            return None, tried
+        invalid_above, rate = rate, max(rate * factor, low)
+    best = attempt
+    for _ in range(steps if invalid_above is not None else 0):
+        assert invalid_above is not None
+        middle = math.sqrt(best.offered_rate * invalid_above)
         attempt = trial(middle)
         tried.append(attempt)
         if attempt.valid:
-            low, best = middle, attempt
+            best = attempt
         else:
-            high = middle
+            invalid_above = middle
     return best, tried
 
 
@@ -280,9 +291,8 @@ def measure_server(spec: RunSpec, environment: dict[str, Any]) -> ServerRecord:
         latencies, span = replay(arrivals, server)
         return judge(rate, latencies, span, rules)
 
-    capacity = 1000 / stats.median_ms  # requests per second one at a time
-    low = max(SEARCH_FROM * capacity, rules.lowest_rate())
-    best, tried = search_rate(trial, low, max(SEARCH_TO * capacity, 1.2 * low), SEARCH_STEPS)
+    high = SEARCH_FROM * 1000 / stats.median_ms  # from requests per second one at a time
+    best, tried = search_rate(trial, min(rules.lowest_rate(), high), high)
     contention = probe.stop()
     reported = best or tried[0]
     reasons = list(reported.reasons)
