@@ -141,7 +141,9 @@ def test_lite0_is_served_within_the_sla_on_openvino_and_through_an_onnxruntime_s
     assert {row["backend"] for row in written} == {"openvino", "onnxruntime"}
     assert all(row["code_digest"] and row["environment"] for row in written)
     by_backend = {row["backend"]: row for row in written}
-    assert float(by_backend["openvino"]["max_rate_ips"]) == pytest.approx(rows["openvino"]["max_rate_ips"])
+    assert float(by_backend["openvino"]["max_rate_ips"]) == pytest.approx(
+        rows["openvino"]["max_rate_ips"], abs=1e-4
+    )
 
 
 def test_a_run_too_short_to_be_valid_says_invalid_and_why(tmp_path: Path) -> None:
