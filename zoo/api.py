@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from zoo.results.paired import DEFAULT_BUDGET
-from zoo.results.records import AgreementRecord, LatencyRecord, Record, Status
+from zoo.results.records import AgreementRecord, Measured, Record, Status
 from zoo.spec import DatasetIdentity, RunSpec
 
 if TYPE_CHECKING:
@@ -28,9 +28,7 @@ if TYPE_CHECKING:
 
 __all__ = ["BenchResult", "bench", "check_backends", "evaluate"]
 
-Listener = Callable[
-    [RunSpec, LatencyRecord | None], None
-]  # (spec, None) at its start, (spec, record) at its end
+Listener = Callable[[RunSpec, Measured | None], None]  # (spec, None) at its start, (spec, record) at its end
 
 
 @dataclass(frozen=True)
@@ -38,11 +36,11 @@ class BenchResult:
     """A sweep's records, the run they are stored under, and how many configurations a resume skipped."""
 
     run_id: int | None
-    records: tuple[LatencyRecord, ...]
+    records: tuple[Measured, ...]  # of any scenario `zoo bench` runs (latency, throughput, server, ...)
     skipped: int = 0
 
     @property
-    def failed(self) -> list[LatencyRecord]:
+    def failed(self) -> list[Measured]:
         return [record for record in self.records if record.status != Status.OK]
 
 
@@ -69,17 +67,15 @@ def bench(
 
     by_key = {spec.key: spec for spec in specs}
 
-    def sweep(record: Callable[[LatencyRecord], None], done: set[str]) -> list[LatencyRecord]:
+    def sweep(record: Callable[[Measured], None], done: set[str]) -> list[Measured]:
         def keep(result: Record) -> None:
-            assert isinstance(result, LatencyRecord)  # bench plans timed scenarios only
-            record(result)
+            measured = cast(Measured, result)  # bench plans the scenarios registered for it only
+            record(measured)
             if listener is not None:
-                listener(by_key[result.key], result)
+                listener(by_key[result.key], measured)
 
-        return [
-            cast(LatencyRecord, r)
-            for r in run_sweep(announce([s for s in specs if s.key not in done]), executor, keep)
-        ]
+        todo = announce([s for s in specs if s.key not in done])
+        return [cast(Measured, r) for r in run_sweep(todo, executor, keep)]
 
     if store is None:
         return BenchResult(None, tuple(sweep(lambda _: None, set())))

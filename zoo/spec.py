@@ -8,6 +8,7 @@ weights again. It crosses process boundaries as JSON (`to_json` / `from_json`).
 from __future__ import annotations
 
 import json
+import math
 import os
 from dataclasses import asdict, dataclass, field, replace
 from enum import StrEnum
@@ -189,6 +190,7 @@ class RunSpec:
     calibration: str | None = None  # INT8: the folder of calibration images (None: the bundled set)
     dataset: Dataset | None = None  # accuracy: the images to read
     outputs: str | None = None  # the driver's folder where a worker leaves logits for it to compare
+    sla_ms: float | None = None  # server: the p99 latency to stay within (None: derived in the worker)
 
     def __post_init__(self) -> None:
         if not self.timm_name:
@@ -199,6 +201,8 @@ class RunSpec:
             raise ZooError(f"--batch must be at least 1, got {self.batch}")
         if self.threads < 1:
             raise ZooError(f"--threads must be at least 1, got {self.threads}")
+        if self.sla_ms is not None:
+            checked_sla_ms(self.sla_ms)
         if self.device_kind not in DEVICES:
             raise ZooError(f"unknown device {self.device!r}; devices are {', '.join(DEVICES)} (or cuda:N)")
 
@@ -245,6 +249,14 @@ class RunSpec:
     @classmethod
     def from_json(cls, text: str) -> RunSpec:
         return cls.from_dict(json.loads(text))
+
+
+def checked_sla_ms(value: object) -> float:
+    """`--sla-ms` as a positive, finite number of milliseconds; anything else is one line, exit 2."""
+    number = value if isinstance(value, int | float) and not isinstance(value, bool) else math.nan
+    if not 0 < number < math.inf:
+        raise ZooError(f"--sla-ms must be a positive number of milliseconds, got {value!r}")
+    return float(number)
 
 
 def configuration_key(

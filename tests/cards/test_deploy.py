@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from zoo.results.records import LatencyRecord, LatencyStatus
+from zoo.results.records import LatencyRecord, LatencyStatus, RateTrial, ServerRecord, Status
 from zoo.results.stats import Stats
 
 from .conftest import AGREEMENT, ENVIRONMENT_ID, latency_row, render, write_template
@@ -25,6 +25,7 @@ DASH = "\u2013"
 CALIBRATION = "4 bundled photos x 32 = 128 samples (originals, then seeded augmentations)"
 THROUGHPUT_NONE = "**Throughput** under load (the `throughput` scenario): not measured yet."
 INT8_NONE = "**INT8** variants: not measured yet."
+SERVER_NONE = "**Serving under an SLA** (the `server` scenario): not measured yet."
 AGREES = "75.0% of 12 images, against torch fp32 | 0.81"
 CONTENDED_NOTE = "A figure marked (contended) was measured while other work took the CPU"
 
@@ -59,6 +60,7 @@ def card(
     agreement_rows: list[dict[str, Any]] | None = None,
     accuracy_rows: list[dict[str, Any]] | None = None,
     drop: tuple[str, ...] = (),
+    server_rows: list[dict[str, Any]] | None = None,
 ) -> str:
     """The card `zoo docs` renders from these rows (exit 0), without the `drop`ped columns."""
     results = tmp_path / "results"
@@ -70,6 +72,10 @@ def card(
         frame.drop(columns=[c for c in drop if c in frame]).to_csv(results / "agreement.csv", index=False)
     if accuracy_rows:
         pd.DataFrame(accuracy_rows).to_csv(results / "accuracy.csv", index=False)
+    if server_rows:
+        pd.DataFrame(server_rows, columns=list(ServerRecord.COLUMNS)).to_csv(
+            results / "server.csv", index=False
+        )
     write_template(tmp_path / "t", "# Family")
     assert render(tmp_path / "t", results, tmp_path / "out") == 0
     return (tmp_path / "out" / "family.md").read_text()
@@ -351,3 +357,34 @@ def test_two_templates_writing_one_chart_are_refused(
     assert error.count("\n") == 1 and "a-throughput.svg" in error
     assert "a-throughput.md" in error and "models/a.md" in error
     assert not (tmp_path / "out").exists()
+
+
+def server(backend: str, offered: float, reasons: tuple[str, ...] = (), **extra: Any) -> dict[str, Any]:
+    """A `server.csv` row as `ServerRecord.row()` writes it: lite0 at batch 1, 2 threads."""
+    trial = RateTrial(offered, offered * 0.99, 1800, 5.1, 0.0041, 0.0062, 0.0093, 0.0101, reasons)
+    record = ServerRecord(
+        MODEL, backend, "fp32", 1, 2, Status.OK, verdict=trial.verdict, reasons=reasons, sla_ms=15.0,
+        sla_source="default: 3 x single-stream p99", single_stream_p99_ms=5.0, trial=trial, tried=(trial,),
+        served_by="2 session(s) x 1 thread(s), one queue", sessions=2, environment={"id": ENVIRONMENT_ID},
+    )  # fmt: skip
+    return {**record.row(), **extra}
+
+
+def test_the_server_table_shows_the_rate_within_the_sla_and_why_a_result_is_invalid(tmp_path: Path) -> None:
+    over = ("p99 bound 21.00 ms over the SLA 15.00 ms",)
+    failed = dict(status="failed", reason="measuring process killed by SIGKILL (out of memory?)")
+    text = card(tmp_path, [timed("openvino", "fp32", 4.0)],
+                server_rows=[server("openvino", 180.0), server("onnxruntime", 60.0, over),
+                             server("torch", 1.0, **failed)])  # fmt: skip
+    assert SERVER_NONE not in text
+    served_by = "2 session(s) x 1 thread(s), one queue"
+    assert (f"| openvino | fp32 | 2 | 180.0 (achieved 178.2) | 15.00 (default: 3 x single-stream p99) | 9.30 "
+            f"| 10.10 | 1,800 | VALID | {served_by} | {ENV} |") in lines(text), text  # fmt: skip
+    assert (f"| onnxruntime | fp32 | 2 | 60.0 (achieved 59.4) | 15.00 (default: 3 x single-stream p99) | 9.30 "
+            f"| 10.10 | 1,800 | INVALID: {over[0]} | {served_by} | {ENV} |") in lines(text)  # fmt: skip
+    assert (f"| torch | fp32 | 2 | failed: {failed['reason']} | {DASH} | {DASH} | {DASH} | {DASH} | {DASH} "
+            f"| {DASH} | {ENV} |") in lines(text)  # fmt: skip
+
+
+def test_an_export_without_server_results_says_not_measured(tmp_path: Path) -> None:
+    assert SERVER_NONE in card(tmp_path, [timed("openvino", "fp32", 4.0)])

@@ -15,14 +15,15 @@ from zoo.cli import main
 from zoo.measure.executors import decode
 from zoo.measure.plan import plan
 from zoo.measure.scenarios import _SCENARIOS, register_scenario, run_scenario, scenario, scenario_names
-from zoo.results.records import AccuracyRecord, LatencyRecord, Status
+from zoo.results.records import AccuracyRecord, LatencyRecord, ServerRecord, Status
 from zoo.spec import Dataset, RunSpec
 
 
 def test_every_measurement_is_a_registered_scenario() -> None:
-    assert scenario_names() == ("latency", "throughput", "accuracy", "agreement")
-    assert scenario_names(LatencyRecord) == ("latency", "throughput")
-    assert scenario("accuracy").record is AccuracyRecord
+    assert scenario_names() == ("latency", "throughput", "server", "accuracy", "agreement")
+    assert scenario_names("bench") == ("latency", "throughput", "server")
+    assert scenario_names("eval") == ("accuracy",)
+    assert scenario("accuracy").record is AccuracyRecord and scenario("server").record is ServerRecord
 
 
 def test_an_unknown_scenario_is_refused_in_one_line() -> None:
@@ -75,4 +76,7 @@ def test_old_status_values_read_back_in_the_one_vocabulary() -> None:
 def test_bench_offers_the_timed_scenarios_of_the_registry(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit):
         main(["bench", "--scenario", "accuracy"])
-    assert "invalid choice: 'accuracy' (choose from 'latency', 'throughput')" in capsys.readouterr().err
+    assert (
+        "invalid choice: 'accuracy' (choose from 'latency', 'throughput', 'server')"
+        in capsys.readouterr().err
+    )

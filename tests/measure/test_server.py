@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
+from zoo_testing import INDEX, LITE0, make_spec
 
+from zoo import ZooError
+from zoo.cli import main
 from zoo.measure.scenarios.server import (
+    MIN_DURATION_S,
+    MIN_QUERIES,
+    SLA_FACTOR,
     RateTrial,
     ServerRules,
     SessionPool,
@@ -17,6 +28,8 @@ from zoo.measure.scenarios.server import (
     replay,
     search_rate,
 )
+from zoo.results import export, open_store
+from zoo.results.records import ServerRecord
 
 
 def test_arrivals_are_a_seeded_poisson_process_at_the_offered_rate() -> None:
@@ -77,3 +90,82 @@ def test_the_rate_search_returns_the_highest_valid_rate_it_tried() -> None:
     assert max(t.offered_rate for t in tried if t.valid) == best.offered_rate
     nothing, _ = search_rate(lambda rate: trial(rate * 1000), 10.0, 1000.0)
     assert nothing is None
+
+
+# The scenario end to end: `zoo bench --scenario server` on real lite0, each configuration in its own
+# worker process, stored, exported and read back.
+
+GENEROUS_SLA_MS = "250"  # far above lite0's p99 on a busy 2-core machine: the search, not the SLA, is tested
+
+
+def bench(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "zoo", "bench", LITE0, "--index", str(INDEX), "--scenario", "server"]
+    return subprocess.run([*command, *args], cwd=cwd, capture_output=True, text=True, check=False)
+
+
+def test_lite0_is_served_within_the_sla_on_openvino_and_through_an_onnxruntime_session_pool(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "r.db"
+    done = bench("--backend", "openvino", "--backend", "onnxruntime", "--threads", "2",
+                 "--sla-ms", GENEROUS_SLA_MS, "--db", str(db), "--json", cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    rows = {row["backend"]: row for row in json.loads(done.stdout)["results"]}
+    assert set(rows) == {"openvino", "onnxruntime"}
+    for row in rows.values():
+        assert row["status"] == "ok" and row["sla_ms"] == float(GENEROUS_SLA_MS)
+        assert row["sla_source"] == "--sla-ms"
+        assert row["max_rate_ips"] > 0 and row["achieved_ips"] > 0 and "/s " in row["rates_tried"]
+        if row["contended"]:  # a busy machine is never passed as fine, whatever the figures say
+            assert row["verdict"] == "INVALID" and "machine contended: other processes" in row["reasons"]
+            assert row["p99_bound_ms"] is None or row["p99_bound_ms"] >= row["p99_ms"]
+            continue
+        assert row["verdict"] == "VALID" and not row["reasons"], row
+        assert row["p99_ms"] <= row["sla_ms"] and row["p99_bound_ms"] >= row["p99_ms"]
+        assert row["queries"] >= MIN_QUERIES and row["duration_s"] >= MIN_DURATION_S
+    assert rows["openvino"]["served_by"].startswith("OpenVinoBackend: AsyncInferQueue of")
+    assert rows["onnxruntime"]["served_by"] == "2 session(s) x 1 thread(s), one queue"
+    assert rows["onnxruntime"]["sessions"] == 2
+
+    with open_store(db, readonly=True) as store:
+        records = list(store.records(ServerRecord))
+        assert {r.backend for r in records} == {"openvino", "onnxruntime"}
+        for record in records:  # the store keeps the whole record: it reads back as it was
+            assert ServerRecord.from_dict(json.loads(json.dumps(record.as_dict()))) == record
+            assert record.row() == {k: rows[record.backend][k] for k in ServerRecord.COLUMNS}
+            assert record.trial is not None and record.trial in record.tried
+            assert record.backend_info["backend"] == record.backend
+        exported = export(store, tmp_path / "out")
+    assert tmp_path / "out" / "server.csv" in exported
+    written = pd.read_csv(tmp_path / "out" / "server.csv", dtype=str).to_dict("records")
+    assert {row["backend"] for row in written} == {"openvino", "onnxruntime"}
+    assert all(row["code_digest"] and row["environment"] for row in written)
+    by_backend = {row["backend"]: row for row in written}
+    assert float(by_backend["openvino"]["max_rate_ips"]) == pytest.approx(
+        rows["openvino"]["max_rate_ips"], abs=1e-4
+    )
+
+
+def test_a_run_too_short_to_be_valid_says_invalid_and_why(tmp_path: Path) -> None:
+    """`--max-time 1`: no rate may be served for longer than a second, under the minimum duration and
+    query count of a valid result; the single-stream pass still derives the default SLA."""
+    done = bench("--backend", "openvino", "--min-time", "0.5", "--max-time", "1", "--db",
+                 str(tmp_path / "r.db"), "--json", cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 0, done.stderr  # an INVALID result is a result
+    (row,) = json.loads(done.stdout)["results"]
+    assert row["status"] == "ok" and row["verdict"] == "INVALID"
+    assert f"under the minimum {MIN_DURATION_S:g} s" in row["reasons"]
+    assert f"under the minimum {MIN_QUERIES}" in row["reasons"]
+    assert row["sla_source"] == f"default: {SLA_FACTOR:g} x single-stream p99"
+    assert row["sla_ms"] == pytest.approx(SLA_FACTOR * row["single_stream_p99_ms"], rel=1e-3)
+    assert row["rates_tried"].count("/s INVALID") == 1  # the search stops when its lowest rate fails
+    assert f"{LITE0} openvino fp32 b1 t" in done.stderr and ": INVALID: " in done.stderr  # the progress line
+
+
+@pytest.mark.parametrize("value", ["0", "-5", "nan", "fast"])
+def test_the_sla_must_be_a_positive_number(value: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["bench", LITE0, "--scenario", "server", "--sla-ms", value]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == f"zoo: error: --sla-ms must be a positive number of milliseconds, got {value!r}"
+    with pytest.raises(ZooError, match="--sla-ms must be a positive number"):
+        make_spec("openvino", scenario="server", sla_ms=-1.0)

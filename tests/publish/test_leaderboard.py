@@ -12,6 +12,7 @@ from zoo.cards import load_results
 from zoo.cards._context import NOT_MEASURED, RANDOM_WEIGHTS, model_facts
 from zoo.index import Index, load_index
 from zoo.publish import leaderboard
+from zoo.results.records import RateTrial, ServerRecord, Status
 
 
 def _rows(index: Index, results: Path) -> list:
@@ -122,3 +123,29 @@ def test_a_contended_row_says_so_and_gives_no_speedup(
     by_backend = {r.backend: r for r in rows}
     assert by_backend["torch"].status.startswith("ok, contended")
     assert by_backend["onnxruntime"].status == "ok" and by_backend["onnxruntime"].speedup is None
+
+
+def test_the_server_figure_stands_beside_latency_with_its_sla(
+    index: Index, results_dir: Path, tmp_path: Path
+) -> None:
+    assert {row.server for row in _rows(index, results_dir)} <= {NOT_MEASURED, ""}  # no server.csv
+    results = tmp_path / "results"
+    shutil.copytree(results_dir, results)
+    over = ("p99 bound 21.00 ms over the SLA 15.00 ms",)
+    rows = [server_row("openvino", 180.0), server_row("onnxruntime", 60.0, over)]
+    pd.DataFrame(rows, columns=list(ServerRecord.COLUMNS)).to_csv(results / "server.csv", index=False)
+    board = {(r.model, r.backend): r for r in _rows(index, results) if r.scenario == "latency"}
+    openvino = board[("tf_efficientnet_lite0", "openvino")]
+    assert (openvino.server_ips, openvino.server) == (180.0, "SLA 15.00 ms")
+    onnxruntime = board[("tf_efficientnet_lite0", "onnxruntime")]
+    assert onnxruntime.server_ips is None and onnxruntime.server == f"INVALID (SLA 15.00 ms): {over[0]}"
+    assert board[("tf_efficientnet_lite0", "torch")].server == NOT_MEASURED
+
+
+def server_row(backend: str, offered: float, reasons: tuple[str, ...] = ()) -> dict[str, object]:
+    """A `server.csv` row of lite0 fp32, batch 1, 2 threads (the committed latency rows' threads)."""
+    trial = RateTrial(offered, offered, 1800, 5.1, 0.004, 0.006, 0.009, 0.010, reasons)
+    return ServerRecord(
+        "tf_efficientnet_lite0", backend, "fp32", 1, 2, Status.OK, verdict=trial.verdict, reasons=reasons,
+        sla_ms=15.0, sla_source="--sla-ms", trial=trial, tried=(trial,),
+    ).row()  # fmt: skip

@@ -13,9 +13,10 @@ import importlib.metadata
 import platform
 import time
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from zoo._errors import ZooError
 from zoo.spec import Precision, RunSpec, Scenario
@@ -39,6 +40,19 @@ class Served:
     seconds: float
     latencies_s: list[float]
     requests: int  # requests kept in flight at once
+
+
+class RequestQueue(Protocol):
+    """A runtime's own queue of asynchronous requests, as the server scenario drives it: `start(done)`
+    returns `submit(i)`, the runtime calls `done(i)` when request i completes, `drain()` waits for all."""
+
+    jobs: int  # requests the runtime holds at once; `submit` waits while all are busy
+
+    def start(self, done: Callable[[int], None]) -> Callable[[int], None]: ...
+
+    def drain(self) -> None: ...
+
+    def describe(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -121,6 +135,11 @@ class Backend(ABC):
             latencies.append(finished - now)
             now = finished
         return Served(len(latencies) * len(inputs), now - started, latencies, 1)
+
+    def request_queue(self, inputs: numpy.ndarray) -> RequestQueue | None:
+        """The runtime's own asynchronous queue over `inputs`, for the server scenario; None (the
+        default) where it has none, and the scenario serves through a pool of sessions instead."""
+        return None
 
     @abstractmethod
     def settings(self) -> dict[str, Any]:

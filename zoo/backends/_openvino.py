@@ -7,11 +7,12 @@ read back; a compiled model whose precision is not the one asked for is refused,
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from zoo.backends._base import Backend, BackendError, LoadReport, Served, versions
+from zoo.backends._base import Backend, BackendError, LoadReport, RequestQueue, Served, versions
 from zoo.backends._cache import cached
 from zoo.backends._onnx import ONNX_FILE, artefact_key, exported_onnx
 from zoo.backends._quantize import INT8_FILES, int8_artefact
@@ -148,6 +149,13 @@ class OpenVinoBackend(Backend):
         seconds = time.perf_counter() - started
         return Served(len(latencies) * len(inputs), seconds, latencies, requests)
 
+    def request_queue(self, inputs: numpy.ndarray) -> RequestQueue:
+        """An `AsyncInferQueue` of the compiled model's optimal number of requests plus one (the next
+        request is queued while one runs), each bound to `inputs` without a copy."""
+        self._check_inputs(inputs)
+        jobs = int(self._compiled.get_property("OPTIMAL_NUMBER_OF_INFER_REQUESTS")) + 1
+        return _AsyncQueue(self._compiled, inputs, jobs)
+
     def settings(self) -> dict[str, Any]:
         read = self._compiled.get_property
         return {
@@ -163,3 +171,25 @@ class OpenVinoBackend(Backend):
             "openvino_device": self._device,
             "artefact": str(self._artefact),
         }
+
+
+class _AsyncQueue:
+    """OpenVINO's `AsyncInferQueue` as a `RequestQueue`: the completion callback names the request."""
+
+    def __init__(self, compiled: Any, inputs: numpy.ndarray, jobs: int) -> None:
+        ov = import_openvino()
+        self.jobs = jobs
+        self._queue = ov.AsyncInferQueue(compiled, jobs)
+        tensor = ov.Tensor(inputs, shared_memory=True)
+        for request in self._queue:
+            request.set_input_tensor(tensor)
+
+    def start(self, done: Callable[[int], None]) -> Callable[[int], None]:
+        self._queue.set_callback(lambda _request, index: done(index))
+        return lambda index: self._queue.start_async(userdata=index)
+
+    def drain(self) -> None:
+        self._queue.wait_all()
+
+    def describe(self) -> str:
+        return f"AsyncInferQueue of {self.jobs} requests"

@@ -67,6 +67,7 @@ class ModelFacts:
     latency: tuple[Row, ...]  # every row of latency.csv, whatever its scenario
     agreement: tuple[Row, ...]
     validation: tuple[Row, ...]
+    server: tuple[Row, ...] = ()  # server.csv: the most images/s served with p99 within the SLA
 
     @property
     def latency_mode(self) -> tuple[Row, ...]:
@@ -154,6 +155,7 @@ def model_facts(model: Model, results: Results) -> ModelFacts:
         latency=results.of("latency", model.name),
         agreement=results.of("agreement", model.name),
         validation=validation,
+        server=results.of("server", model.name),
     )
 
 

@@ -73,6 +73,29 @@ _TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ("backend", "precision"),
     ),
     "validation": (("model", "field", "declared", "measured", "convention", "verdict", "detail"), ()),
+    "server": (
+        (
+            "model",
+            "backend",
+            "precision",
+            "batch",
+            "threads",
+            "status",
+            "reason",
+            "verdict",
+            "reasons",
+            "sla_ms",
+            "sla_source",
+            "max_rate_ips",
+            "achieved_ips",
+            "p99_ms",
+            "p99_bound_ms",
+            "queries",
+            "served_by",
+            "environment",
+        ),
+        ("backend", "precision", "batch", "threads"),
+    ),
 }
 
 # Columns a table gained after its first export, and what a row from before them reads as.
@@ -106,7 +129,7 @@ class Results:
     environments: Mapping[str, Any] = field(default_factory=dict)
 
     def of(self, table: str, model: str) -> tuple[Row, ...]:
-        """The rows of `table` (latency, accuracy, agreement, validation) about `model`."""
+        """The rows of `table` (latency, accuracy, agreement, validation, server) about `model`."""
         return self.rows.get(table, {}).get(model, ())
 
     def weights(self, model: str) -> tuple[str, ...]:

@@ -174,6 +174,7 @@ def plan_from_args(
     batches: list[int],
     scenarios: list[str] | None = None,
     skip_unsupported: bool = False,
+    sla_ms: float | None = None,
     **timing: Any,
 ) -> Plan:
     """The run specs the arguments describe; a backend named explicitly that cannot run a precision or
@@ -208,6 +209,7 @@ def plan_from_args(
         checkpoint=Path(args.checkpoint).resolve() if args.checkpoint else None,
         calibration=str(Path(args.calibration).resolve()) if args.calibration else None,
         device=args.device,
+        sla_ms=sla_ms,
     )
     for notice in made.notices:
         print(f"zoo: {notice}", file=sys.stderr)

@@ -1,4 +1,4 @@
-"""`zoo bench`: latency and throughput per model, backend, precision, batch and scenario; all stored."""
+"""`zoo bench`: every timed scenario (latency, throughput, server) per model, backend, precision, batch."""
 
 from __future__ import annotations
 
@@ -26,23 +26,24 @@ from zoo.cli._common import (
     selected_models,
     store_path,
 )
-from zoo.spec import REFERENCE
+from zoo.spec import REFERENCE, checked_sla_ms
 
 if TYPE_CHECKING:
     from zoo.api import BenchResult, Listener
-    from zoo.results.records import LatencyRecord
+    from zoo.results.records import Measured
 
 
 def _timed_scenarios() -> list[str]:
-    """The scenarios `zoo bench` runs: those that time a configuration (their record is a LatencyRecord)."""
+    """The scenarios `zoo bench` runs: every one registered for it."""
     from zoo.measure.scenarios import scenario_names
-    from zoo.results.records import LatencyRecord
 
-    return list(scenario_names(LatencyRecord))
+    return list(scenario_names("bench"))
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = commands.add_parser("bench", help="measure latency and throughput; every result is stored")
+    parser = commands.add_parser(
+        "bench", help="measure latency, throughput and serving under an SLA; every result is stored"
+    )
     add_model_arguments(parser, "measure")
     add_run_arguments(parser, repeatable_precision=True)
     parser.add_argument("--batch", action="append", type=int, help="batch size (repeatable; default: 1)")
@@ -56,6 +57,12 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
     parser.add_argument("--min-iterations", type=int, default=20)
     parser.add_argument("--target-ci", type=float, default=0.02, help="95%% CI of the median, relative width")
+    parser.add_argument(
+        "--sla-ms",
+        type=_sla,
+        help="server scenario: the p99 latency to stay within (default: 3 x the single-stream p99, "
+        "measured first in the same process)",
+    )
     add_executor_arguments(parser, timeout_s=600.0)
     parser.add_argument(
         "--resume",
@@ -91,6 +98,7 @@ def run(args: argparse.Namespace) -> int:
         max_time_s=args.max_time,
         min_iterations=args.min_iterations,
         target_ci=args.target_ci,
+        sla_ms=args.sla_ms,
     ).specs
     executor = executor_from_args(args)  # connects first: an unreachable cluster writes nothing
     with contextlib.redirect_stdout(sys.stderr), _progress(len(specs)) as listener:  # Ray prints
@@ -105,9 +113,21 @@ def run(args: argparse.Namespace) -> int:
     return 1 if result.failed or reason else 0
 
 
-def untrusted(records: Sequence[LatencyRecord]) -> str | None:
-    """Why a sweep gave no figure to trust, when it gave none: a finding, not a success."""
-    if records and all(r.contended and not r.converged for r in records):
+def _sla(text: str) -> float:
+    """`--sla-ms`, checked as it is parsed (not after the models are resolved)."""
+    try:
+        return checked_sla_ms(float(text))
+    except (ValueError, ZooError):
+        return checked_sla_ms(text)  # refused, naming what was typed
+
+
+def untrusted(records: Sequence[Measured]) -> str | None:
+    """Why a sweep gave no figure to trust, when it gave none: a finding, not a success. (A server
+    result on a contended machine says so itself: it is INVALID.)"""
+    from zoo.results.records import LatencyRecord
+
+    timed = [r for r in records if isinstance(r, LatencyRecord)]
+    if timed and len(timed) == len(records) and all(r.contended and not r.converged for r in timed):
         return "every configuration was contended and none converged; rerun on a quiet machine"
     return None
 
@@ -116,18 +136,8 @@ def _label(spec: Any) -> str:
     return visible(spec.key.replace("|", " "))
 
 
-def _outcome(record: Any) -> str:
-    if record.status != "ok":
-        return f"FAILED: {record.reason}"
-    stats = record.stats
-    text = f"median {stats.median_ms:.3f} ms, p90 {stats.p90_ms:.3f} ms"
-    if record.scenario == "throughput":
-        text = f"{record.throughput_ips:.1f} images/s counted; request {text}"
-    if not record.converged:
-        text += " (not converged)"
-    if record.contended:
-        text += f" (CONTENDED: {record.contention.get('reason')})"
-    return text
+def _outcome(record: Measured) -> str:
+    return record.summary()
 
 
 @contextlib.contextmanager
@@ -194,16 +204,18 @@ def _eta(elapsed_s: float, done: int, total: int) -> str:
 
 
 def _print_summary(result: BenchResult) -> None:
+    """The timed records as one table (with the speed-up against the reference); any other scenario's
+    records (server, ...) one line each, as they summarise themselves."""
     import pandas as pd
 
     from zoo.results import results_frame
-    from zoo.results.records import speedup
+    from zoo.results.records import LatencyRecord, Status, speedup
 
-    frame = results_frame(list(result.records))
-    if frame.empty:
+    if not result.records:
         print(f"run {result.run_id}: nothing to measure ({result.skipped} configurations already done)")
         return
-    ok = frame[frame.status == "ok"].copy()
+    frame = results_frame([r for r in result.records if isinstance(r, LatencyRecord)])
+    ok = frame[frame.status == "ok"].copy() if not frame.empty else frame
     if not ok.empty:
         reference = ok[
             (ok.backend == REFERENCE.backend)
@@ -221,14 +233,19 @@ def _print_summary(result: BenchResult) -> None:
         columns += ["throughput_ips", "note"]
         with pd.option_context("display.float_format", "{:.2f}".format, "display.width", 200):
             print(ok[columns].to_string(index=False, na_rep="-"))
-    for row in frame[frame.status != "ok"].itertuples():
-        print(f"FAILED {row.model} {row.backend} {row.precision} b{row.batch}: {row.reason}")
+    if not frame.empty:
+        for row in frame[frame.status != "ok"].itertuples():
+            print(f"FAILED {row.model} {row.backend} {row.precision} b{row.batch}: {row.reason}")
+    for record in result.records:
+        if not isinstance(record, LatencyRecord):
+            print(f"{visible(record.key.replace('|', ' '))}: {visible(record.summary())}")
     hosts = pd.Series([m.environment.get("host", "?") for m in result.records]).value_counts()
     if len(hosts) > 1:
         print("per node: " + ", ".join(f"{host} {count}" for host, count in hosts.items()))
+    measured = sum(record.status == Status.OK for record in result.records)
     print(
-        f"\nrun {result.run_id}: {len(ok)} measured, {len(frame) - len(ok)} failed, "
+        f"\nrun {result.run_id}: {measured} measured, {len(result.records) - measured} failed, "
         f"{result.skipped} skipped (--resume)"
     )
-    if ok.contended.any():
+    if any(record.contended for record in result.records if record.status == Status.OK):
         print("CONTENDED: other work took the CPU while these were measured; rerun them on a quiet machine")

@@ -108,6 +108,7 @@ def plan(
     checkpoint: Path | None = None,
     calibration: str | None = None,
     device: str = "cpu",
+    sla_ms: float | None = None,
 ) -> Plan:
     """Every combination, model-major so that a model's exports are built once and reused.
 
@@ -151,7 +152,12 @@ def plan(
             )
         else:
             skipped.add(f"{backend} skipped for {' '.join(missing)}: it cannot run it (`zoo backends`)")
-    extra: dict[str, Any] = {"timing": timing or Timing(), "calibration": calibration, "device": device}
+    extra: dict[str, Any] = {
+        "timing": timing or Timing(),
+        "calibration": calibration,
+        "device": device,
+        "sla_ms": sla_ms,
+    }
     if threads is not None:
         extra["threads"] = threads
     specs = []

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from zoo.cards import MISSING, NOT_MEASURED, RANDOM_WEIGHTS, ModelFacts, Row, is_missing
 from zoo.results.records import is_contended, speedup
@@ -36,6 +37,8 @@ class LeaderboardRow:
     verdicts: str  # validation verdicts counted, e.g. "5 ok, 1 mismatch"
     real_weights: str  # "yes", "no (random)", or a dash when unknown
     environment: str
+    server_ips: float | None = None  # latency rows: max images/s at p99 within the SLA (server.csv, VALID)
+    server: str = ""  # how the server figure reads: its SLA, or why there is none
 
 
 def leaderboard(facts: Iterable[ModelFacts]) -> list[LeaderboardRow]:
@@ -96,9 +99,26 @@ def leaderboard(facts: Iterable[ModelFacts]) -> list[LeaderboardRow]:
                     verdicts=verdicts,
                     real_weights=_real((row["weights"],) if row.get("weights") else ()),
                     environment=str(row.get("environment") or ""),
+                    **(_server(model_facts.server, row) if _scenario(row) == LATENCY else {}),
                 )
             )
     return rows
+
+
+def _server(server: tuple[Row, ...], row: Row) -> dict[str, Any]:
+    """A latency row's server figure: the server result of its backend, precision, batch and threads
+    (the last one the export holds), as `server_ips` when VALID, else why there is none."""
+    names = ("backend", "precision", "batch", "threads")
+    found = [s for s in server if all(s.get(name) == row.get(name) for name in names)]
+    if not found:
+        return {"server": NOT_MEASURED}
+    result = found[-1]
+    if result.get("status") != "ok":
+        return {"server": f"{result.get('status') or 'no status'}: {result.get('reason') or MISSING}"}
+    sla = f"SLA {float(result['sla_ms']):.2f} ms" if not is_missing(result.get("sla_ms")) else "SLA unknown"
+    if result.get("verdict") != "VALID":
+        return {"server": f"INVALID ({sla}): {result.get('reasons') or MISSING}"}
+    return {"server_ips": result.get("max_rate_ips"), "server": sla}
 
 
 def contended(row: Row) -> bool:

@@ -12,10 +12,9 @@ from zoo._errors import ZooError
 from zoo._files import replace_all
 from zoo.results._csv import PROVENANCE, csv_rows, csv_text, merge_rows, read_export
 from zoo.results.records import (
-    AccuracyRecord,
-    AgreementRecord,
+    EXPORTED,
+    Exported,
     LatencyRecord,
-    Status,
     Verdict,
 )
 from zoo.results.store import ResultsStore
@@ -27,7 +26,6 @@ __all__ = ["Comparison", "compare", "export", "latest_measurements", "results_fr
 
 # How many decimals the committed export keeps: enough for the cards, stable under reruns of `zoo docs`.
 _DECIMALS = 4
-SMOKE_DATASET = "smoke"  # zoo.data's bundled photos: a smoke check, never a committed accuracy
 
 
 def latest_measurements(store: ResultsStore, run_id: int | None = None) -> list[LatencyRecord]:
@@ -48,37 +46,30 @@ def results_frame(measurements: Sequence[LatencyRecord]) -> pd.DataFrame:
     return frame.sort_values(order).reset_index(drop=True)
 
 
-LATENCY_KEY = ("model", "backend", "precision", "scenario", "batch", "threads")
-
-
 def export(store: ResultsStore, out_dir: Path, run_id: int | None = None, fmt: str = "csv") -> list[Path]:
     """The one writer of the committed results: what model cards render from.
 
     Each CSV is merged: a row measured now replaces the committed row of its configuration on the same
     environment, unless it is worse (failed, contended or unconverged against ok, quiet and converged);
-    every other committed row stays (it may come from another machine, with ImageNet). Failed accuracy
-    and agreement rows and smoke checks never blank a result. Each measured row names the commit and
+    every other committed row stays (it may come from another machine, with ImageNet). Each record type
+    in `EXPORTED` has its file and says which of its records belong there (failed accuracy and
+    agreement rows and smoke checks never blank a result). Each measured row names the commit and
     the measuring code's digest it came from. `environments.json` describes every machine a committed
     row names. A kind with no record leaves its file as it is. All files are written to temporary
     files first and renamed into place together, so a failure leaves the old export whole.
     """
     out_dir.mkdir(parents=True, exist_ok=True)
-    accuracy = [r for r in store.accuracy(run_id) if r.status != Status.FAILED and r.dataset != SMOKE_DATASET]
-    agreement = [r for r in store.agreement(run_id) if r.status != Status.FAILED]
-    latency = list(store.measurements(run_id)) if fmt == "csv" else []
     files: dict[Path, bytes] = {}
     if fmt != "csv":  # `--format json`: the newest measurement of each configuration, for other tools
         frame = results_frame(latest_measurements(store, run_id)).round(_DECIMALS)
         files[out_dir / "latency.json"] = frame.to_json(orient="records", indent=2).encode("utf-8")
-    for name, records, columns, key in (
-        ("latency.csv", latency, LatencyRecord.COLUMNS, LATENCY_KEY),
-        ("accuracy.csv", accuracy, AccuracyRecord.COLUMNS, AccuracyRecord.KEY),
-        ("agreement.csv", agreement, AgreementRecord.COLUMNS, AgreementRecord.KEY),
-    ):
+    for kind in (kind for kind in EXPORTED if fmt == "csv" or kind is not LatencyRecord):
+        records = [record for record in store.records(kind, run_id) if record.exported]
         if records:
-            header = [*columns, *(column for column in PROVENANCE if column not in columns)]
-            rows = csv_text([_measured_row(record, name == "latency.csv") for record in records], header)
-            files[out_dir / name] = merge_rows(out_dir / name, rows, header, (*key, "environment"))
+            path = out_dir / kind.EXPORT
+            header = [*kind.COLUMNS, *(column for column in PROVENANCE if column not in kind.COLUMNS)]
+            rows = csv_text([_measured_row(record) for record in records], header)
+            files[path] = merge_rows(path, rows, header, (*kind.KEY, "environment"))
     verdicts = _latest_validation(store.verdicts(run_id))
     if verdicts:  # a model validated again replaces all of its rows
         path = out_dir / "validation.csv"
@@ -90,11 +81,11 @@ def export(store: ResultsStore, out_dir: Path, run_id: int | None = None, fmt: s
     return list(files)
 
 
-def _measured_row(record: LatencyRecord | AccuracyRecord | AgreementRecord, rounded: bool) -> dict[str, Any]:
-    """A record's row with where and by which code it was measured."""
+def _measured_row(record: Exported) -> dict[str, Any]:
+    """A record's row (rounded as its type says) with where and by which code it was measured."""
     row = record.row()
-    if rounded:  # enough decimals for the cards, stable under reruns of `zoo docs`
-        row = {k: round(v, _DECIMALS) if isinstance(v, float) else v for k, v in row.items()}
+    if record.DECIMALS is not None:
+        row = {k: round(v, record.DECIMALS) if isinstance(v, float) else v for k, v in row.items()}
     environment = record.environment
     return {
         **row,
@@ -118,8 +109,8 @@ def _latest_validation(verdicts: Sequence[Verdict]) -> list[Verdict]:
 def _environments(store: ResultsStore, out_dir: Path, files: dict[Path, bytes], path: Path) -> bytes:
     """Every environment the exported CSVs name: from the store, else as already committed."""
     named: set[str] = set()
-    for table in ("latency.csv", "accuracy.csv", "agreement.csv"):
-        target = out_dir / table
+    for kind in EXPORTED:
+        target = out_dir / kind.EXPORT
         if target in files:
             rows = csv_rows(files[target])
         elif target.is_file():

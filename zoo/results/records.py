@@ -19,16 +19,24 @@ from zoo.results.stats import Proportion, Stats
 from zoo.spec import REFERENCE, DatasetIdentity, RunSpec, configuration_key
 
 __all__ = [
+    "EXPORTED",
+    "INVALID",
+    "SMOKE_DATASET",
+    "VALID",
     "VERDICTS",
     "AccuracyRecord",
     "AccuracyStatus",
     "AgreementRecord",
     "AgreementStatus",
+    "Exported",
     "LatencyRecord",
     "LatencyStatus",
     "LogitAgreement",
+    "Measured",
+    "RateTrial",
     "Record",
     "RunStatus",
+    "ServerRecord",
     "Status",
     "Verdict",
     "VerdictStatus",
@@ -92,6 +100,34 @@ class Record(Protocol):
     def failed(cls, spec: RunSpec, reason: str, **known: Any) -> Self: ...
 
 
+class Exported(Record, Protocol):
+    """A record type with a committed CSV of its own: `zoo results export` writes every type in
+    `EXPORTED` the same way, so a new type needs no code in the export."""
+
+    EXPORT: ClassVar[str]  # its file in the export folder
+    COLUMNS: ClassVar[tuple[str, ...]]
+    KEY: ClassVar[tuple[str, ...]]  # the columns that name a configuration (the environment added)
+    DECIMALS: ClassVar[int | None]  # floats rounded to this many decimals in the file, or kept whole
+
+    @property
+    def exported(self) -> bool:
+        """Whether this record belongs in the committed export (a smoke check or a failure may not)."""
+        ...
+
+    def row(self) -> dict[str, Any]: ...
+
+
+class Measured(Exported, Protocol):
+    """What `zoo bench` gets back from a scenario it runs: a record it can store, export and print."""
+
+    @property
+    def contended(self) -> bool: ...
+
+    def summary(self) -> str:
+        """The one line `zoo bench` prints when the configuration ends."""
+        ...
+
+
 class VerdictStatus(StrEnum):
     OK = "ok"
     MISMATCH = "mismatch"
@@ -126,6 +162,9 @@ def speedup(reference_ms: object, median_ms: object) -> float | None:
     return reference / median
 
 
+SMOKE_DATASET = "smoke"  # zoo.data's bundled photos: a smoke check, never a committed accuracy
+
+
 def now() -> str:
     """UTC, to the second: when a record was measured."""
     import datetime
@@ -142,6 +181,9 @@ class LatencyRecord:
 
     KIND: ClassVar[str] = "latency"
     TABLE: ClassVar[str] = "measurements"
+    EXPORT: ClassVar[str] = "latency.csv"
+    KEY: ClassVar[tuple[str, ...]] = ("model", "backend", "precision", "scenario", "batch", "threads")
+    DECIMALS: ClassVar[int | None] = 4  # enough for the cards, stable under reruns of `zoo docs`
     STORED: ClassVar[tuple[str, ...]] = (
         "config_key", "model", "backend", "precision", "batch", "threads", "scenario", "status", "median_ms",
     )  # fmt: skip
@@ -210,6 +252,10 @@ class LatencyRecord:
         return self.key
 
     @property
+    def exported(self) -> bool:
+        return True  # a failure is committed too: the card says why a configuration has no figure
+
+    @property
     def median_ms(self) -> float | None:
         return self.stats.median_ms if self.stats else None
 
@@ -217,6 +263,18 @@ class LatencyRecord:
     def contended(self) -> bool:
         """Measured while something else took the CPU: its figure is not to be trusted or compared."""
         return is_contended(self.contention.get("contended"))
+
+    def summary(self) -> str:
+        if self.status != Status.OK or self.stats is None:
+            return f"FAILED: {self.reason}"
+        text = f"median {self.stats.median_ms:.3f} ms, p90 {self.stats.p90_ms:.3f} ms"
+        if self.scenario == "throughput":
+            text = f"{self.throughput_ips:.1f} images/s counted; request {text}"
+        if not self.converged:
+            text += " (not converged)"
+        if self.contended:
+            text += f" (CONTENDED: {self.contention.get('reason')})"
+        return text
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -320,6 +378,8 @@ class AgreementRecord:
 
     KIND: ClassVar[str] = "agreement"
     TABLE: ClassVar[str] = "agreement"
+    EXPORT: ClassVar[str] = "agreement.csv"
+    DECIMALS: ClassVar[int | None] = None
     STORED: ClassVar[tuple[str, ...]] = ("model", "backend", "precision", "status")
     model: str
     backend: str
@@ -357,6 +417,10 @@ class AgreementRecord:
     def key(self) -> str:
         return _key(self.spec, self.model, self.backend, self.precision)
 
+    @property
+    def exported(self) -> bool:
+        return self.status != Status.FAILED  # a failed check never blanks a committed agreement
+
     def row(self) -> dict[str, Any]:
         values = {**asdict(self), **_agreement_values(self.agreement), **_identity_values(self.identity)}
         return {name: values[name] for name in self.COLUMNS}
@@ -388,6 +452,8 @@ class AccuracyRecord:
 
     KIND: ClassVar[str] = "accuracy"
     TABLE: ClassVar[str] = "accuracy"
+    EXPORT: ClassVar[str] = "accuracy.csv"
+    DECIMALS: ClassVar[int | None] = None  # `row()` rounds each figure as its own precision asks
     STORED: ClassVar[tuple[str, ...]] = ("model", "backend", "precision", "dataset", "status")
     model: str
     backend: str
@@ -435,6 +501,11 @@ class AccuracyRecord:
     @property
     def key(self) -> str:
         return _key(self.spec, self.model, self.backend, self.precision)
+
+    @property
+    def exported(self) -> bool:
+        """A failure or a smoke check never blanks a committed accuracy."""
+        return self.status != Status.FAILED and self.dataset != SMOKE_DATASET
 
     @property
     def images_per_s(self) -> float | None:
@@ -563,3 +634,208 @@ class Verdict:
     def row(self) -> dict[str, Any]:
         """The `validation.csv` row."""
         return {column: _cell(getattr(self, column)) for column in self.COLUMNS}
+
+
+VALID, INVALID = "VALID", "INVALID"  # a server result's verdict, after MLPerf LoadGen's
+
+
+@dataclass(frozen=True)
+class RateTrial:
+    """One offered rate of the server scenario served for a while: what came out, and why it is
+    INVALID if it is (`reasons` empty: VALID). Latencies in seconds, rates in queries per second."""
+
+    offered_rate: float
+    achieved_rate: float  # queries completed per second of the run
+    queries: int
+    duration_s: float
+    p50_s: float
+    p90_s: float
+    p99_s: float
+    p99_bound_s: float | None  # LoadGen's early-stopping bound of p99 (None: too few queries)
+    reasons: tuple[str, ...] = ()
+
+    @property
+    def valid(self) -> bool:
+        return not self.reasons
+
+    @property
+    def verdict(self) -> str:
+        return VALID if self.valid else INVALID
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "valid": self.valid}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RateTrial:
+        known = {f.name for f in fields(cls)}
+        values = {key: value for key, value in data.items() if key in known}
+        return cls(**{**values, "reasons": tuple(data.get("reasons", ()))})
+
+    def summary(self, batch: int = 1) -> str:
+        """`120.0/s VALID: p99 5.10 ms, bound 5.32 ms`: one tried rate, as the export spells it."""
+        bound = "none" if self.p99_bound_s is None else f"{self.p99_bound_s * 1000:.2f} ms"
+        return (
+            f"{self.offered_rate * batch:.1f}/s {self.verdict} (achieved {self.achieved_rate * batch:.1f}/s,"
+            f" p99 {self.p99_s * 1000:.2f} ms, bound {bound})"
+        )
+
+
+def _ms(seconds: float | None) -> float | None:
+    return None if seconds is None or seconds != seconds else round(seconds * 1000, 4)
+
+
+@dataclass(frozen=True)
+class ServerRecord:
+    """The server scenario: the most images/s of Poisson traffic served with p99 within the SLA.
+
+    `trial` is the rate reported: the highest VALID one tried, else the lowest tried (INVALID, with its
+    reasons). `verdict` is VALID only when that trial is and the machine was quiet; `reasons` says why
+    not. `status` is about the measurement (ok, or failed with its reason), the verdict about the result.
+    """
+
+    KIND: ClassVar[str] = "server"
+    TABLE: ClassVar[str] = "server"
+    STORED: ClassVar[tuple[str, ...]] = (
+        "config_key", "model", "backend", "precision", "batch", "threads", "status", "verdict",
+    )  # fmt: skip
+    EXPORT: ClassVar[str] = "server.csv"
+    KEY: ClassVar[tuple[str, ...]] = ("model", "backend", "precision", "batch", "threads")
+    DECIMALS: ClassVar[int | None] = 4
+    model: str
+    backend: str
+    precision: str
+    batch: int
+    threads: int
+    status: Status
+    scenario: str = "server"
+    device: str = "cpu"
+    reason: str | None = None
+    weights: str | None = None
+    verdict: str = INVALID
+    reasons: tuple[str, ...] = ()
+    sla_ms: float | None = None
+    sla_source: str = ""  # "--sla-ms", or how the default was derived
+    single_stream_p99_ms: float | None = None  # the short one-at-a-time pass before the search
+    trial: RateTrial | None = None
+    tried: tuple[RateTrial, ...] = ()  # every rate, in the order the search tried them
+    served_by: str = ""  # how requests were served: OpenVINO's AsyncInferQueue, or a pool of sessions
+    sessions: int | None = None  # requests served at once (infer requests, or sessions of the pool)
+    load_s: float | None = None
+    contention: dict[str, Any] = field(default_factory=dict)
+    backend_info: dict[str, Any] = field(default_factory=dict)
+    environment: dict[str, Any] = field(default_factory=dict)
+    measured_at: str = ""
+    spec: dict[str, Any] = field(default_factory=dict)
+
+    COLUMNS: ClassVar[tuple[str, ...]] = (
+        "model", "backend", "precision", "batch", "threads", "scenario", "status", "reason", "weights",
+        "verdict", "reasons", "sla_ms", "sla_source", "max_rate_ips", "achieved_ips", "p50_ms", "p90_ms",
+        "p99_ms", "p99_bound_ms", "queries", "duration_s", "single_stream_p99_ms", "served_by", "sessions",
+        "rates_tried", "contended", "environment", "measured_at",
+    )  # fmt: skip
+
+    @classmethod
+    def for_spec(cls, spec: RunSpec, status: Status, **values: Any) -> ServerRecord:
+        return cls(
+            model=spec.model,
+            backend=spec.backend,
+            precision=str(spec.precision),
+            batch=spec.batch,
+            threads=spec.threads,
+            scenario=str(spec.scenario),
+            device=spec.device,
+            status=status,
+            weights=spec.weights.kind,
+            spec=_spec_dict(spec),
+            measured_at=values.pop("measured_at", None) or now(),
+            **values,
+        )
+
+    @classmethod
+    def failed(cls, spec: RunSpec, reason: str, **known: Any) -> ServerRecord:
+        return cls.for_spec(spec, Status.FAILED, reason=reason, **known)
+
+    @property
+    def key(self) -> str:
+        return configuration_key(
+            self.model, self.backend, self.precision, self.batch, self.threads, self.scenario, self.device
+        )
+
+    @property
+    def config_key(self) -> str:
+        return self.key
+
+    @property
+    def valid(self) -> bool:
+        return self.status == Status.OK and self.verdict == VALID
+
+    @property
+    def contended(self) -> bool:
+        return is_contended(self.contention.get("contended"))
+
+    @property
+    def max_rate_ips(self) -> float | None:
+        """Images/s offered at the reported rate: the most served within the SLA when VALID."""
+        return self.trial.offered_rate * self.batch if self.trial else None
+
+    @property
+    def achieved_ips(self) -> float | None:
+        return self.trial.achieved_rate * self.batch if self.trial else None
+
+    @property
+    def exported(self) -> bool:
+        return True  # an INVALID or failed result is committed with its reasons
+
+    def summary(self) -> str:
+        """One line for `zoo bench`'s progress and summary."""
+        if self.status != Status.OK:
+            return f"FAILED: {self.reason}"
+        trial = self.trial
+        assert trial is not None
+        bound = "none" if trial.p99_bound_s is None else f"{trial.p99_bound_s * 1000:.2f} ms"
+        text = (
+            f"{self.verdict}: {self.max_rate_ips:.1f} images/s offered ({self.achieved_ips:.1f} achieved) at "
+            f"p99 {trial.p99_s * 1000:.2f} ms, bound {bound}, SLA {self.sla_ms:.2f} ms ({self.sla_source})"
+        )
+        return f"{text}; {'; '.join(self.reasons)}" if self.reasons else text
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ServerRecord:
+        known = {f.name for f in fields(cls)}
+        values = {key: value for key, value in data.items() if key in known}
+        trial = data.get("trial")
+        return cls(
+            **{
+                **values,
+                "status": Status(data["status"]),
+                "reasons": tuple(data.get("reasons", ())),
+                "trial": RateTrial.from_dict(trial) if trial else None,
+                "tried": tuple(RateTrial.from_dict(t) for t in data.get("tried", ())),
+            }
+        )
+
+    def row(self) -> dict[str, Any]:
+        """The `server.csv` row: figures in ms and images/s, each rate tried in one cell."""
+        trial = self.trial
+        values = {
+            "reasons": "; ".join(self.reasons),
+            "max_rate_ips": self.max_rate_ips,
+            "achieved_ips": self.achieved_ips,
+            "p50_ms": _ms(trial.p50_s) if trial else None,
+            "p90_ms": _ms(trial.p90_s) if trial else None,
+            "p99_ms": _ms(trial.p99_s) if trial else None,
+            "p99_bound_ms": _ms(trial.p99_bound_s) if trial else None,
+            "queries": trial.queries if trial else None,
+            "duration_s": trial.duration_s if trial else None,
+            "rates_tried": "; ".join(t.summary(self.batch) for t in self.tried),
+            "contended": self.contended,
+            "environment": self.environment.get("id"),
+        }
+        return {name: values[name] if name in values else getattr(self, name) for name in self.COLUMNS}
+
+
+EXPORTED: tuple[type[Exported], ...] = (LatencyRecord, AccuracyRecord, AgreementRecord, ServerRecord)
+"""The record types with a committed CSV each, in the order `zoo results export` writes them."""

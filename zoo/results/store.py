@@ -324,12 +324,21 @@ class ResultsStore:
         return self.db.execute("SELECT 1 FROM runs WHERE id=?", (run_id,)).fetchone() is not None
 
     def runs(self) -> list[Run]:
+        """Every run, with its configurations measured and failed (in every configuration table)."""
+        measured = " UNION ALL ".join(f"SELECT run_id, status FROM {table}" for table in self._keyed_tables())
         rows = self.db.execute(
             "SELECT r.id, r.started_at, r.finished_at, r.status, r.command, r.executor, r.git_commit, r.kind,"
-            " count(m.id), coalesce(sum(m.status != 'ok'), 0)"
-            " FROM runs r LEFT JOIN measurements m ON m.run_id = r.id GROUP BY r.id ORDER BY r.id"
+            " count(m.run_id), coalesce(sum(m.status != 'ok'), 0)"
+            f" FROM runs r LEFT JOIN ({measured}) m ON m.run_id = r.id GROUP BY r.id ORDER BY r.id"
         )
         return [Run(*row) for row in rows]
+
+    def _keyed_tables(self) -> list[str]:
+        """The tables of records keyed by configuration (one per timed record type: measurements,
+        server, ...), whichever scenario made them."""
+        tables = [row[0] for row in self.db.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        wanted = {"run_id", "config_key", "status"}
+        return [t for t in tables if wanted <= {c[1] for c in self.db.execute(f"PRAGMA table_info({t})")}]
 
     # Records
 
@@ -453,11 +462,14 @@ class ResultsStore:
         return found
 
     def done_keys(self, run_id: int) -> set[str]:
-        """Configurations that already have a successful measurement in a run (for `--resume`)."""
-        rows = self.db.execute(
-            "SELECT config_key FROM measurements WHERE run_id=? AND status='ok'", (run_id,)
-        )
-        return {row[0] for row in rows}
+        """Configurations that already have a successful record in a run (for `--resume`), of any
+        scenario."""
+        query = "SELECT config_key FROM {} WHERE run_id=? AND status='ok'"
+        return {
+            row[0]
+            for table in self._keyed_tables()
+            for row in self.db.execute(query.format(table), (run_id,))
+        }
 
 
 def open_store(path: Path, readonly: bool = False) -> ResultsStore:

@@ -130,7 +130,7 @@ def _pad(images: np.ndarray, batch: int) -> np.ndarray:
     return padded
 
 
-@register_scenario("accuracy", AccuracyRecord)
+@register_scenario("accuracy", AccuracyRecord, command="eval")
 def measure_accuracy(spec: RunSpec, environment: dict[str, Any]) -> AccuracyRecord:
     """Top-1 / top-5 over the spec's dataset; each image's logits are left for the driver to compare."""
     import numpy as np

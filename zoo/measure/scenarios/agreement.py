@@ -57,7 +57,7 @@ def verdict(precision: str, agreement: LogitAgreement) -> tuple[Status, str]:
     return Status.DISAGREES, f"{precision}: top-1 differs from {REFERENCE.label} on {share:.0%} of images"
 
 
-@register_scenario("agreement", AgreementRecord)
+@register_scenario("agreement", AgreementRecord, command="check-backends")
 def measure_agreement(spec: RunSpec, environment: dict[str, Any]) -> AgreementRecord:
     """Logits on the bundled photos, left for the driver to compare with torch fp32's.
 

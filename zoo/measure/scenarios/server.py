@@ -4,13 +4,26 @@ Requests of one image arrive as a seeded Poisson process at an offered rate, as 
 scenario. Each latency runs from the request's *scheduled* arrival, not from when it was sent, so a
 server that falls behind is charged for the queue it built (no coordinated omission). OpenVINO
 serves through its `AsyncInferQueue`; ONNX Runtime and torch through a pool of sessions that split
-the thread budget, each fed by a dispatcher. A rate search finds the highest offered rate whose p99
-bound stays within the SLA.
+the thread budget (sessions x threads each = `--threads`), fed from one queue. A rate search finds
+the highest offered rate whose p99 bound stays within the SLA.
 
 The p99 that decides is LoadGen's early-stopping bound: the smallest latency that the true 99th
 percentile stays under with 99% confidence, given how many queries were seen. It is an order
 statistic at or above the empirical p99, and it does not exist below about 459 queries, so a run too
 short to bound its p99 is INVALID, never a pass.
+
+The SLA is `--sla-ms` when given. Otherwise it is derived in the same worker, before the search: a
+short single-stream pass (one request at a time, the configuration's whole thread budget) measures
+p99, and the SLA is `SLA_FACTOR` (3) times it. The record says which (`sla_source`).
+
+The search starts from that pass's median m: it serves 1.25/m requests per second, then 0.6 times as many
+each time until a rate is VALID, then bisects (log scale) once between it and the INVALID rate above
+it, and reports the highest VALID rate. It goes no lower than the least rate that can reach the
+minimum query count in time: when that rate fails too, the result is INVALID. Each rate is served
+long enough for the rules (5% more than `MIN_DURATION_S` and, on average, 15% more than
+`MIN_QUERIES` queries) but never longer than `--max-time`: a configuration too slow to reach the
+minimums in it is INVALID and says so. The verdict is VALID only when the reported rate is VALID and
+the machine was not contended.
 """
 
 from __future__ import annotations
@@ -21,19 +34,33 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
+
+from zoo.measure.inputs import preprocessed_batch
+from zoo.measure.noise import ContentionProbe
+from zoo.measure.scenarios import register_scenario
+from zoo.measure.scenarios._common import load
+from zoo.measure.scenarios.latency import time_iterations
+from zoo.results.records import INVALID, VALID, RateTrial, ServerRecord, Status
+from zoo.results.stats import Stats
+from zoo.spec import RunSpec, Timing
+
+if TYPE_CHECKING:
+    from zoo.backends import Backend
 
 __all__ = [
     "MIN_DURATION_S",
     "MIN_QUERIES",
+    "SLA_FACTOR",
     "RateTrial",
     "Server",
     "ServerRules",
     "SessionPool",
     "early_stopping_bound",
     "judge",
+    "measure_server",
     "poisson_arrivals",
     "replay",
     "search_rate",
@@ -44,6 +71,12 @@ CONFIDENCE = 0.99  # LoadGen's early-stopping confidence
 MIN_DURATION_S = 3.0
 MIN_QUERIES = 500  # above the ~459 that a 99% bound of the 99th percentile needs at all
 SLA_FACTOR = 3.0  # the default SLA: three times the single-stream p99 (documented in the README)
+QUERY_MARGIN = 1.15  # a trial expects this many times MIN_QUERIES: a Poisson count rarely falls short
+DURATION_MARGIN = 1.05  # and lasts this many times MIN_DURATION_S: the last arrival comes before the end
+SEARCH_FROM = 1.25  # the first rate tried, in requests per single-stream median (a pool may beat 1)
+SEARCH_DOWN = 0.6  # each next rate, until one is VALID
+SEARCH_STEPS = 1  # then bisections between it and the INVALID rate above it
+SINGLE_STREAM = Timing(min_time_s=1.0, min_iterations=100, max_time_s=2.0, target_ci=0.02, warmup_s=0.3)
 
 
 def poisson_arrivals(rate: float, duration_s: float, seed: int) -> np.ndarray:
@@ -84,28 +117,16 @@ class ServerRules:
     min_duration_s: float = MIN_DURATION_S
     min_queries: int = MIN_QUERIES
     seed: int = 0
+    max_trial_s: float = 10.0  # no rate is served longer than this (`--max-time`)
 
+    def duration_s(self, rate: float) -> float:
+        """How long to serve `rate`: long enough for the minimums, within the ceiling."""
+        wanted = max(self.min_duration_s * DURATION_MARGIN, self.min_queries * QUERY_MARGIN / rate)
+        return min(wanted, self.max_trial_s)
 
-@dataclass(frozen=True)
-class RateTrial:
-    """One offered rate served for a while: what came out, and whether it meets the rules."""
-
-    offered_rate: float
-    achieved_rate: float  # queries completed per second of the run
-    queries: int
-    duration_s: float
-    p50_s: float
-    p90_s: float
-    p99_s: float
-    p99_bound_s: float | None
-    reasons: tuple[str, ...] = ()  # why INVALID; empty when VALID
-
-    @property
-    def valid(self) -> bool:
-        return not self.reasons
-
-    def as_dict(self) -> dict[str, Any]:
-        return {**self.__dict__, "valid": self.valid}
+    def lowest_rate(self) -> float:
+        """The rate under which the minimum query count cannot be reached within the ceiling."""
+        return self.min_queries * QUERY_MARGIN / self.max_trial_s
 
 
 class Server(Protocol):
@@ -196,24 +217,101 @@ def judge(offered: float, latencies: np.ndarray, span_s: float, rules: ServerRul
 
 
 def search_rate(
-    trial: Callable[[float], RateTrial], low: float, high: float, steps: int = 6
+    trial: Callable[[float], RateTrial],
+    low: float,
+    high: float,
+    steps: int = SEARCH_STEPS,
+    factor: float = SEARCH_DOWN,
 ) -> tuple[RateTrial | None, list[RateTrial]]:
-    """The highest offered rate in [low, high] whose trial is VALID, by bisection on a log scale;
-    returns it (None if even `low` fails) and every trial, in the order they ran."""
-    tried = [trial(low)]
-    best = tried[0] if tried[0].valid else None
-    if best is None:
-        return None, tried
-    top = trial(high)
-    tried.append(top)
-    if top.valid:
-        return top, tried
-    for _ in range(steps):
-        middle = math.sqrt(low * high)
+    """The highest offered rate in [low, high] whose trial is VALID: `high` first, then down by `factor`
+    (high rates are the quick ones to serve) until one is VALID, then `steps` bisections (log scale)
+    between it and the INVALID rate above it. None when even `low` fails; every trial, in order."""
+    tried: list[RateTrial] = []
+    rate, invalid_above = high, None
+    while True:
+        attempt = trial(rate)
+        tried.append(attempt)
+        if attempt.valid:
+            break
+        if rate <= low:
+            return None, tried
+        invalid_above, rate = rate, max(rate * factor, low)
+    best = attempt
+    for _ in range(steps if invalid_above is not None else 0):
+        assert invalid_above is not None
+        middle = math.sqrt(best.offered_rate * invalid_above)
         attempt = trial(middle)
         tried.append(attempt)
         if attempt.valid:
-            low, best = middle, attempt
+            best = attempt
         else:
-            high = middle
+            invalid_above = middle
     return best, tried
+
+
+class _Pool:
+    """ONNX Runtime and torch: sessions that split the thread budget (sessions x threads = spec.threads)."""
+
+    def __init__(self, spec: RunSpec, inputs: np.ndarray) -> None:
+        self.sessions = 2 if spec.threads >= 2 and spec.threads % 2 == 0 else 1
+        share = spec.with_(threads=spec.threads // self.sessions)
+        self.backends = [load(share, inputs).backend for _ in range(self.sessions)]
+        runs = [lambda backend=backend: backend.infer(inputs) for backend in self.backends]
+        self.server: Server = SessionPool(runs)
+        self.served_by = f"{self.sessions} session(s) x {share.threads} thread(s), one queue"
+
+
+def _served(spec: RunSpec, backend: Backend, inputs: np.ndarray) -> tuple[Server, str, int, Backend]:
+    """The runtime's own asynchronous queue where it has one (OpenVINO's AsyncInferQueue), else a
+    pool of sessions sharing the thread budget: (server, how, requests served at once, a backend)."""
+    queue = backend.request_queue(inputs)
+    if queue is not None:
+        return queue, f"{type(backend).__name__}: {queue.describe()}", queue.jobs, backend
+    pool = _Pool(spec, inputs)
+    return pool.server, pool.served_by, pool.sessions, pool.backends[0]
+
+
+@register_scenario("server", ServerRecord)
+def measure_server(spec: RunSpec, environment: dict[str, Any]) -> ServerRecord:
+    """Poisson traffic: the most images/s served with p99 (its early-stopping bound) within the SLA."""
+    inputs = preprocessed_batch(spec.data, spec.batch)
+    loaded = load(spec, inputs)
+    probe = ContentionProbe()  # from the single-stream pass to the last rate served
+    single, _ = time_iterations(lambda: loaded.backend.infer(inputs), SINGLE_STREAM)
+    stats = Stats.from_seconds(single)
+    if spec.sla_ms is not None:
+        sla_ms, source = spec.sla_ms, "--sla-ms"
+    else:
+        sla_ms, source = SLA_FACTOR * stats.p99_ms, f"default: {SLA_FACTOR:g} x single-stream p99"
+    rules = ServerRules(sla_s=sla_ms / 1000, seed=0, max_trial_s=spec.timing.max_time_s)
+    server, served_by, at_once, backend = _served(spec, loaded.backend, inputs)
+
+    def trial(rate: float) -> RateTrial:
+        arrivals = poisson_arrivals(rate, rules.duration_s(rate), rules.seed)
+        latencies, span = replay(arrivals, server)
+        return judge(rate, latencies, span, rules)
+
+    high = SEARCH_FROM * 1000 / stats.median_ms  # from requests per second one at a time
+    best, tried = search_rate(trial, min(rules.lowest_rate(), high), high)
+    contention = probe.stop()
+    reported = best or tried[0]
+    reasons = list(reported.reasons)
+    if contention["contended"]:
+        reasons.append(f"machine contended: {contention['reason']}")
+    return ServerRecord.for_spec(
+        spec,
+        Status.OK,
+        verdict=INVALID if reasons else VALID,
+        reasons=tuple(reasons),
+        sla_ms=sla_ms,
+        sla_source=source,
+        single_stream_p99_ms=stats.p99_ms,
+        trial=reported,
+        tried=tuple(tried),
+        served_by=served_by,
+        sessions=at_once,
+        load_s=loaded.load_s,
+        contention=contention,
+        backend_info=backend.describe(),
+        environment=environment,
+    )
