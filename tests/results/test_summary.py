@@ -34,6 +34,9 @@ def zoo(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return done
 
 
+LOGS: dict[str, str] = {}  # each command's stderr: its progress lines
+
+
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     db = tmp_path_factory.mktemp("summary") / "results.db"
@@ -48,7 +51,27 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     assert evaluated.returncode == 0, evaluated.stderr
     checked = zoo(db, "check-backends", LITE0, "--backend", "onnxruntime", "--threads", "1")
     assert checked.returncode == 0, checked.stderr
+    LOGS.update(bench=benched.stderr, eval=evaluated.stderr, check=checked.stderr)
     return db
+
+
+@pytest.mark.parametrize(
+    ("command", "prefix", "count"),
+    [("bench", "zoo bench", 2), ("eval", "zoo eval", 2), ("check", "zoo check-backends", 2)],
+)
+def test_each_command_logs_its_progress_with_the_time_left(
+    store: Path, command: str, prefix: str, count: int
+) -> None:
+    """In a log (stderr is no terminal), a line at each start and end; the end says how many are done
+    and about how long the rest takes. eval and check-backends count torch fp32's reference run too."""
+    lines = LOGS[command].splitlines()
+    starts = [line for line in lines if line.startswith(f"{prefix}: start {LITE0} ")]
+    ends = [line for line in lines if line.startswith(f"{prefix}: end   {LITE0} ")]
+    assert len(starts) == len(ends) == count, LOGS[command]
+    for done, line in enumerate(ends, start=1):
+        assert line.endswith(" min left]") and f"[{done}/{count}, " in line and " min elapsed, about " in line
+    if command == "eval":
+        assert any("top-1 " in line and " JPEG to logits" in line for line in ends)
 
 
 def test_the_summary_says_what_each_model_gave_in_one_screen(store: Path) -> None:

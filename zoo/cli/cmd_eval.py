@@ -52,7 +52,11 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "--split", default="val", help="subfolder of --data to use when it exists (default: val)"
     )
     parser.add_argument(
-        "--labels", type=Path, help="labels file for a flat folder (default: looked for beside it)"
+        "--labels",
+        type=Path,
+        help="labels file for a flat folder: FILE,LABEL lines (CSV, TSV or spaces; a header may name the "
+        "columns), the label a class index 0-999, a synset n01440764 or a WordNet id 01440764-n; or "
+        "Kaggle's LOC_val_solution.csv (default: looked for beside the images)",
     )
     parser.add_argument(
         "--dataset-name",
