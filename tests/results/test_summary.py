@@ -1,7 +1,8 @@
 """The one-screen summary `make bench` ends with, read from a store real runs filled.
 
 lite0 is timed on ONNX Runtime (latency and throughput), evaluated in INT8 on 20 photos of the
-shared ImageNet sample against torch fp32, and its logits compared; the summary names the fastest
+shared ImageNet sample against torch fp32 (lite3, with random weights, beside it), and its logits
+compared; the summary names the fastest
 configuration, the images/s, the top-1 with its dataset and N, the INT8 verdict and where things went.
 A configuration that runs out of time is listed as a failure with its reason.
 """
@@ -20,6 +21,7 @@ from zoo.results import open_store
 
 SAMPLE = REPO.parent / "shared" / "imagenet-sample"
 SCREEN = 40  # lines
+LITE3 = "tf_efficientnet_lite3"  # random weights here: no accuracy, no worker
 
 
 def zoo(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -45,7 +47,7 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
                   "--scenario", "throughput", *timing)  # fmt: skip
     assert benched.returncode in (0, 1), benched.stderr  # 1: contended on a busy machine
     evaluated = zoo(
-        db, "eval", LITE0, "--backend", "onnxruntime", "--precision", "int8", "--data", str(SAMPLE),
+        db, "eval", LITE0, LITE3, "--backend", "onnxruntime", "--precision", "int8", "--data", str(SAMPLE),
         "--limit", "20", "--dataset-name", "imagenet-sample", "--workers", "0", "--threads", "1",
     )  # fmt: skip
     assert evaluated.returncode == 0, evaluated.stderr
@@ -86,12 +88,14 @@ def test_the_summary_says_what_each_model_gave_in_one_screen(store: Path) -> Non
     assert LITE0 in lines
     assert "fastest:    onnxruntime fp32, p90 " in text
     assert "throughput: onnxruntime fp32, " in text and " images/s counted (batch " in text
-    assert "top-1:      " in text and "torch fp32 on imagenet-sample (20 images)" in text
+    top1 = next(line for line in lines if line.startswith("  top-1:      ") and "%" in line)
+    assert top1.endswith("onnxruntime int8 on imagenet-sample (20 images)")  # torch fp32 ran, not stored
     assert "INT8:       onnxruntime " in text and "(Δtop-1 " in text
     assert "failed: 0" in lines
     assert any(line.startswith("contended: ") and " of 2 timings" in line for line in lines)
-    assert "log: .zoo/bench.log" in lines
-    assert any(line.startswith("results: ") and line.endswith("benchmarks/results") for line in lines)
+    results = next(line for line in lines if line.startswith("results: "))
+    assert "benchmarks/results; cards: " in results and "docs/models; site: " in results
+    assert lines[-1].startswith("store: ") and lines[-1].endswith("; log: .zoo/bench.log")
 
 
 def test_the_summary_as_json_matches_the_store(store: Path) -> None:
@@ -99,7 +103,12 @@ def test_the_summary_as_json_matches_the_store(store: Path) -> None:
     summary = json.loads(done.stdout)
     runs = json.loads(zoo(store, "results", "list", "--json").stdout)
     assert summary["runs"] == {run["kind"]: run["id"] for run in runs}
-    assert list(summary["models"]) == [LITE0] and summary["failures"] == []
+    assert list(summary["models"]) == [LITE0, LITE3] and summary["failures"] == []
+    assert summary["models"][LITE3] == [
+        "  fastest:    no latency measured",
+        "  throughput: not measured",
+        "  top-1:      no accuracy, and so no INT8 verdict: random weights",
+    ]
 
 
 def test_a_failed_configuration_is_listed_with_its_reason(tmp_path: Path) -> None:

@@ -23,7 +23,7 @@ from zoo.spec import REFERENCE
 __all__ = ["KINDS", "BenchSummary", "summarize"]
 
 KINDS = ("bench", "eval", "check-backends")  # the runs `make bench` starts, in its order
-MAX_FAILURES = 8  # listed one a line; the rest are counted, so the summary stays one screen
+MAX_FAILURES = 6  # listed one a line; the rest are counted, so the summary stays one screen
 
 
 @dataclass(frozen=True)
@@ -71,16 +71,18 @@ class BenchSummary:
         """The model's line and, indented, its latency, throughput, accuracy and INT8 verdicts."""
         timed = [r for r in self.latency if r.model == model and r.status == Status.OK]
         scored = [r for r in self.accuracy if r.model == model]
-        return [
+        lines = [
             model,
             f"  fastest:    {_fastest([r for r in timed if r.scenario == 'latency'])}",
             f"  throughput: {_throughput([r for r in timed if r.scenario == 'throughput'])}",
             f"  top-1:      {_top1(scored)}",
-            f"  INT8:       {_int8(scored)}",
         ]
+        if not any(r.status == Status.UNAVAILABLE for r in scored):  # random weights: no verdict either
+            lines.append(f"  INT8:       {_int8(scored)}")
+        return lines
 
     def lines(self) -> list[str]:
-        """The summary, one screen: about 5 lines a model and a dozen more."""
+        """The summary, one screen: 4 or 5 lines a model and at most a dozen more."""
         if not self.runs:
             return ["no bench, eval or check-backends run in the results store yet"]
         runs = ", ".join(f"{kind} {run}" for kind, run in self.runs.items())
@@ -94,13 +96,13 @@ class BenchSummary:
             out.append(f"  ... and {len(failures) - MAX_FAILURES} more (`zoo results show RUN` lists them)")
         contended = self.contended()
         timings = sum(1 for r in self.latency if r.status == Status.OK)
-        text = f"contended: {len(contended)} of {timings} timings"
+        out.append(f"contended: {len(contended)} of {timings} timings")
         if contended:
-            text += " (measured while other work took the CPU; rerun them on a quiet machine): "
-            text += ", ".join(f"{r.model} {r.backend} {r.precision} {r.scenario}" for r in contended[:4])
-            text += ", ..." if len(contended) > 4 else ""
-        out.append(text)
-        out += [f"{what}: {where}" for what, where in self.places.items()]
+            shown = ", ".join(f"{r.model} {r.backend} {r.precision} {r.scenario}" for r in contended[:3])
+            more = f" and {len(contended) - 3} more" if len(contended) > 3 else ""
+            out.append(f"  {shown}{more}: measured while other work took the CPU; rerun on a quiet machine")
+        places = [f"{what}: {where}" for what, where in self.places.items()]
+        out += ["; ".join(places[n : n + 3]) for n in range(0, len(places), 3)]
         return out
 
     def as_dict(self) -> dict[str, Any]:
@@ -173,7 +175,7 @@ def _throughput(served: list[LatencyRecord]) -> str:
 def _top1(scored: list[AccuracyRecord]) -> str:
     """The reference's top-1 on the named dataset, with its N and interval; or why there is none."""
     if any(r.status == Status.UNAVAILABLE for r in scored):
-        return "no accuracy: random weights"
+        return "no accuracy, and so no INT8 verdict: random weights"
     reference = next((r for r in scored if REFERENCE.is_(r.backend, r.precision) and r.top1), None)
     ok = [r for r in scored if r.status == Status.OK and r.top1]
     shown = reference or (ok[0] if ok else None)
