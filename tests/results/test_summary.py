@@ -104,11 +104,16 @@ def test_the_summary_as_json_matches_the_store(store: Path) -> None:
     runs = json.loads(zoo(store, "results", "list", "--json").stdout)
     assert summary["runs"] == {run["kind"]: run["id"] for run in runs}
     assert list(summary["models"]) == [LITE0, LITE3] and summary["failures"] == []
-    assert summary["models"][LITE3] == [
-        "  fastest:    no latency measured",
-        "  throughput: not measured",
-        "  top-1:      no accuracy, and so no INT8 verdict: random weights",
-    ]
+    assert summary["models"][LITE3] == {
+        "fastest": None, "throughput": None, "top1": None, "random_weights": True, "verdicts": [],
+    }  # fmt: skip
+    lite0 = summary["models"][LITE0]
+    assert lite0["fastest"]["key"].startswith(f"{LITE0}|onnxruntime|fp32|1|1|latency")
+    assert lite0["throughput"]["images_per_s"] > 0 and lite0["throughput"]["serving"]["sweep"]
+    assert (lite0["top1"]["dataset"], lite0["top1"]["images"]) == ("imagenet-sample", 20)
+    (verdict,) = lite0["verdicts"]
+    assert (verdict["backend"], verdict["precision"], verdict["images"]) == ("onnxruntime", "int8", 20)
+    assert verdict["verdict"] in ("within budget", "OVER BUDGET")
 
 
 def test_a_failed_configuration_is_listed_with_its_reason(tmp_path: Path) -> None:

@@ -20,10 +20,108 @@ from zoo.results.records import AccuracyRecord, AgreementRecord, LatencyRecord, 
 from zoo.results.store import ResultsStore
 from zoo.spec import REFERENCE
 
-__all__ = ["KINDS", "BenchSummary", "summarize"]
+__all__ = ["KINDS", "BenchSummary", "ModelSummary", "summarize"]
 
 KINDS = ("bench", "eval", "check-backends")  # the runs `make bench` starts, in its order
 MAX_FAILURES = 6  # listed one a line; the rest are counted, so the summary stays one screen
+
+
+@dataclass(frozen=True)
+class ModelSummary:
+    """What one model gave: the records chosen to stand for it, each None when there is none."""
+
+    model: str
+    fastest: LatencyRecord | None  # the smallest p90 one request at a time, quiet unless none was
+    throughput: LatencyRecord | None  # the most images/s counted under load
+    top1: AccuracyRecord | None  # torch fp32's, else the first configuration's that scored
+    scored: int  # accuracy records of the model, failed ones included
+    random: bool  # random weights: no accuracy, so no verdict
+    judged: tuple[AccuracyRecord, ...]  # INT8 (and any other over budget) against torch fp32
+
+    @classmethod
+    def of(cls, model: str, timed: list[LatencyRecord], scored: list[AccuracyRecord]) -> ModelSummary:
+        latency = [r for r in timed if r.scenario == "latency" and r.stats]
+        quiet = [r for r in latency if not r.contended] or latency
+        counted = [r for r in timed if r.scenario == "throughput" and r.throughput_ips]
+        ok = [r for r in scored if r.status == Status.OK and r.top1]
+        reference = [r for r in ok if REFERENCE.is_(r.backend, r.precision)]
+        judged = [
+            r
+            for r in scored
+            if r.cost is not None and (r.precision == "int8" or r.cost.verdict == OVER_BUDGET)
+        ]
+        return cls(
+            model,
+            min(quiet, key=lambda r: (r.batch, r.stats.p90_ms if r.stats else 0.0, r.backend, r.precision))
+            if quiet
+            else None,
+            max(counted, key=lambda r: (r.throughput_ips or 0.0, r.backend, r.precision))
+            if counted
+            else None,
+            next(iter(reference or ok), None),
+            len(scored),
+            any(r.status == Status.UNAVAILABLE for r in scored),
+            tuple(sorted(judged, key=lambda r: (r.backend, r.precision))),
+        )
+
+    def lines(self) -> list[str]:
+        """The model's name and, indented, its latency, throughput, accuracy and INT8 verdicts."""
+        lines = [
+            self.model,
+            f"  fastest:    {_fastest(self.fastest)}",
+            f"  throughput: {_throughput(self.throughput)}",
+            f"  top-1:      {self._top1()}",
+        ]
+        if not self.random:
+            lines.append(f"  INT8:       {_verdicts(self.judged)}")
+        return lines
+
+    def _top1(self) -> str:
+        if self.random:
+            return "no accuracy, and so no INT8 verdict: random weights"
+        shown = self.top1
+        if shown is None or shown.top1 is None:
+            return "no accuracy (every configuration failed)" if self.scored else "not measured"
+        top1 = shown.top1
+        if shown.dataset == SMOKE_DATASET:
+            right = f"{top1.hits}/{top1.total} bundled photos right"
+            return f"smoke check only: {right} ({_name(shown)}; not an accuracy)"
+        return (
+            f"{top1.percent:.2f}% [{top1.low:.1f}, {top1.high:.1f}] {_name(shown)} on {shown.dataset} "
+            f"({shown.images} images)"
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        fastest, served, shown = self.fastest, self.throughput, self.top1
+        return {
+            "fastest": None
+            if fastest is None or fastest.stats is None
+            else {
+                "key": fastest.key,
+                "p90_ms": fastest.stats.p90_ms,
+                "median_ms": fastest.stats.median_ms,
+                "contended": fastest.contended,
+            },
+            "throughput": None
+            if served is None
+            else {"key": served.key, "images_per_s": served.throughput_ips, "serving": served.serving},
+            "top1": None
+            if shown is None or shown.top1 is None
+            else {
+                "backend": shown.backend,
+                "precision": shown.precision,
+                "dataset": shown.dataset,
+                "images": shown.images,
+                "percent": shown.top1.percent,
+                "ci": [shown.top1.low, shown.top1.high],
+            },
+            "random_weights": self.random,
+            "verdicts": [
+                {"backend": r.backend, "precision": r.precision, **r.cost.as_dict()}
+                for r in self.judged
+                if r.cost is not None
+            ],
+        }
 
 
 @dataclass(frozen=True)
@@ -67,19 +165,9 @@ class BenchSummary:
     def contended(self) -> list[LatencyRecord]:
         return [r for r in self.latency if r.status == Status.OK and r.contended]
 
-    def model_lines(self, model: str) -> list[str]:
-        """The model's line and, indented, its latency, throughput, accuracy and INT8 verdicts."""
+    def model(self, model: str) -> ModelSummary:
         timed = [r for r in self.latency if r.model == model and r.status == Status.OK]
-        scored = [r for r in self.accuracy if r.model == model]
-        lines = [
-            model,
-            f"  fastest:    {_fastest([r for r in timed if r.scenario == 'latency'])}",
-            f"  throughput: {_throughput([r for r in timed if r.scenario == 'throughput'])}",
-            f"  top-1:      {_top1(scored)}",
-        ]
-        if not any(r.status == Status.UNAVAILABLE for r in scored):  # random weights: no verdict either
-            lines.append(f"  INT8:       {_int8(scored)}")
-        return lines
+        return ModelSummary.of(model, timed, [r for r in self.accuracy if r.model == model])
 
     def lines(self) -> list[str]:
         """The summary, one screen: 4 or 5 lines a model and at most a dozen more."""
@@ -88,7 +176,7 @@ class BenchSummary:
         runs = ", ".join(f"{kind} {run}" for kind, run in self.runs.items())
         out = [f"summary of runs {runs}"]
         for model in self.models:
-            out += self.model_lines(model)
+            out += self.model(model).lines()
         failures = self.failures()
         out.append(f"failed: {len(failures)}" + (":" if failures else ""))
         out += [f"  {line}" for line in failures[:MAX_FAILURES]]
@@ -108,7 +196,7 @@ class BenchSummary:
     def as_dict(self) -> dict[str, Any]:
         return {
             "runs": self.runs,
-            "models": {model: self.model_lines(model)[1:] for model in self.models},
+            "models": {model: self.model(model).as_dict() for model in self.models},
             "failures": self.failures(),
             "contended": [r.key for r in self.contended()],
             "places": self.places,
@@ -147,14 +235,9 @@ def _name(record: LatencyRecord | AccuracyRecord) -> str:
     return f"{record.backend} {record.precision}"
 
 
-def _fastest(timed: list[LatencyRecord]) -> str:
-    """The quiet configuration with the smallest p90 one request at a time (a contended one, said so,
-    when nothing was quiet)."""
-    quiet = [r for r in timed if not r.contended and r.stats] or [r for r in timed if r.stats]
-    if not quiet:
+def _fastest(best: LatencyRecord | None) -> str:
+    if best is None or best.stats is None:
         return "no latency measured"
-    best = min(quiet, key=lambda r: (r.batch, r.stats.p90_ms if r.stats else 0.0, r.backend, r.precision))
-    assert best.stats is not None
     note = " (CONTENDED: nothing was measured quietly)" if best.contended else ""
     return (
         f"{_name(best)}, p90 {best.stats.p90_ms:.2f} ms, median {best.stats.median_ms:.2f} ms "
@@ -162,47 +245,21 @@ def _fastest(timed: list[LatencyRecord]) -> str:
     )
 
 
-def _throughput(served: list[LatencyRecord]) -> str:
-    counted = [r for r in served if r.throughput_ips]
-    if not counted:
+def _throughput(best: LatencyRecord | None) -> str:
+    if best is None:
         return "not measured"
-    best = max(counted, key=lambda r: (r.throughput_ips or 0.0, r.backend, r.precision))
     how = f"batch {best.serving.get('batch')}, {best.serving.get('streams')} session(s)"
     note = " (CONTENDED)" if best.contended else ""
     return f"{_name(best)}, {best.throughput_ips:.1f} images/s counted ({how}){note}"
 
 
-def _top1(scored: list[AccuracyRecord]) -> str:
-    """The reference's top-1 on the named dataset, with its N and interval; or why there is none."""
-    if any(r.status == Status.UNAVAILABLE for r in scored):
-        return "no accuracy, and so no INT8 verdict: random weights"
-    reference = next((r for r in scored if REFERENCE.is_(r.backend, r.precision) and r.top1), None)
-    ok = [r for r in scored if r.status == Status.OK and r.top1]
-    shown = reference or (ok[0] if ok else None)
-    if shown is None or shown.top1 is None:
-        return "not measured" if not scored else "no accuracy (every configuration failed)"
-    top1 = shown.top1
-    if shown.dataset == SMOKE_DATASET:
-        right = f"{top1.hits}/{top1.total} bundled photos right"
-        return f"smoke check only: {right} ({_name(shown)}; not an accuracy)"
-    others = [r.top1.percent for r in ok if r.top1]
-    spread = f"; all configurations {min(others):.2f}-{max(others):.2f}%" if len(others) > 1 else ""
-    return (
-        f"{top1.percent:.2f}% [{top1.low:.1f}, {top1.high:.1f}] {_name(shown)} on {shown.dataset} "
-        f"({shown.images} images){spread}"
-    )
-
-
-def _int8(scored: list[AccuracyRecord]) -> str:
+def _verdicts(judged: Sequence[AccuracyRecord]) -> str:
     """Each INT8 configuration's verdict against torch fp32 (and any other configuration over budget)."""
-    judged = [
-        r for r in scored if r.cost is not None and (r.precision == "int8" or r.cost.verdict == OVER_BUDGET)
-    ]
     if not judged:
         return "no verdict (no INT8 accuracy against torch fp32)"
     return "; ".join(
         f"{_name(r) if r.precision != 'int8' else r.backend} {r.cost.verdict} "
         f"(Δtop-1 {r.cost.delta_top1:+.2f} [{r.cost.delta_top1_low:+.2f}, {r.cost.delta_top1_high:+.2f}])"
-        for r in sorted(judged, key=lambda r: (r.backend, r.precision))
+        for r in judged
         if r.cost is not None
     )
