@@ -35,8 +35,8 @@ __all__ = ["MIN_GAIN", "SWEEP_UP_TO", "measure_throughput"]
 SWEEP_UP_TO = 8  # the largest batch tried when the spec asks for less
 PROBE_WINDOW_S = 0.75  # how long each candidate is served while choosing
 MIN_GAIN = 0.05
-"""A doubled batch must serve at least this much more (relative) to go on doubling: above the spread
-of one probe's images/s between repeats on a quiet machine (2-3% for lite0 on ONNX Runtime here)."""
+"""A doubled batch must serve at least this much more (relative) to go on doubling. A gain below it is
+within what one short probe resolves, and not worth the doubled batch's longer requests either."""
 
 
 @dataclass(frozen=True)
