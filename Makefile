@@ -19,7 +19,9 @@ $(STAMP): pyproject.toml
 # zoo-dataset.yml) or, without it, a smoke check on the bundled photos (fp32 and bf16: INT8 calibrates
 # on those); every backend's logits against torch fp32. Then export, cards and site. Progress lines
 # (with the time left) go to .zoo/bench.log as well; a stopped bench resumes where it stopped. A failed
-# configuration still lets the others be exported; the exit status is the worst of the three.
+# configuration still lets the others be exported; the exit status is the worst of the three. It ends
+# with one screen (`zoo results summary`): per model the fastest configuration, the images/s, the top-1
+# on the dataset named and the INT8 verdicts; the failures with their reasons; where everything went.
 ZOO_DATA ?=
 ZOO_DATA_NAME ?=
 EVAL_ARGS = $(if $(ZOO_DATA),--matrix --data "$(ZOO_DATA)" $(if $(ZOO_DATA_NAME),--dataset-name "$(ZOO_DATA_NAME)"),--precision fp32 --precision bf16)
@@ -30,7 +32,9 @@ bench: $(STAMP)
 	  $(BIN)/zoo bench --all --matrix --resume; b=$$?; \
 	  $(BIN)/zoo eval --all $(EVAL_ARGS); e=$$?; \
 	  $(BIN)/zoo check-backends --all --matrix; c=$$?; \
-	  $(BIN)/zoo results export && $(BIN)/zoo docs && $(BIN)/zoo site || exit 1; \
+	  $(BIN)/zoo results export && $(BIN)/zoo docs && $(BIN)/zoo site; p=$$?; \
+	  $(BIN)/zoo results summary --log .zoo/bench.log; \
+	  [ $$p = 0 ] || exit 1; \
 	  exit $$(( b > e ? (b > c ? b : c) : (e > c ? e : c) )); \
 	} 2>&1 | tee .zoo/bench.log
 

@@ -49,6 +49,7 @@ def test_eval_lite0(benchmark, image_set: ImageSet, backend_name: str) -> None:
     benchmark.extra_info.update(
         images=row.images,
         images_per_s=row.images_per_s,
+        end_to_end_images_per_s=row.end_to_end_images_per_s,
         loading_share=evaluation.loading_share,
         decode_workers=WORKERS,
     )

@@ -189,6 +189,34 @@ def test_the_card_opens_with_the_recommendation_and_its_chart(
     assert chart.count(b"tf_efficientnet_lite0 onnxruntime fp32") == 1
 
 
+def test_a_point_over_the_accuracy_budget_is_ringed_and_named_in_the_legend(
+    tmp_path: Path, project_templates: Path
+) -> None:
+    results = write_results(tmp_path / "results")
+    latency = [p90(LITE0, "onnxruntime", "fp32", 5.3), p90(LITE0, "openvino", "int8", 3.1)]
+    pd.DataFrame(latency, columns=LATENCY_COLUMNS).to_csv(results / "latency.csv", index=False)
+    accuracy = [
+        accuracy_row(LITE0, "onnxruntime", "fp32", 86.0, verdict="within budget"),
+        accuracy_row(LITE0, "openvino", "int8", 83.0, verdict="OVER BUDGET", delta_top1=-3.0),
+    ]
+    pd.DataFrame(accuracy).to_csv(results / "accuracy.csv", index=False)
+    (frontier,) = results_frontiers(load_results(results)).frontiers
+    assert [p.over_budget for p in frontier.points] == [True, False]  # fastest first
+    assert render(project_templates, results, tmp_path / "out") == 0
+    card = (tmp_path / "out" / "tf-efficientnet-lite.md").read_text()
+    assert f"| ≤ 5 ms | `{LITE0}` openvino int8 (accuracy **OVER BUDGET**) | 3.10 |" in card
+    assert f"| ≤ 7 ms | `{LITE0}` onnxruntime fp32 | 5.30 |" in card
+    chart = (tmp_path / "out" / "tf-efficientnet-lite-frontier.svg").read_bytes()
+    assert chart.count(b"accuracy OVER BUDGET vs torch fp32") == 1  # the legend's entry
+    assert chart.count(b"stroke: #ff0000") == 2  # the ring around the point, and the legend's
+
+    accuracy[1]["verdict"] = "within budget"
+    pd.DataFrame(accuracy).to_csv(results / "accuracy.csv", index=False)
+    assert render(project_templates, results, tmp_path / "quiet") == 0
+    chart = (tmp_path / "quiet" / "tf-efficientnet-lite-frontier.svg").read_bytes()
+    assert b"OVER BUDGET" not in chart and b"stroke: #ff0000" not in chart
+
+
 def test_each_field_appears_once_and_long_derivations_are_collapsed(card_of_project: str) -> None:
     lite0 = card_of_project[card_of_project.index("### `tf_efficientnet_lite0`") :]
     lite0 = lite0[: lite0.index("**Accuracy**")]

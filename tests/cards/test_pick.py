@@ -108,6 +108,7 @@ def test_json_for_machines(results: Path, capsys: pytest.CaptureFixture[str]) ->
         "precision": "fp32",
         "p90_ms": 7.87,
         "top1": 88.0,
+        "over_budget": False,
         "accuracy": {  # the whole row, so what the export adds later (digest, delta, verdict) comes along
             "dataset": "imagenet-sample-500",
             "images": 500,
@@ -127,6 +128,34 @@ def test_json_for_machines(results: Path, capsys: pytest.CaptureFixture[str]) ->
         "no accuracy measured on its own backend and precision",
         "random weights, so no accuracy",
     ]
+
+
+def test_a_candidate_over_the_accuracy_budget_is_said_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An INT8 configuration that lost more than the budget allows is named so wherever it is listed."""
+    folder = tmp_path / "results"
+    folder.mkdir()
+    latency = [*LATENCY, p90(LITE0, "openvino", "int8", 3.1)]
+    cost = {"delta_top1": -2.2, "delta_top1_ci_low": -3.8, "delta_top1_ci_high": -0.6, "budget": 0.99}
+    accuracy = [*ACCURACY, accuracy_row(LITE0, "openvino", "int8", 84.8, verdict="OVER BUDGET", **cost)]
+    pd.DataFrame(latency, columns=LATENCY_COLUMNS).to_csv(folder / "latency.csv", index=False)
+    pd.DataFrame(accuracy).to_csv(folder / "accuracy.csv", index=False)
+    (folder / "environments.json").write_text(json.dumps(ENVIRONMENTS))
+    note = "OVER BUDGET: Δtop-1 -2.20 points vs torch fp32 [-3.80, -0.60] (budget: keep 99% of its top-1)"
+    status, out, _ = pick(capsys, "--max-p90-ms", "4", "--results", str(folder))
+    assert status == 0
+    assert f"  pick: {LITE0} openvino int8: p90 3.10 ms, top-1 84.80%; {note}" in out.splitlines()
+    status, out, _ = pick(capsys, "--max-p90-ms", "10", "--results", str(folder))
+    assert (
+        f"  - {LITE0} openvino int8: less accurate: top-1 84.80% < 88.40% of {LITE1} onnxruntime fp32; {note}"
+        in out
+    )
+    assert out.count("OVER BUDGET") == 1  # the within-budget and unjudged points say nothing
+    status, out, _ = pick(capsys, "--max-p90-ms", "4", "--json", "--results", str(folder))
+    (answer,) = json.loads(out)["picks"]
+    assert answer["chosen"]["over_budget"] is True
+    assert all(runner["over_budget"] is False for runner in answer["runners_up"])
 
 
 def test_nothing_fits_is_exit_1_with_one_line(results: Path, capsys: pytest.CaptureFixture[str]) -> None:

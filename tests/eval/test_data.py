@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -84,6 +85,10 @@ def test_flat_folder_with_kaggle_csv(flat_folder: Path) -> None:
         ("# comment\n\na.JPEG\t652\n", {"a.JPEG": 652}),
         ("ImageId,PredictionString\na,n03773504 1 2 3 4 n03773504 5 6 7 8\n", {"a": 657}),  # Kaggle
         ("\ufeffImageId,PredictionString\na,n03773504 1 2 3 4\n", {"a": 657}),  # saved by Excel: a BOM
+        ("label,filename\n281,a.JPEG\n", {"a.JPEG": 281}),  # columns taken by name, in either order
+        ("filename,wnid\na.JPEG,02123045-n\nb.JPEG,n02123045\n", {"a.JPEG": 281, "b.JPEG": 281}),  # NLTK's
+        ('"my photo, 1.JPEG",n02123045\n', {"my photo, 1.JPEG": 281}),  # CSV quoting
+        ("image\tclass\tsource\nmy photo.JPEG\t281\tflickr\n", {"my photo.JPEG": 281}),  # TSV, more columns
     ],
 )
 def test_labels_file_forms(tmp_path: Path, text: str, expected: dict[str, int] | None) -> None:
@@ -94,6 +99,21 @@ def test_labels_file_forms(tmp_path: Path, text: str, expected: dict[str, int] |
             read_labels(path)
     else:
         assert read_labels(path) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("a.JPEG,tabby\n", "val.txt:1: label 'tabby' is neither a class index (0-999), a synset"),
+        ("filename,label\na.JPEG\n", "val.txt:2: expected 'FILE LABEL'"),
+        ("a.JPEG,99999999-n\n", "val.txt:1: 'n99999999' is not an ImageNet-1k synset"),
+    ],
+)
+def test_a_bad_label_line_is_named(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "val.txt"
+    path.write_text(text)
+    with pytest.raises(LabelsError, match=re.escape(message)):
+        read_labels(path)
 
 
 def _link(source: str, target: str) -> Callable[[Path], None]:

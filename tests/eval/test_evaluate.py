@@ -78,7 +78,10 @@ def test_every_backend_scores_what_timm_scores(
         assert result.top1.low <= result.top1.percent <= result.top1.high
         assert result.declared_top1 == 74.83 and result.declared_top5 == 92.17
         assert result.top1_difference == pytest.approx(result.top1.percent - 74.83)
-        assert result.images_per_s and result.images_per_s > 0
+        assert result.images_per_s and result.end_to_end_images_per_s
+        assert 0 < result.end_to_end_images_per_s < result.images_per_s  # decoding is not free
+        row = result.row()
+        assert row["end_to_end_images_per_s"] == round(result.end_to_end_images_per_s, 2)
     assert [Path(skipped.path).name for skipped in evaluation.skipped] == ["broken.jpg"]  # ... but skipped
     assert evaluation.loading_share is not None and 0 <= evaluation.loading_share <= 1
 
@@ -150,6 +153,7 @@ def test_random_weights_give_no_accuracy(capsys: pytest.CaptureFixture[str]) -> 
     assert row["status"] == "unavailable" and row["reason"] == RANDOM_WEIGHTS
     assert row["weights"] == "random"
     assert row["top1"] is None and row["top5"] is None and row["images_per_s"] is None
+    assert row["end_to_end_images_per_s"] is None
     assert main(args) == 0
     assert RANDOM_WEIGHTS in capsys.readouterr().out
 

@@ -53,3 +53,26 @@ def test_without_accuracy_the_page_says_so_and_draws_nothing(index: Index, tmp_p
         return  # the committed results hold accuracy now: the other test covers the page
     assert not (out / "frontier.svg").exists()
     assert "Not compared" in text
+
+
+def test_a_point_over_the_accuracy_budget_is_said_so_on_the_page(
+    index: Index, results_dir: Path, tmp_path: Path
+) -> None:
+    """lite0 on OpenVINO given an accuracy that lost more than the budget: its standing says so, with
+    its cost, and the chart rings it and names the ring in its legend."""
+    results = tmp_path / "results"
+    results.mkdir()
+    for name in ("latency.csv", "environments.json"):
+        (results / name).write_bytes((results_dir / name).read_bytes())
+    accuracy = pd.read_csv(results_dir / "accuracy.csv")
+    lite0 = accuracy[accuracy.model == "tf_efficientnet_lite0"].iloc[0].to_dict()
+    cost = {"delta_top1": -2.2, "delta_top1_ci_low": -3.8, "delta_top1_ci_high": -0.6, "budget": 0.99}
+    over = {**lite0, "backend": "openvino", "top1": 71.9, "verdict": "OVER BUDGET", **cost}
+    pd.DataFrame([{**lite0, "verdict": "within budget"}, over]).to_csv(results / "accuracy.csv", index=False)
+    out = tmp_path / "site"
+    build_site(index, results, out)
+    text = _text((out / "frontier.html").read_text())
+    note = "OVER BUDGET: Δtop-1 -2.20 points vs torch fp32 [-3.80, -0.60] (budget: keep 99% of its top-1)"
+    assert text.count(note) == 1
+    chart = (out / "frontier.svg").read_bytes()
+    assert chart.count(b"accuracy OVER BUDGET vs torch fp32") == 1

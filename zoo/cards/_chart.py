@@ -39,6 +39,8 @@ _STYLE = {
     "savefig.dpi": 100.0,
 }
 _MARKERS = "osD^vP*X"
+_OVER_BUDGET_RING = {"marker": "o", "s": 140, "facecolors": "none", "edgecolors": "red", "linewidths": 1.2}
+"""Drawn around a point whose accuracy cost is over the budget: fast, perhaps, but it lost too much."""
 
 Point = tuple[float, float, str]  # x (GFLOPs or images/s), median ms, model name
 
@@ -175,7 +177,8 @@ def _draw(
 
 def frontier_chart(facts: tuple[ModelFacts, ...], title: str) -> bytes | None:
     """Top-1 against p90 latency, one panel per environment, thread budget and dataset: the frontier
-    as a step line, its points coloured by backend, dominated points grey. None when there is no point."""
+    as a step line, its points coloured by backend, dominated points grey, a red ring around a point
+    whose accuracy cost is over the budget. None when there is no point."""
     found = card_frontiers(facts).frontiers
     if not found:
         return None
@@ -209,6 +212,8 @@ def frontier_chart(facts: tuple[ModelFacts, ...], title: str) -> bytes | None:
                     color=colour[point.backend] if on_frontier else "0.75",
                     zorder=3,
                 )
+                if point.over_budget:
+                    axes.scatter(point.p90_ms, point.top1, zorder=4, **_OVER_BUDGET_RING)
                 axes.annotate(
                     visible(point.name),
                     (point.p90_ms, point.top1),
@@ -222,6 +227,8 @@ def frontier_chart(facts: tuple[ModelFacts, ...], title: str) -> bytes | None:
             for precision in precisions:
                 axes.scatter([], [], color="0.4", marker=marker[precision], label=visible(precision))
             axes.scatter([], [], color="0.75", label="dominated")
+            if any(point.over_budget for point in frontier.points):
+                axes.scatter([], [], label="accuracy OVER BUDGET vs torch fp32", **_OVER_BUDGET_RING)
             axes.set_xscale("log")
             axes.xaxis.set_major_formatter(FuncFormatter(_tick_label))
             axes.xaxis.set_minor_formatter(FuncFormatter(_tick_label))

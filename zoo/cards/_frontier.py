@@ -22,6 +22,7 @@ from typing import Any
 from zoo.cards._deploy import LATENCY, contended, scenario
 from zoo.cards._format import is_missing
 from zoo.cards._results import Results, Row
+from zoo.results.paired import OVER_BUDGET
 
 _NAMED = ("model", "backend", "precision")
 _NICE = (1.0, 1.5, 2.0, 3.0, 5.0, 7.0)
@@ -49,6 +50,27 @@ class Point:
         """Faster first, then more accurate, then by name: the deterministic order of every list."""
         return (self.p90_ms, -self.top1, self.model, self.backend, self.precision)
 
+    @property
+    def over_budget(self) -> bool:
+        """Its accuracy cost against torch fp32 on the same images is over the budget: it may be fast,
+        but it lost more accuracy than a deployer accepts (an INT8 model calibrated badly)."""
+        return self.accuracy.get("verdict") == OVER_BUDGET
+
+    @property
+    def budget_note(self) -> str:
+        """What a listing says of an over-budget point, with its Δtop-1 and interval; empty otherwise."""
+        if not self.over_budget:
+            return ""
+        delta, low, high, budget = (
+            _float(self.accuracy.get(name))
+            for name in ("delta_top1", "delta_top1_ci_low", "delta_top1_ci_high", "budget")
+        )
+        cost = "" if delta is None else f": Δtop-1 {delta:+.2f} points vs torch fp32"
+        if cost and low is not None and high is not None:
+            cost += f" [{low:+.2f}, {high:+.2f}]"
+        share = "" if budget is None else f" (budget: keep {100 * budget:g}% of its top-1)"
+        return f"{OVER_BUDGET}{cost}{share}"
+
     def dominates(self, other: Point) -> bool:
         no_worse = self.p90_ms <= other.p90_ms and self.top1 >= other.top1
         return no_worse and (self.p90_ms < other.p90_ms or self.top1 > other.top1)
@@ -61,6 +83,7 @@ class Point:
             "precision": self.precision,
             "p90_ms": self.p90_ms,
             "top1": self.top1,
+            "over_budget": self.over_budget,
             "accuracy": {key: value for key, value in self.accuracy.items() if key not in _NAMED},
             "environment": self.latency.get("environment"),
             "threads": _int(self.latency.get("threads")),
@@ -251,6 +274,10 @@ def _row_order(row: Row) -> tuple[str, ...]:
 def _group_order(key: tuple[str, int | None, str]) -> tuple[str, int, str]:
     environment, threads, dataset = key
     return (environment, -1 if threads is None else threads, dataset)
+
+
+def _float(value: Any) -> float | None:
+    return None if is_missing(value) else float(value)
 
 
 def _int(value: Any) -> int | None:

@@ -5,12 +5,11 @@ from __future__ import annotations
 import argparse
 import contextlib
 import sys
-import time
-from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from zoo._errors import ZooError
-from zoo._text import terminal, visible
+from zoo._text import visible
 from zoo.cli._common import (
     add_db_argument,
     add_executor_arguments,
@@ -26,10 +25,11 @@ from zoo.cli._common import (
     selected_models,
     store_path,
 )
+from zoo.cli._progress import progress
 from zoo.spec import REFERENCE, checked_sla_ms
 
 if TYPE_CHECKING:
-    from zoo.api import BenchResult, Listener
+    from zoo.api import BenchResult
     from zoo.results.records import Measured
 
 
@@ -101,7 +101,8 @@ def run(args: argparse.Namespace) -> int:
         sla_ms=args.sla_ms,
     ).specs
     executor = executor_from_args(args)  # connects first: an unreachable cluster writes nothing
-    with contextlib.redirect_stdout(sys.stderr), _progress(len(specs)) as listener:  # Ray prints
+    watch = progress("zoo bench", len(specs), _outcome, lambda r: r.status != "ok" or r.contended)
+    with contextlib.redirect_stdout(sys.stderr), watch as listener:  # Ray prints
         result = bench(specs, store_path(args), executor, args.resume, listener)
     if args.json:
         print_json({"run": result.run_id, "results": [record.row() for record in result.records]})
@@ -132,75 +133,8 @@ def untrusted(records: Sequence[Measured]) -> str | None:
     return None
 
 
-def _label(spec: Any) -> str:
-    return visible(spec.key.replace("|", " "))
-
-
 def _outcome(record: Measured) -> str:
     return record.summary()
-
-
-@contextlib.contextmanager
-def _progress(total: int) -> Iterator[Listener]:
-    """A live bar on a terminal; in logs, one plain line at each configuration's start and end."""
-    from rich.console import Console
-    from rich.markup import escape
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
-
-    console = Console(file=terminal(sys.stderr))  # its own escape codes; index names pass through visible
-    if not console.is_terminal:
-        started = time.monotonic()
-        done = 0
-
-        def plain(spec: Any, record: Any) -> None:
-            nonlocal done
-            if record is None:
-                print(f"zoo bench: start {_label(spec)}", file=sys.stderr, flush=True)
-                return
-            done += 1
-            print(
-                f"zoo bench: end   {_label(spec)}: {visible(_outcome(record))} "
-                f"[{done}/{total}, {_eta(time.monotonic() - started, done, total)}]",
-                file=sys.stderr,
-                flush=True,
-            )
-
-        yield plain
-        return
-    columns = (
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-    )
-    with Progress(*columns, console=console, transient=True) as bar:
-        task = bar.add_task("starting", total=total)
-
-        def live(spec: Any, record: Any) -> None:
-            if record is None:
-                bar.update(task, description=escape(visible(_label(spec))))
-                return
-            bar.advance(task)
-            if record.status != "ok" or record.contended:
-                bar.console.print(
-                    f"[red]{escape(visible(_label(spec)))}[/]: {escape(visible(_outcome(record)))}"
-                )
-
-        yield live
-
-
-def _eta(elapsed_s: float, done: int, total: int) -> str:
-    """Elapsed and an estimate of the time left, from the mean time per configuration so far."""
-    left = elapsed_s / done * (total - done) if done else 0.0
-    return f"{elapsed_s / 60:.1f} min elapsed, about {left / 60:.1f} min left"
 
 
 def _print_summary(result: BenchResult) -> None:

@@ -24,6 +24,7 @@ from zoo.cli._common import (
     selected_models,
     store_path,
 )
+from zoo.cli._progress import progress
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -50,6 +51,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 def run(args: argparse.Namespace) -> int:
     from zoo.api import check_backends
     from zoo.index import load_index
+    from zoo.measure.compare import planned_jobs
 
     models = selected_models(args, load_index(args.index), "check")
     matrix = matrix_precisions(args)
@@ -57,8 +59,9 @@ def run(args: argparse.Namespace) -> int:
         args, models, batches=[args.batch], scenarios=["agreement"], skip_unsupported=matrix
     ).specs
     executor = executor_from_args(args)  # connects first: an unreachable cluster writes nothing
-    with contextlib.redirect_stdout(sys.stderr):  # Ray prints
-        rows, run_id = check_backends(specs, store_path(args), executor)
+    watch = progress("zoo check-backends", planned_jobs(specs), _outcome)
+    with contextlib.redirect_stdout(sys.stderr), watch as listener:  # Ray prints
+        rows, run_id = check_backends(specs, store_path(args), executor, listener)
     exported = export_run(args, run_id) if args.export else []
     if args.json:
         print_json({"results": [row.as_dict() for row in rows], "exported": [str(p) for p in exported]})
@@ -67,6 +70,13 @@ def run(args: argparse.Namespace) -> int:
         for path in exported:
             print(f"exported to {path}")
     return 1 if any(row.precision == "fp32" and row.status != "ok" for row in rows) else 0
+
+
+def _outcome(record: Any) -> str:
+    """How one worker ended, for the progress line (its logits are compared once all have run)."""
+    if record.status != "ok":
+        return f"{str(record.status).upper()}: {record.reason}"
+    return f"logits of {record.images} photos kept to compare"
 
 
 def _table_row(row: Any) -> dict[str, Any]:

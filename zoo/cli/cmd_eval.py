@@ -6,13 +6,10 @@ import argparse
 import contextlib
 import os
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from zoo._errors import ZooError
-from zoo._text import terminal, visible
 from zoo.cli._common import (
     add_db_argument,
     add_executor_arguments,
@@ -30,6 +27,7 @@ from zoo.cli._common import (
     selected_models,
     store_path,
 )
+from zoo.cli._progress import progress
 from zoo.results.paired import DEFAULT_BUDGET
 from zoo.results.records import Status
 from zoo.spec import REFERENCE
@@ -54,7 +52,11 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "--split", default="val", help="subfolder of --data to use when it exists (default: val)"
     )
     parser.add_argument(
-        "--labels", type=Path, help="labels file for a flat folder (default: looked for beside it)"
+        "--labels",
+        type=Path,
+        help="labels file for a flat folder: FILE,LABEL lines (CSV, TSV or spaces; a header may name the "
+        "columns), the label a class index 0-999, a synset n01440764 or a WordNet id 01440764-n; or "
+        "Kaggle's LOC_val_solution.csv (default: looked for beside the images)",
     )
     parser.add_argument(
         "--dataset-name",
@@ -95,7 +97,7 @@ def run(args: argparse.Namespace) -> int:
     from zoo.data import find_images, smoke_set
     from zoo.data.identity import declared_figures, identify
     from zoo.index import load_index
-    from zoo.measure.scenarios.accuracy import ImageOptions
+    from zoo.measure.scenarios.accuracy import ImageOptions, workers
 
     models = selected_models(args, load_index(args.index), "evaluate")
     if args.export and not args.data:
@@ -112,14 +114,15 @@ def run(args: argparse.Namespace) -> int:
     identity = identify(image_set, args.dataset_name)
     declared = {model.name: declared_figures(model, identity) for model in models}
     executor = executor_from_args(args)  # connects first: an unreachable cluster writes nothing
-    with contextlib.redirect_stdout(sys.stderr), _progress(enabled=not args.json) as progress:  # Ray prints
+    watch = progress("zoo eval", workers(specs, not args.no_reference), _outcome)
+    with contextlib.redirect_stdout(sys.stderr), watch as listener:  # Ray prints
         report, run_id = evaluate(
             specs,
             declared,
             image_set,
             options,
             not args.no_reference,
-            progress,
+            listener,
             store_path(args),
             executor,
             identity,
@@ -136,32 +139,15 @@ def run(args: argparse.Namespace) -> int:
     return 1 if any(result.status == Status.FAILED for result in report.rows) else 0
 
 
-@contextmanager
-def _progress(enabled: bool) -> Iterator[Any]:
-    """A rich progress bar over the configurations on stderr while they run; nothing when not a terminal."""
-    from rich.console import Console
-    from rich.markup import escape
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    console = Console(file=terminal(sys.stderr))  # its own escape codes; names pass through visible
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(
-        *columns, console=console, transient=True, disable=not (enabled and console.is_terminal)
-    ) as bar:
-        task = bar.add_task("starting", total=None)
-        started = 0
-
-        def update(spec: Any, record: Any) -> None:
-            nonlocal started
-            if record is None:
-                started += 1
-                label = visible(f"{spec.model} {spec.backend} {spec.precision}")
-                bar.update(task, description=escape(label))
-                bar.update(task, total=max(started, bar.tasks[0].total or 0))
-            else:
-                bar.advance(task)
-
-        yield update
+def _outcome(record: Any) -> str:
+    """How one worker's pass over the images ended, for the progress line."""
+    if record.status != Status.OK:
+        return f"{str(record.status).upper()}: {record.reason}"
+    return (
+        f"top-1 {_interval(record.top1)} % on {record.images} images; images/s "
+        f"{number(record.images_per_s, '.1f')} inference, {number(record.end_to_end_images_per_s, '.1f')} "
+        "JPEG to logits"
+    )
 
 
 def _interval(proportion: Any) -> str:
@@ -187,7 +173,8 @@ def _table_row(result: Any) -> dict[str, Any]:
         "max |dlogit|": "-" if agreement is None else f"{agreement.max_abs_diff:.2e}",
         "Δtop-1 vs torch fp32 [95% CI]": _cost(result.cost),
         "verdict": "-" if result.cost is None else result.cost.verdict,
-        "images/s": number(result.images_per_s, ".1f"),
+        "images/s inference": number(result.images_per_s, ".1f"),
+        "images/s JPEG to logits": number(result.end_to_end_images_per_s, ".1f"),
     }
 
 

@@ -16,7 +16,7 @@ from zoo.cli._common import (
 )
 
 if TYPE_CHECKING:
-    from zoo.cards import Picks
+    from zoo.cards import Picks, Point
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -58,8 +58,15 @@ def _print(picks: Picks) -> None:
         if chosen is None:
             print("  nothing fits here")
         else:
-            print(f"  pick: {chosen.name}: p90 {chosen.p90_ms:.2f} ms, top-1 {chosen.top1:.2f}%")
+            print(
+                f"  pick: {chosen.name}: p90 {chosen.p90_ms:.2f} ms, top-1 {chosen.top1:.2f}%{_note(chosen)}"
+            )
         for runner in pick.runners_up:
-            print(f"  - {runner.point.name}: {runner.reason}")
+            print(f"  - {runner.point.name}: {runner.reason}{_note(runner.point)}")
     for line in picks.frontiers.left_out_summary():
         print(f"not compared: {line}")
+
+
+def _note(point: Point) -> str:
+    """An accuracy cost over the budget, said beside the candidate wherever it is listed."""
+    return f"; {point.budget_note}" if point.over_budget else ""

@@ -65,6 +65,11 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     add_json_argument(past)
     past.set_defaults(run=run_history)
 
+    summing = action("summary", "one screen on the newest bench, eval and check-backends runs")
+    summing.add_argument("--log", type=Path, help="the log the runs wrote, to name at the end")
+    add_json_argument(summing)
+    summing.set_defaults(run=run_summary)
+
     exporting = action("export", "write the latest results (CSV/JSON) for the model cards")
     exporting.add_argument("--run", dest="run_id", type=int, help="one run only (default: latest of each)")
     exporting.add_argument("--format", choices=["csv", "json"], default="csv")
@@ -257,6 +262,22 @@ def _series_dict(series: object) -> dict[str, object]:
 
     assert is_dataclass(series) and not isinstance(series, type)
     return asdict(series)
+
+
+def run_summary(args: argparse.Namespace) -> int:
+    from zoo.results.summary import summarize
+
+    paths = project_paths(args.index)
+    places = {"results": paths.results, "cards": paths.cards, "site": paths.site, "store": store_path(args)}
+    if args.log:
+        places["log"] = args.log
+    with _store(args) as store:
+        summary = summarize(store, places)
+    if args.json:
+        print_json(summary.as_dict())
+    else:
+        print("\n".join(summary.lines()))
+    return 0
 
 
 def run_export(args: argparse.Namespace) -> int:

@@ -1,9 +1,14 @@
 """Labels files for a flat validation folder (all images in one folder, classes in a file).
 
-Two forms are in common use and both are read:
+The forms in common use are all read:
 - Kaggle's `LOC_val_solution.csv`: `ImageId,PredictionString` with the synset first in the string;
-- one `FILE LABEL` pair a line (space or comma separated), the label a synset (`n01440764`) or a
-  class index in sorted-synset order (Caffe's `val.txt`).
+- one `FILE LABEL` pair a line: comma separated (CSV, quoted fields allowed), tab separated (TSV, so
+  a file name may hold spaces) or space separated (Caffe's `val.txt`). The label is a class index in
+  the models' order (0-999, ImageNet-1k's sorted synsets), a WordNet synset id as ImageNet names its
+  folders (`n01440764`), or the same WordNet id as NLTK writes it, offset and part of speech
+  (`01440764-n`). An optional header row names the columns (`filename,label`, `image\tsynset`,
+  `label,file`...): the file and label columns are then taken by name, in either order, and other
+  columns are ignored. Without a header, the file comes first and the label second.
 The devkit's `ILSVRC2012_validation_ground_truth.txt` (one id a line) numbers classes in the
 devkit's own order, not the models': it is refused with a message rather than read wrongly.
 """
@@ -11,6 +16,7 @@ devkit's own order, not the models': it is refused with a message rather than re
 from __future__ import annotations
 
 import csv
+import re
 from pathlib import Path
 
 from zoo._errors import ZooError
@@ -35,8 +41,14 @@ def find_labels_file(*folders: Path) -> Path | None:
     return None
 
 
+_WORDNET_OFFSET = re.compile(r"(\d{8})-n")  # NLTK's form of a noun synset: offset, part of speech
+
+
 def _class_index(label: str, where: str) -> int:
     classes = synset_to_index()
+    offset = _WORDNET_OFFSET.fullmatch(label)
+    if offset:
+        label = f"n{offset.group(1)}"
     if is_synset(label):
         if label not in classes:
             raise LabelsError(f"{where}: {label!r} is not an ImageNet-1k synset")
@@ -44,7 +56,10 @@ def _class_index(label: str, where: str) -> int:
     try:
         index = int(label)
     except ValueError:
-        raise LabelsError(f"{where}: label {label!r} is neither a synset nor a class index") from None
+        raise LabelsError(
+            f"{where}: label {label!r} is neither a class index (0-999), a synset (n01440764) nor a "
+            "WordNet id (01440764-n)"
+        ) from None
     if not 0 <= index < len(classes):
         raise LabelsError(f"{where}: class index {index} is outside 0..{len(classes) - 1}")
     return index
@@ -60,26 +75,17 @@ def _kaggle_rows(lines: list[str], path: Path) -> list[tuple[int, str, str]]:
     return rows
 
 
-def _pair_rows(lines: list[str], path: Path) -> list[tuple[int, str, str]]:
-    rows = []
-    for number, raw in enumerate(lines, start=1):
-        line = raw.strip()
-        if not line or line.startswith("#"):
-            continue
-        fields = [f.strip() for f in line.split(",")] if "," in line else line.split()
-        if len(fields) < 2:
-            raise LabelsError(
-                f"{path}:{number}: expected 'FILE LABEL' (a file name and a synset or class index); "
-                "the devkit's one-id-a-line ground truth uses its own class order and is not read"
-            )
-        rows.append((number, fields[0], fields[1]))
-    if rows and _is_header(rows[0][1], rows[0][2]):
-        rows = rows[1:]
-    return rows
+def _fields(line: str) -> list[str]:
+    """A line's fields: tab separated (TSV), else comma separated (CSV, quotes read), else spaces."""
+    if "\t" in line:
+        return [field.strip() for field in line.split("\t")]
+    if "," in line:
+        return [field.strip() for field in next(csv.reader([line]))]
+    return line.split()
 
 
-# Column names a `FILE LABEL` file's header uses; a first row is a header only when both of its
-# columns are such names, so a data row with a misspelt class is an error, never dropped as a header.
+# Column names a `FILE LABEL` file's header uses; a first row is a header only when it names both a
+# file column and a label column, so a data row with a misspelt class is an error, never dropped.
 _FILE_COLUMNS = frozenset(
     {"file", "filename", "file_name", "image", "image_name", "image_id", "imageid", "path"}
 )
@@ -88,8 +94,32 @@ _LABEL_COLUMNS = frozenset(
 )
 
 
-def _is_header(file: str, label: str) -> bool:
-    return normalize_key(file) in _FILE_COLUMNS and normalize_key(label) in _LABEL_COLUMNS
+def _header(fields: list[str]) -> tuple[int, int] | None:
+    """(file column, label column) when `fields` is a header row naming both, else None."""
+    names = [normalize_key(field) for field in fields]
+    file = next((n for n, name in enumerate(names) if name in _FILE_COLUMNS), None)
+    label = next((n for n, name in enumerate(names) if name in _LABEL_COLUMNS and n != file), None)
+    return None if file is None or label is None else (file, label)
+
+
+def _pair_rows(lines: list[str], path: Path) -> list[tuple[int, str, str]]:
+    numbered = [
+        (number, _fields(line.strip()))
+        for number, line in enumerate(lines, start=1)
+        if line.strip() and not line.strip().startswith("#")
+    ]
+    columns = _header(numbered[0][1]) if numbered else None
+    file, label = columns or (0, 1)
+    rows = []
+    for number, fields in numbered[1:] if columns else numbered:
+        if len(fields) <= max(file, label) or not fields[file] or not fields[label]:
+            raise LabelsError(
+                f"{path}:{number}: expected 'FILE LABEL' (a file name and a class index, synset or "
+                "WordNet id); the devkit's one-id-a-line ground truth uses its own class order and is "
+                "not read"
+            )
+        rows.append((number, fields[file], fields[label]))
+    return rows
 
 
 def read_labels(path: Path) -> dict[str, int]:

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
     from zoo.measure.executors import Executor
 
-__all__ = ["Compared", "Listener", "logit_agreement", "run_with_reference"]
+__all__ = ["Compared", "Listener", "logit_agreement", "planned_jobs", "run_with_reference"]
 
 Listener = Callable[[RunSpec, Any], None]  # (spec, None) when it starts, (spec, record) when it ends
 
@@ -57,6 +57,19 @@ def reference_of(spec: RunSpec) -> RunSpec:
     return spec.with_(backend=REFERENCE.backend, precision=REFERENCE.precision)
 
 
+def _with_references(
+    jobs: Sequence[RunSpec], reference: bool
+) -> tuple[dict[str, RunSpec], dict[str, RunSpec]]:
+    """(each job's reference by the job's key, every spec to run by key): each reference once, first."""
+    references = {job.key: reference_of(job) for job in jobs} if reference else {}
+    return references, {spec.key: spec for spec in [*references.values(), *jobs]}
+
+
+def planned_jobs(specs: Sequence[RunSpec], reference: bool = True) -> int:
+    """How many workers `run_with_reference` starts for `specs`: what a progress line counts down."""
+    return len(_with_references(specs, reference)[1])
+
+
 @contextlib.contextmanager
 def run_with_reference(
     specs: Sequence[RunSpec],
@@ -72,8 +85,7 @@ def run_with_reference(
     executor = executor or LocalExecutor()
     with owned_folder() as folder:
         jobs = [spec.with_(scenario=scenario, outputs=str(folder), **fields) for spec in specs]
-        references = {job.key: reference_of(job) for job in jobs} if reference else {}
-        todo = {spec.key: spec for spec in [*references.values(), *jobs]}  # each reference runs first
+        references, todo = _with_references(jobs, reference)
 
         def announce() -> Iterator[RunSpec]:
             for spec in todo.values():

@@ -468,7 +468,7 @@ class AccuracyRecord:
     declared_top1: float | None = None
     declared_top5: float | None = None
     agreement: LogitAgreement | None = None
-    inference_s: float = 0.0
+    inference_s: float = 0.0  # the backend's runs alone
     environment: dict[str, Any] = field(default_factory=dict)
     measured_at: str = field(default_factory=now)
     spec: dict[str, Any] = field(default_factory=dict)
@@ -482,7 +482,8 @@ class AccuracyRecord:
     COLUMNS: ClassVar[tuple[str, ...]] = (
         "model", "backend", "precision", "dataset", *_IDENTITY_COLUMNS[1:], "images", "weights", "top1",
         "top1_ci_low", "top1_ci_high", "top5", "top5_ci_low", "top5_ci_high", "declared_top1",
-        "declared_top5", *_COST_COLUMNS, "calibration", "images_per_s", "environment", "measured_at",
+        "declared_top5", *_COST_COLUMNS, "calibration", "images_per_s", "end_to_end_images_per_s",
+        "environment", "measured_at",
     )  # fmt: skip
     KEY: ClassVar[tuple[str, ...]] = ("model", "backend", "precision", "dataset")
 
@@ -509,7 +510,14 @@ class AccuracyRecord:
 
     @property
     def images_per_s(self) -> float | None:
+        """Images/s of inference alone: what the backend itself sustains on these images."""
         return self.images / self.inference_s if self.images and self.inference_s > 0 else None
+
+    @property
+    def end_to_end_images_per_s(self) -> float | None:
+        """Images/s from JPEG to logits (reading, decoding, preprocessing and inference): what the
+        evaluation sustained, and how far decoding holds the backend back."""
+        return self.images / self.wall_s if self.images and self.wall_s > 0 else None
 
     @property
     def top1_difference(self) -> float | None:
@@ -525,6 +533,7 @@ class AccuracyRecord:
             **asdict(self),
             "cost": self.cost.as_dict() if self.cost else None,
             "images_per_s": self.images_per_s,
+            "end_to_end_images_per_s": self.end_to_end_images_per_s,
             "top1_difference": self.top1_difference,
             "top5_difference": self.top5_difference,
         }
@@ -563,7 +572,11 @@ class AccuracyRecord:
         del identity["dataset"]  # the record's own dataset name: the identity's, or an older record's
         values.update(identity, calibration=self.calibration)
         values.update(_cost_values(self.cost))
-        values.update(images_per_s=_rounded(self.images_per_s, 2), environment=self.environment.get("id"))
+        values.update(
+            images_per_s=_rounded(self.images_per_s, 2),
+            end_to_end_images_per_s=_rounded(self.end_to_end_images_per_s, 2),
+            environment=self.environment.get("id"),
+        )
         values["measured_at"] = self.measured_at
         return {name: values[name] for name in self.COLUMNS}
 

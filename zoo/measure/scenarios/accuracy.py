@@ -30,7 +30,9 @@ if TYPE_CHECKING:
     from zoo.measure.compare import Compared, Listener
     from zoo.measure.executors import Executor
 
-__all__ = ["RANDOM_WEIGHTS", "REFERENCE", "EvalReport", "ImageOptions", "ModelEvaluation", "evaluate"]
+__all__ = [
+    "RANDOM_WEIGHTS", "REFERENCE", "EvalReport", "ImageOptions", "ModelEvaluation", "evaluate", "workers",
+]  # fmt: skip
 
 RANDOM_WEIGHTS = "accuracy unavailable: random weights"
 
@@ -258,6 +260,13 @@ def _evaluation(specs: Sequence[RunSpec], rows: list[AccuracyRecord]) -> ModelEv
         wall_s=sum(row.wall_s for row in ran),
         wait_s=sum(row.wait_s for row in ran),
     )
+
+
+def workers(specs: Sequence[RunSpec], reference: bool = True) -> int:
+    """How many workers `evaluate` starts for `specs` (random weights run none): what progress counts."""
+    from zoo.measure.compare import planned_jobs
+
+    return planned_jobs([spec for spec in specs if not spec.weights.is_random], reference)
 
 
 def evaluate(
