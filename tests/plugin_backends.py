@@ -1,11 +1,12 @@
-"""Backends that fail on purpose, installed as a real plug-in distribution so that worker processes load
-them through the `zoo.backends` entry points, as they would a third party's."""
+"""Backends that fail or slow down on purpose, installed as a real plug-in distribution so that worker
+processes load them through the `zoo.backends` entry points, as they would a third party's."""
 
 from __future__ import annotations
 
 import os
 import sys
 import textwrap
+import time
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +47,37 @@ class NoisyBackend(Backend):
         return {}
 
 
+class SlowBackend(Backend):
+    """ONNX Runtime made slower by a known fraction, for the regression gate: after each call it sleeps
+    `$ZOO_TEST_SLOWDOWN` (default 0) times that call's own time, so 0.10 is a 10% slowdown however
+    fast or noisy the call was. The record's settings say which fraction ran."""
+
+    NAME = "slow"
+    SLOWDOWN = "ZOO_TEST_SLOWDOWN"
+
+    def load(self) -> LoadReport:
+        self._fraction = float(os.environ.get(self.SLOWDOWN, "0"))
+        self._inner = create_backend(self.spec.with_(backend="onnxruntime"))
+        return self._inner.load()
+
+    def run(self, inputs: numpy.ndarray) -> numpy.ndarray:
+        started = time.perf_counter()
+        outputs = self._inner.run(inputs)
+        if self._fraction:
+            time.sleep((time.perf_counter() - started) * self._fraction)
+        return outputs
+
+    def settings(self) -> dict[str, Any]:
+        return {**self._inner.settings(), "slowdown": self._fraction}
+
+
+ENTRY_POINTS = """\
+broken = plugin_backends:BrokenBackend
+noisy = plugin_backends:NoisyBackend
+slow = plugin_backends:SlowBackend
+"""
+
+
 def distribution(folder: Path, name: str, entry_points: str) -> None:
     """A distribution in `folder` that declares `zoo.backends` entry points, as pip would install it."""
     dist_info = folder / f"{name.replace('-', '_')}-0.1.dist-info"
@@ -54,18 +86,18 @@ def distribution(folder: Path, name: str, entry_points: str) -> None:
     (dist_info / "entry_points.txt").write_text("[zoo.backends]\n" + textwrap.dedent(entry_points))
 
 
-def install(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """`broken` and `noisy` as entry points of a distribution in `folder`, seen here and by workers."""
-    distribution(
-        folder,
-        "zoo-plugin-backends",
-        """\
-        broken = plugin_backends:BrokenBackend
-        noisy = plugin_backends:NoisyBackend
-        """,
-    )
-    monkeypatch.syspath_prepend(str(folder))
+def search_path(folder: Path) -> str:
+    """The PYTHONPATH under which a process finds the distribution in `folder` and this module."""
     here = str(Path(__file__).parent)
-    paths = [str(folder), here, *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(paths))
+    return os.pathsep.join(
+        [str(folder), here, *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
+    )
+
+
+def install(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """This module's backends as entry points of a distribution in `folder`, seen here and by workers."""
+    distribution(folder, "zoo-plugin-backends", ENTRY_POINTS)
+    monkeypatch.syspath_prepend(str(folder))
+    monkeypatch.setenv("PYTHONPATH", search_path(folder))
+    here = str(Path(__file__).parent)
     assert here in sys.path  # pytest's `pythonpath`: this module imports as `plugin_backends`

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from zoo.measure.executors import Executor
     from zoo.measure.scenarios.accuracy import EvalReport, ImageOptions
 
-__all__ = ["BenchResult", "bench", "check_backends", "evaluate"]
+__all__ = ["BenchResult", "bench", "bench_repeatedly", "check_backends", "evaluate"]
 
 Listener = Callable[[RunSpec, Measured | None], None]  # (spec, None) at its start, (spec, record) at its end
 
@@ -85,6 +85,22 @@ def bench(
             records = sweep(lambda record: results.add(run.id, record), run.done)
             run.failed = any(record.status != Status.OK for record in records)
         return BenchResult(run.id, tuple(records), len(run.done))
+
+
+def bench_repeatedly(
+    specs: Sequence[RunSpec],
+    store: Path,
+    repeat: int = 1,
+    executor: Executor | None = None,
+    resume: bool | int = False,
+    listener: Listener | None = None,
+) -> list[BenchResult]:
+    """The same plan `repeat` times back to back, each time a run of its own in the store (every
+    configuration still in its own process): the repeated runs `zoo results noise` calibrates from.
+    `resume` continues one run, so it takes `repeat` 1."""
+    if repeat < 1 or (repeat > 1 and resume):
+        raise ValueError(f"repeat must be at least 1, and 1 with resume; got {repeat} (resume {resume})")
+    return [bench(specs, store, executor, resume, listener) for _ in range(repeat)]
 
 
 def check_backends(

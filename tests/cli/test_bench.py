@@ -138,6 +138,12 @@ def test_interrupt_keeps_finished_results_and_resume_skips_them(index: Path, tmp
             "onnxruntime cannot run bf16",
         ),
         (["bench", "--all", "--timeout", "0"], "--timeout must be positive"),
+        (["bench", "--all", "--repeat", "0"], "--repeat takes a whole number of runs, at least 1; got '0'"),
+        (
+            ["bench", "--all", "--repeat", "two"],
+            "--repeat takes a whole number of runs, at least 1; got 'two'",
+        ),
+        (["bench", "--all", "--repeat", "2", "--resume"], "--resume continues one run: leave out --repeat"),
         (["results", "show", "0"], "no run 0"),
     ],
 )

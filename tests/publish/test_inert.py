@@ -20,8 +20,11 @@ from zoo.cards._format import comment_yaml, escape_markdown, inert_comments
 from zoo.cli import main
 from zoo.index import load_index
 from zoo.publish import build_site, hf_cards
+from zoo.results import LatencyRecord, LatencyStatus
+from zoo.results.stats import Stats
 
 from .test_browser import CHROMIUM, SKIP_REASON, Chromium
+from .test_history import add_runs
 
 MARK = "window.zooPwned"
 # Each payload would set the marker if it ran; `n` tells which one came through.
@@ -93,12 +96,30 @@ Models:
     return folder / "model-index.yml"
 
 
+def hostile_store(db: Path) -> Path:
+    """Two stored runs of lite0 whose backend, commit, library version and date are payloads."""
+    record = LatencyRecord(
+        "tf_efficientnet_lite0",
+        payload(30),
+        "fp32",
+        1,
+        1,
+        LatencyStatus.OK,
+        stats=Stats.from_seconds([0.01] * 30),
+        converged=True,
+        environment={"id": "e", "git_commit": payload(31), "libraries": {"torch": payload(32)}},
+        measured_at=payload(33),
+    )
+    add_runs(db, record, [10.0, 12.5])
+    return db
+
+
 @pytest.fixture(scope="module")
 def hostile_site(tmp_path_factory: pytest.TempPathFactory, results_dir: Path) -> Path:
     folder = tmp_path_factory.mktemp("hostile")
     index = hostile_project(folder, results_dir)
     out = folder / "site"
-    build_site(load_index(index), folder / "results", out)
+    build_site(load_index(index), folder / "results", out, store=hostile_store(folder / "results.db"))
     return out
 
 
@@ -108,7 +129,8 @@ def test_no_payload_runs_on_any_page_of_the_site(hostile_site: Path) -> None:
     browser = Chromium(CHROMIUM)
     try:
         pages = sorted(hostile_site.rglob("*.html"))
-        assert {p.name for p in pages} >= {"index.html", "evil.html", "leaderboard.html"}
+        assert {p.name for p in pages} >= {"index.html", "evil.html", "leaderboard.html", "history.html"}
+        assert (hostile_site / "history" / "tf-efficientnet-lite0.svg").is_file()  # its page has a chart
         for page in pages:
             browser.open(page.as_uri())
             # hover every element, so an injected onmouseover would fire too

@@ -7,6 +7,7 @@ zoo's own.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -15,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from zoo.measure.noise import ContentionProbe
 from zoo.measure.scenarios.latency import time_iterations
 from zoo.results import LatencyRecord, LatencyStatus, open_store
 from zoo.results.gate import GateOutcome, Noise, calibrate_noise, gate, threshold
@@ -67,11 +69,24 @@ def test_a_10_percent_slowdown_is_caught_5_of_5(noise: dict[tuple[str, str], Noi
     assert all(report.rows[0].outcome == GateOutcome.REGRESSION for report in reports)
 
 
-def test_a_contended_run_is_never_passed(noise: dict[tuple[str, str], Noise]) -> None:
-    busy = timed(BASE_S, contention={"contended": True, "reason": "other processes used 90% of the CPU"})
-    report = gate([timed(BASE_S)], [busy], noise)
-    assert report.exit_code == 3
-    assert "contended" in report.rows[0].reason
+def test_a_candidate_timed_on_busy_cores_is_never_passed(noise: dict[tuple[str, str], Noise]) -> None:
+    """One process per core spins while the candidate is timed: zoo's own probe says so, and the gate
+    calls it a regression or cannot judge it, never fine."""
+    spinners = [
+        subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(os.cpu_count() or 1)
+    ]
+    try:
+        probe = ContentionProbe()
+        candidate = timed(BASE_S)
+        contention = probe.stop()
+    finally:
+        for spinner in spinners:
+            spinner.kill()
+            spinner.wait()
+    assert contention["contended"], contention
+    report = gate([timed(BASE_S)], [replace(candidate, contention=contention)], noise)
+    assert report.exit_code in (1, 3)
+    assert report.exit_code == 1 or "contended" in report.rows[0].reason
 
 
 def test_other_library_versions_cannot_be_judged(noise: dict[tuple[str, str], Noise]) -> None:
@@ -124,6 +139,26 @@ def test_history_marks_the_run_where_the_median_stepped(noise: dict[tuple[str, s
     (series,) = history(enumerate(runs, start=1), noise)
     assert [point.run for point in series.steps] == [5]
     assert series.steps[0].change == pytest.approx(0.25, abs=0.01)
+
+
+def test_a_contended_run_is_drawn_but_not_fitted(noise: dict[tuple[str, str], Noise]) -> None:
+    """A run 50% slow because the machine was busy is not a step: left out of the fit, or shown marked."""
+    base = timed(BASE_S)
+    runs = [
+        replace(
+            base,
+            stats=Stats.from_seconds([BASE_S * (1.5 if busy else 1)] * 30),
+            contention={"contended": busy},
+        )
+        for busy in (False, False, False, True, False, False)
+    ]
+    (fitted,) = history(enumerate(runs, start=1), noise)
+    assert [point.run for point in fitted.points] == [1, 2, 3, 5, 6]
+    (shown,) = history(enumerate(runs, start=1), noise, untrusted=True)
+    assert [(point.run, point.trusted) for point in shown.points if not point.trusted] == [(4, False)]
+    assert shown.steps == [] and len(shown.points) == 6
+    alike = [replace(run, contention={"contended": False}) for run in runs]  # the same medians, all quiet
+    assert [point.run for point in history(enumerate(alike, start=1), noise)[0].steps] == [4, 5]
 
 
 def zoo(*args: str) -> subprocess.CompletedProcess[str]:

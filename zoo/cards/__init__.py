@@ -5,7 +5,7 @@ ones differ, and `left_alone` names files in the output folder that zoo will not
 `zoo docs` command is those calls. `frontiers` and `pick` answer the deployer's question (`zoo pick`).
 """
 
-from zoo.cards._chart import frontier_chart
+from zoo.cards._chart import frontier_chart, history_chart
 from zoo.cards._context import (
     NOT_MEASURED,
     RANDOM_WEIGHTS,
@@ -56,6 +56,7 @@ __all__ = [
     "escape_markdown",
     "frontier_chart",
     "frontiers",
+    "history_chart",
     "is_missing",
     "left_alone",
     "load_results",

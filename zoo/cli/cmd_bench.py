@@ -73,16 +73,34 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         metavar="RUN",
         help="continue the latest unfinished bench run of the same plan (or run RUN), skipping what is done",
     )
+    parser.add_argument(
+        "--repeat",
+        default="1",
+        metavar="N",
+        help="run the same plan N times back to back, each a run of its own in the store "
+        "(`zoo results noise` calibrates the regression gate from 3 or more)",
+    )
     add_db_argument(parser)
     add_index_argument(parser)
     add_json_argument(parser)
     parser.set_defaults(run=run)
 
 
+def _repeat(text: str) -> int:
+    """`--repeat`: a whole number of runs, at least 1 (one line when it is not, not argparse's usage)."""
+    count = int(text) if text.strip().isdigit() else 0
+    if count < 1:
+        raise ZooError(f"--repeat takes a whole number of runs, at least 1; got {text!r}")
+    return count
+
+
 def run(args: argparse.Namespace) -> int:
-    from zoo.api import bench
+    from zoo.api import bench_repeatedly
     from zoo.index import load_index
 
+    repeat = _repeat(args.repeat)
+    if repeat > 1 and args.resume:
+        raise ZooError("--resume continues one run: leave out --repeat")
     models = selected_models(args, load_index(args.index), "measure")
     if matrix_precisions(args):
         if args.scenario:
@@ -101,17 +119,29 @@ def run(args: argparse.Namespace) -> int:
         sla_ms=args.sla_ms,
     ).specs
     executor = executor_from_args(args)  # connects first: an unreachable cluster writes nothing
-    watch = progress("zoo bench", len(specs), _outcome, lambda r: r.status != "ok" or r.contended)
+    watch = progress("zoo bench", len(specs) * repeat, _outcome, lambda r: r.status != "ok" or r.contended)
     with contextlib.redirect_stdout(sys.stderr), watch as listener:  # Ray prints
-        result = bench(specs, store_path(args), executor, args.resume, listener)
+        results = bench_repeatedly(specs, store_path(args), repeat, executor, args.resume, listener)
+    runs = [
+        {"run": result.run_id, "results": [record.row() for record in result.records]} for result in results
+    ]
     if args.json:
-        print_json({"run": result.run_id, "results": [record.row() for record in result.records]})
+        print_json(runs[0] if repeat == 1 else {"runs": runs})
     else:
-        _print_summary(result)
-    reason = untrusted(result.records)
-    if reason:
-        print(f"zoo bench: run {result.run_id}: {reason}", file=sys.stderr)
-    return 1 if result.failed or reason else 0
+        for result in results:
+            _print_summary(result)
+    code = 0
+    for result in results:
+        reason = untrusted(result.records)
+        if reason:
+            print(f"zoo bench: run {result.run_id}: {reason}", file=sys.stderr)
+        code = 1 if result.failed or reason else code
+    if repeat >= 3:
+        ids = " ".join(str(result.run_id) for result in results)
+        print(
+            f"zoo bench: `zoo results noise {ids}` calibrates the regression gate from them", file=sys.stderr
+        )
+    return code
 
 
 def _sla(text: str) -> float:

@@ -225,7 +225,7 @@ def run_noise(args: argparse.Namespace) -> int:
         return 0
     if not found:
         raise ZooError(
-            "no configuration was measured quietly in 3 runs or more: run the same `zoo bench` 3 times first"
+            "no configuration was measured quietly in 3 runs or more: run `zoo bench ... --repeat 3` first"
         )
     for noise in found:
         print(

@@ -5,7 +5,14 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from zoo.cli._common import add_index_argument, add_results_argument, results_path
+from zoo._errors import ZooError
+from zoo.cli._common import (
+    add_db_argument,
+    add_index_argument,
+    add_results_argument,
+    results_path,
+    store_path,
+)
 from zoo.index import display_path
 from zoo.paths import project_paths, refuse_overlap
 
@@ -18,6 +25,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     add_index_argument(parser)
     parser.add_argument("--out", type=Path, help="where the site goes (default: site/ beside the index)")
     add_results_argument(parser)
+    add_db_argument(parser)  # the history pages' runs
     parser.add_argument(
         "--templates",
         type=Path,
@@ -39,7 +47,10 @@ def run_site(args: argparse.Namespace) -> int:
     args.out = args.out or paths.site
     inputs = {"index": paths.root, "results": results_path(args)}
     refuse_overlap(args.out, {**inputs, "templates": args.templates} if args.templates else inputs)
-    built = build_site(load_index(args.index), results_path(args), args.out, args.templates)
+    if args.db and not args.db.is_file():
+        raise ZooError(f"no results database at {args.db} (--db)")
+    store = store_path(args)
+    built = build_site(load_index(args.index), results_path(args), args.out, args.templates, store)
     print(
         f"{display_path(built.out)}: {built.cards} card(s), {built.models} model(s), "
         f"{built.rows} leaderboard row(s) in {built.seconds:.1f} s; open {display_path(built.out)}/index.html"

@@ -42,7 +42,11 @@ from zoo.index import MARKDOWN_SUFFIXES, Index, display_path
 from zoo.paths import project_paths
 from zoo.publish.frontier import PAGE as FRONTIER_PAGE
 from zoo.publish.frontier import frontier_pages
+from zoo.publish.history import PAGE as HISTORY_PAGE
+from zoo.publish.history import history_pages, link_cards, stored_history
 from zoo.publish.leaderboard import LeaderboardRow, leaderboard
+from zoo.results.gate import Noise
+from zoo.results.records import LatencyRecord
 
 TEMPLATES = Path(__file__).parent / "templates"
 MARKER = ".zoo-site"
@@ -75,18 +79,22 @@ def card_templates(index: Index) -> Path:
     return next(iter(folders)).parent
 
 
-def build_site(index: Index, results_dir: Path, out: Path, templates: Path | None = None) -> BuiltSite:
-    """Build the site into `out` (created, or cleared when a previous `zoo site` made it)."""
+def build_site(
+    index: Index, results_dir: Path, out: Path, templates: Path | None = None, store: Path | None = None
+) -> BuiltSite:
+    """Build the site into `out` (created, or cleared when a previous `zoo site` made it). The history
+    pages come from the results `store` (none given, or none there: each says it holds no run)."""
     started = time.perf_counter()
     _check_out(out)
     templates = templates or card_templates(index)
     results = load_results(results_dir)
     facts = tuple(model_facts(model, results) for model in index.models.values())
     rows = leaderboard(facts)
+    stored = stored_history(store)
     with tempfile.TemporaryDirectory(prefix="zoo-site-") as staging:
         docs = Path(staging) / "docs"
-        cards = render_cards(templates, results_dir, docs / "models", index)
-        pages = _pages(index, results, facts, rows, _card_titles(cards))
+        cards = link_cards(render_cards(templates, results_dir, docs / "models", index), index)
+        pages = _pages(index, results, facts, rows, _card_titles(cards), stored)
         for path, content in [*((card.path, card.content) for card in cards), *pages.items()]:
             target = path if path.is_absolute() else docs / path
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -131,6 +139,7 @@ def _pages(
     facts: tuple[ModelFacts, ...],
     rows: list[LeaderboardRow],
     cards: dict[str, str],
+    stored: tuple[list[tuple[int, LatencyRecord]], dict[tuple[str, str], Noise]],
 ) -> dict[Path, str]:
     markdown = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
@@ -148,11 +157,12 @@ def _pages(
     counts = {env.id: sum(1 for row in rows if row.environment == env.id) for env in described}
     context = {"site_name": _site_name(index), "index": index, "cards": cards, "rows": rows}
     pages = {f"models/{Path(path).stem}" for path in cards}
-    links = {
-        model.name: f"models/{model.source.path.stem}.html"
+    card_pages = {
+        model.name: f"models/{model.source.path.stem}.md"
         for model in index.models.values()
         if f"models/{model.source.path.stem}" in pages
     }
+    links = {name: str(Path(page).with_suffix(".html")) for name, page in card_pages.items()}
     table = page_html.get_template("leaderboard.html.j2").render(rows=rows, links=links)
     return {
         Path("index.md"): markdown.get_template("home.md.j2").render(**context, environments=described),
@@ -162,6 +172,7 @@ def _pages(
         ),
         **{Path("assets") / name: (TEMPLATES / name).read_text("utf-8") for name in ASSETS},
         **frontier_pages(facts, _site_name(index), markdown),
+        **history_pages(index, *stored, card_pages, markdown),
     }
 
 
@@ -183,7 +194,7 @@ def _config(index: Index, docs: Path, out: Path) -> dict[str, Any]:
     lists the collections, and each card page carries its own table of contents (its models), so a
     page's size does not grow with the number of collections, nor the site's with its square."""
     nav: list[Any] = [{"Home": "index.md"}, {"Leaderboard": "leaderboard.md"}, {"Frontier": FRONTIER_PAGE}]
-    nav.append({"Environments": "environments.md"})
+    nav += [{"History": HISTORY_PAGE}, {"Environments": "environments.md"}]
     return {
         # The theme puts the name into pages unescaped in places: escaped here, it is text everywhere.
         "site_name": html.escape(_site_name(index)),
@@ -197,7 +208,7 @@ def _config(index: Index, docs: Path, out: Path) -> dict[str, Any]:
         "extra_javascript": [f"assets/{ASSETS[0]}"],
         "extra": {"polyfills": [f"assets/{ASSETS[2]}"]},
         "nav": nav,
-        "not_in_nav": "/models/*.md",
+        "not_in_nav": "/models/*.md\n/history/*.md",
     }
 
 

@@ -3,8 +3,8 @@
 A step is found as asv finds them: the series is fitted with a piecewise-constant function under an
 L1 cost plus a penalty per step (an exact dynamic programme, fine for the few hundred runs a history
 holds), and the penalty is the gate's threshold, so a lone run must move by more than the noise to
-be a step while a lasting shift may be smaller. Only quiet, converged measurements are points:
-a contended run would look like a step that never happened.
+be a step while a lasting shift may be smaller. Only quiet, converged measurements are fitted:
+a contended run would look like a step that never happened (a chart may still show it, marked).
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ class HistoryPoint:
     environment: str
     step: bool = False  # the median moved here, against the runs before it
     change: float | None = None  # relative change of the fitted level at a step
+    trusted: bool = True  # quiet and converged; an untrusted point is shown, never fitted
 
 
 @dataclass(frozen=True)
@@ -77,19 +78,24 @@ def detect_steps(values: Sequence[float], penalty: float) -> list[int]:
 def history(
     records: Iterable[tuple[int, LatencyRecord]],
     noise: Mapping[tuple[str, str], Noise] | None = None,
+    untrusted: bool = False,
 ) -> list[Series]:
-    """Every configuration's series from (run id, record) pairs, oldest run first."""
+    """Every configuration's series from (run id, record) pairs, oldest run first. With `untrusted`,
+    contended or unconverged measurements are points too (marked, and left out of the step fit)."""
     grouped: dict[tuple[str, str], list[tuple[int, LatencyRecord]]] = {}
     for run, record in records:
-        if record.status == LatencyStatus.OK and record.stats and record.converged and not record.contended:
+        if record.status == LatencyStatus.OK and record.stats and (untrusted or _trusted(record)):
             grouped.setdefault((record.key, _machine(record)), []).append((run, record))
     series = []
     for (key, machine), points in sorted(grouped.items()):
         points = sorted(points, key=lambda pair: pair[0])[-MAX_POINTS:]
+        fitted = [i for i, (_, record) in enumerate(points) if _trusted(record)]
         medians = [record.stats.median_ms for _, record in points if record.stats]
-        limit = _threshold(key, [record for _, record in points], medians, noise or {})
-        starts = set(detect_steps(medians, limit))
-        levels = _levels(medians, sorted(starts))
+        quiet = [medians[i] for i in fitted]
+        limit = _threshold(key, [points[i][1] for i in fitted], quiet, noise or {})
+        starts = detect_steps(quiet, limit)
+        levels = _levels(quiet, starts) if quiet else []
+        change = {fitted[i]: levels[i] / levels[i - 1] - 1 for i in starts}
         series.append(
             Series(
                 key,
@@ -103,14 +109,19 @@ def history(
                         record.environment.get("git_commit"),
                         dict(record.environment.get("libraries", {})),
                         str(record.environment.get("id", "")),
-                        step=i in starts,
-                        change=levels[i] / levels[i - 1] - 1 if i in starts else None,
+                        step=i in change,
+                        change=change.get(i),
+                        trusted=_trusted(record),
                     )
                     for i, (run, record) in enumerate(points)
                 ),
             )
         )
     return series
+
+
+def _trusted(record: LatencyRecord) -> bool:
+    return record.converged and not record.contended
 
 
 def _machine(record: LatencyRecord) -> str:
