@@ -123,6 +123,11 @@ ENTRY_CASES: dict[str, tuple[dict[str, str | bytes], str, list[str]]] = {
     "text file size": ({"card.md": model("    File Size: big\n")}, "card.md", ["'File Size'", "'big'"]),
     "crop pct zero": ({"card.md": model("    Crop Pct: 0\n")}, "card.md", ["'Crop Pct'"]),
     "image size zero": ({"card.md": model("    Image Size: '0'\n")}, "card.md", ["'Image Size'", "positive"]),
+    "image size of three sides": (
+        {"card.md": model("    Image Size: [3, 224, 224]\n")},
+        "card.md",
+        ["card.md:5", "'Image Size'", "[height, width]"],
+    ),
     "missing collection": (
         {"card.md": model(extra="  In Collection: Nope\n")},
         "card.md",

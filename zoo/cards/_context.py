@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from zoo.cards._deploy import LATENCY, Int8Variant, Throughput, int8_variants, scenario, throughput_rows
-from zoo.cards._format import MISSING, file_size, fmt, is_missing, link, si
+from zoo.cards._format import MISSING, file_size, fmt, is_missing, link, pixels, si
 from zoo.cards._frontier import Frontiers, fastest, frontiers
 from zoo.cards._results import Results, Row
 from zoo.index import Model, normalize_key
@@ -29,7 +29,7 @@ _SPEC: tuple[tuple[str, str, Callable[[Any], str]], ...] = (
     ("parameters", "Parameters", si),
     ("flops", "FLOPs", si),
     ("file_size", "File size", file_size),
-    ("image_size", "Input size (px)", fmt),
+    ("image_size", "Input size (px)", pixels),
     ("crop_pct", "Crop pct", fmt),
     ("interpolation", "Interpolation", fmt),
     ("mean", "Mean", fmt),

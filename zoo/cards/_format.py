@@ -17,6 +17,8 @@ from urllib.parse import quote
 
 from markupsafe import Markup
 
+from zoo.index import image_size_text
+
 MISSING = "\u2013"  # an en dash
 """What a table cell shows for a value the results do not hold."""
 
@@ -96,6 +98,19 @@ def link(url: Any) -> Markup:
 def fmt(value: Any, spec: str = "") -> str:
     """A number formatted with `spec`, or the missing-value dash."""
     return MISSING if is_missing(value) else format(value, spec)
+
+
+def pixels(value: Any) -> str:
+    """An input size: `224`, or `320x256 (height x width)` from a declared (height, width) or the
+    `320, 256` validation.csv writes for one."""
+    if is_missing(value):
+        return MISSING
+    if isinstance(value, str) and "," in value:
+        try:
+            value = [int(side) for side in value.split(",")]
+        except ValueError:
+            return value
+    return image_size_text(value) if isinstance(value, int | tuple | list) else str(value)
 
 
 def si(value: Any, unit: str = "") -> str:

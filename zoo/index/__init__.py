@@ -12,6 +12,7 @@ from zoo.index._model import (
     Result,
     Source,
     dataset_key,
+    image_size_text,
     local_weights,
     normalize_key,
 )
@@ -33,6 +34,7 @@ __all__ = [
     "count_resolution",
     "dataset_key",
     "display_path",
+    "image_size_text",
     "load_index",
     "local_weights",
     "normalize_key",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -63,6 +63,13 @@ def local_weights(weights: str | None, declared_in: Path) -> Path | None:
     return path if path.is_absolute() else declared_in.parent / path
 
 
+def image_size_text(size: int | Sequence[int]) -> str:
+    """`224`, or `320x256 (height x width)`: two sides are always shown with their order."""
+    if isinstance(size, int):
+        return str(size)
+    return f"{'x'.join(f'{side:g}' for side in size)} (height x width)"
+
+
 @dataclass(frozen=True)
 class Metadata:
     """Declared metadata keyed by normalized name; unknown keys are kept as they were written."""
@@ -90,7 +97,8 @@ class Metadata:
         return self.get("file_size")
 
     @property
-    def image_size(self) -> int | None:
+    def image_size(self) -> int | tuple[int, int] | None:
+        """One side in pixels, or (height, width) when not square."""
         return self.get("image_size")
 
     @property

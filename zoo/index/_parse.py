@@ -103,6 +103,27 @@ def _positive_int(raw: Any) -> int:
     return value
 
 
+# Height and width written as one text: `320x256`, `320 x 256`, `(320, 256)`, `[320, 256]`, and with
+# the multiplication sign U+00D7.
+_SIDES = re.compile(r"\s*[(\[]?\s*([0-9]+)\s*(?:[x\u00d7,]|\s)\s*([0-9]+)\s*[)\]]?\s*")
+
+
+def _image_size(raw: Any) -> int | tuple[int, int]:
+    """One side in pixels, or (height, width) when the input is not square: `[320, 256]` or `320x256`
+    is 320 high and 256 wide, in the order of timm's `input_size` (C, H, W) and of torch's tensors. A
+    square pair is its one side, as timm's tables write it."""
+    if isinstance(raw, list | tuple):
+        sides = list(raw)
+    elif isinstance(raw, str) and (pair := _SIDES.fullmatch(raw)) is not None:
+        sides = list(pair.groups())
+    else:
+        return _positive_int(raw)
+    if len(sides) != 2 or any(isinstance(side, dict | list) for side in sides):
+        raise ValueError("must be one side in pixels, or [height, width]")
+    height, width = (_positive_int(side) for side in sides)
+    return height if height == width else (height, width)
+
+
 def _crop_pct(raw: Any) -> float:
     """timm's domain: any positive fraction; above 1 the image is scaled up before the crop (volo)."""
     if isinstance(raw, bool):
@@ -126,8 +147,9 @@ def _metric(raw: Any) -> float:
 
 
 def _convert(convert: Callable[[Any], Any], raw: Any) -> Any:
-    """A typed field's value; a list or mapping is refused before any conversion turns it into text."""
-    if isinstance(raw, dict | list):
+    """A typed field's value; a mapping, or a list where one value is meant, is refused before any
+    conversion turns it into text."""
+    if isinstance(raw, dict) or (isinstance(raw, list) and convert is not _image_size):
         raise ValueError("must be a single value")
     return convert(raw)
 
@@ -144,7 +166,7 @@ _METADATA_TYPES: dict[str, Callable[[Any], Any]] = {
     "flops": _count,
     "parameters": _count,
     "file_size": _count,
-    "image_size": _positive_int,
+    "image_size": _image_size,
     "crop_pct": _crop_pct,
     "interpolation": _text,
 }

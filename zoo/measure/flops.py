@@ -2,10 +2,12 @@
 
 "FLOPs" in a model index has no fixed unit. Three conventions cover what indexes publish:
 
-- `flops`: `torch.utils.flop_counter.FlopCounterMode` on a square (1, 3, S, S) input (2 per multiply-add);
+- `flops`: `torch.utils.flop_counter.FlopCounterMode` on a (1, 3, H, W) input, square unless the declared
+  size is not (2 per multiply-add);
 - `macs`: the same, counted as multiply-accumulates (half of `flops`);
 - `timm-docs-2021`: how timm's model-index numbers were produced, by an old `thop` on a non-square
-  (1, 3, S, floor(S * 1546 / 1213)) input with per-module rules (see `_count_2021`).
+  (1, 3, S, floor(S * 1546 / 1213)) input with per-module rules (see `_count_2021`); only square sizes
+  S were counted so.
 
 Every count needs only shapes, so a model built on the `meta` device is counted in milliseconds.
 """
@@ -47,24 +49,30 @@ def timm_docs_2021_input(image_size: int) -> tuple[int, int, int, int]:
     return (1, 3, image_size, image_size * width // height)
 
 
-def count_flops(model: nn.Module, image_size: int) -> dict[str, FlopCount]:
-    """The model's count under every convention; the model is put in eval mode (BatchNorm counts differ)."""
+def count_flops(model: nn.Module, image_size: int | tuple[int, int]) -> dict[str, FlopCount]:
+    """The model's count under every convention at a side or (height, width); the model is put in eval
+    mode (BatchNorm counts differ)."""
     import torch
 
     model.eval()
     device = next(model.parameters(), torch.empty(0)).device
-    square = (1, 3, image_size, image_size)
+    height, width = (image_size, image_size) if isinstance(image_size, int) else image_size
+    shape = (1, 3, height, width)
     counts: dict[str, FlopCount] = {}
     try:
-        flops = _count_flop_counter(model, torch.empty(square, device=device))
+        flops = _count_flop_counter(model, torch.empty(shape, device=device))
     except Exception as error:  # a model that cannot run at this size: report why, keep going
         reason = one_line(error)
-        counts["flops"] = FlopCount("flops", None, square, reason)
-        counts["macs"] = FlopCount("macs", None, square, reason)
+        counts["flops"] = FlopCount("flops", None, shape, reason)
+        counts["macs"] = FlopCount("macs", None, shape, reason)
     else:
-        counts["flops"] = FlopCount("flops", flops, square)
-        counts["macs"] = FlopCount("macs", flops // 2, square)
-    wide = timm_docs_2021_input(image_size)
+        counts["flops"] = FlopCount("flops", flops, shape)
+        counts["macs"] = FlopCount("macs", flops // 2, shape)
+    if height != width:
+        reason = "the 2021 docs counted square image sizes only"
+        counts["timm-docs-2021"] = FlopCount("timm-docs-2021", None, shape, reason)
+        return counts
+    wide = timm_docs_2021_input(height)
     try:
         counts["timm-docs-2021"] = FlopCount(
             "timm-docs-2021", _count_2021(model, torch.empty(wide, device=device)), wide

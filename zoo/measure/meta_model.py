@@ -45,8 +45,12 @@ def _skip_init() -> Any:
 
     class SkipInit(TorchFunctionMode):
         def __torch_function__(self, func: Any, types: Any, args: Any = (), kwargs: Any = None) -> Any:
-            if func in fills and args and isinstance(args[0], torch.Tensor) and args[0].is_meta:
-                return args[0]
-            return func(*args, **(kwargs or {}))
+            kwargs = kwargs or {}
+            if func in fills:
+                # a Tensor method has its tensor first; torch.nn.init passes it as `tensor=`
+                filled = args[0] if args else kwargs.get("tensor")
+                if isinstance(filled, torch.Tensor) and filled.is_meta:
+                    return filled
+            return func(*args, **kwargs)
 
     return SkipInit()

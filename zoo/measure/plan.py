@@ -57,8 +57,10 @@ def resolve_data(name: str, declared: Model | None = None) -> tuple[DataConfig, 
     net = build_meta_model(name)
     timm_config = timm.data.resolve_model_data_config(net)
     meta = declared.metadata if declared is not None else None
+    size = meta.image_size if meta else None  # one side, or (height, width)
     overrides = {
-        "img_size": meta.image_size if meta else None,
+        "img_size": size if isinstance(size, int) else None,
+        "input_size": (timm_config["input_size"][0], *size) if isinstance(size, tuple) else None,
         "crop_pct": meta.crop_pct if meta else None,
         "interpolation": meta.interpolation if meta else None,
     }

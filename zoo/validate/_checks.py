@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from zoo.index import Declared, count_resolution, normalize_key
+from zoo.index import Declared, count_resolution, image_size_text, normalize_key
 from zoo.measure.flops import CONVENTIONS, FlopCount
 from zoo.validate._verdict import Verdict
 from zoo.weights import Pretrained, tag_list
@@ -140,7 +140,7 @@ def weights(model: str, declared: str | None, pretrained: Pretrained) -> Verdict
 
 # The fields a pretrained tag decides, each as (default, test-time value) read from a tag's config.
 _READERS: dict[str, Callable[[Mapping[str, Any]], tuple[Any, Any]]] = {
-    "Image Size": lambda c: (_side(c["input_size"]), _side(c.get("test_input_size"))),
+    "Image Size": lambda c: (input_side(c["input_size"]), _test_side(c.get("test_input_size"))),
     "Crop Pct": lambda c: (c["crop_pct"], c.get("test_crop_pct")),
     "Interpolation": lambda c: (c["interpolation"], None),
     "Mean": lambda c: (tuple(c["mean"]), None),
@@ -187,7 +187,7 @@ def _judged(
         return first
     by_value: dict[str, list[str]] = {}
     for tag, (value, _) in values.items():
-        by_value.setdefault(_show(value), []).append(tag)
+        by_value.setdefault(_show(value, field), []).append(tag)
     architecture = pretrained.architecture or ""
     carried = "; ".join(f"{value} ({tag_list(named, architecture)})" for value, named in by_value.items())
     detail = f"declared {declared.text}, which no pretrained tag of {architecture} has: {carried}"
@@ -198,12 +198,14 @@ def _source(tag: str) -> str:
     return f"timm pretrained_cfg {tag}"
 
 
-def _side(input_size: Sequence[int] | None) -> int | tuple[int, ...] | None:
+def input_side(input_size: Sequence[int]) -> int | tuple[int, int]:
     """A (C, H, W) input size as the one number an index declares, or (H, W) when it is not square."""
-    if not input_size:
-        return None
     height, width = input_size[-2:]
     return height if height == width else (height, width)
+
+
+def _test_side(input_size: Sequence[int] | None) -> int | tuple[int, int] | None:
+    return input_side(input_size) if input_size else None
 
 
 def _config_value(
@@ -218,16 +220,18 @@ def _config_value(
         return Verdict(model, field, declared.value, expected, source, "error", detail)
     if _same(value, expected):
         return Verdict(
-            model, field, declared.value, expected, source, "ok", f"{_show(expected)}, as in {source}"
+            model, field, declared.value, expected, source, "ok", f"{_show(expected, field)}, as in {source}"
         )
     if _within_written_decimals(declared, expected):
         decimals = len(declared.text.split(".")[1])
-        detail = f"{_show(expected)} in {source}, declared to the {decimals} decimals written"
+        detail = f"{_show(expected, field)} in {source}, declared to the {decimals} decimals written"
         return Verdict(model, field, declared.value, expected, source, "ok", detail)
     if at_test is not None and _same(value, _comparable(at_test)):
-        detail = f"{_show(value)} is the test-time value of {source}; its default is {_show(expected)}"
+        shown, default = _show(value, field), _show(expected, field)
+        detail = f"{shown} is the test-time value of {source}; its default is {default}"
         return Verdict(model, field, declared.value, expected, source, "ok", detail)
-    detail = f"declared {declared.text}, {source} says {_show(expected)}"
+    written = image_size_text(value) if field == "Image Size" else declared.text  # with its sides' order
+    detail = f"declared {written}, {source} says {_show(expected, field)}"
     return Verdict(model, field, declared.value, expected, source, "mismatch", detail)
 
 
@@ -272,5 +276,7 @@ def _ratio(ratio: float) -> str:
     return f"{ratio:.3f}" if 0.01 <= ratio < 1000 else f"{ratio:.3g}"
 
 
-def _show(value: Any) -> str:
+def _show(value: Any, field: str) -> str:
+    if field == "Image Size":
+        return image_size_text(value)
     return ", ".join(f"{v:g}" for v in value) if isinstance(value, tuple) else str(value)

@@ -14,7 +14,7 @@ from urllib.parse import urlparse
 
 from zoo._errors import ZooError, one_line
 from zoo._processes import worker_context
-from zoo.index import Index, Metadata, Model
+from zoo.index import Index, Metadata, Model, image_size_text
 from zoo.validate import _checks
 from zoo.validate._results import ACCURACY_CSV, load_accuracy, results
 from zoo.validate._structure import CannotBuild, structure
@@ -47,8 +47,8 @@ def validate_model(
         return [weights, *unknown, *results(model, accuracy)]
     size, size_note = model.metadata.image_size, ""
     if size is None:
-        size = pretrained.default_config()["input_size"][-1]
-        size_note = f" (counted at timm's input size {size}: none declared)"
+        size = _checks.input_side(pretrained.default_config()["input_size"])
+        size_note = f" (counted at timm's input size {image_size_text(size)}: none declared)"
     try:
         found = structure(model.name, size)
         measured = [

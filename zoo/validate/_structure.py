@@ -36,7 +36,7 @@ class Structure:
     estimated_file_size: int
 
 
-def structure(name: str, image_size: int) -> Structure:
+def structure(name: str, image_size: int | tuple[int, int]) -> Structure:
     """The model's counts at `image_size`, from the cache when they were measured before."""
     path = _entry(name, image_size)
     with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
@@ -46,7 +46,7 @@ def structure(name: str, image_size: int) -> Structure:
     return found
 
 
-def _measure(name: str, image_size: int) -> Structure:
+def _measure(name: str, image_size: int | tuple[int, int]) -> Structure:
     from zoo.measure.flops import count_flops
     from zoo.measure.meta_model import build_meta_model
     from zoo.validate._meta import estimate_file_size
@@ -59,7 +59,7 @@ def _measure(name: str, image_size: int) -> Structure:
     return Structure(count_flops(module, image_size), parameters, estimate_file_size(module))
 
 
-def _entry(name: str, image_size: int) -> Path:
+def _entry(name: str, image_size: int | tuple[int, int]) -> Path:
     import timm
     import torch
 
@@ -67,7 +67,8 @@ def _entry(name: str, image_size: int) -> Path:
 
     key = [name, image_size, timm.__version__, torch.__version__, _code_digest()]
     digest = hashlib.sha256(json.dumps(key).encode()).hexdigest()[:20]
-    return cache_root() / _KIND / f"{name}-{image_size}-{digest}.json"
+    size = image_size if isinstance(image_size, int) else "x".join(map(str, image_size))
+    return cache_root() / _KIND / f"{name}-{size}-{digest}.json"
 
 
 @functools.cache
