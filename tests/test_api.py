@@ -23,20 +23,21 @@ PINNED = {
         "Timing",
     ],
     "zoo.paths": ["ProjectPaths", "cache_root", "project_paths", "refuse_overlap"],
-    "zoo.api": ["BenchResult", "bench", "check_backends", "evaluate"],
+    "zoo.api": ["BenchResult", "bench", "bench_repeatedly", "check_backends", "evaluate"],
     "zoo.measure.plan": ["ModelSetup", "Plan", "plan", "resolve_data", "setup_model"],
     "zoo.measure.scenarios": [
         "RegisteredScenario", "record_type", "register_scenario", "run_scenario", "scenario", "scenario_names",
     ],
     "zoo.results.records": [
-        "AccuracyRecord", "AccuracyStatus", "AgreementRecord", "AgreementStatus", "LatencyRecord",
-        "LatencyStatus", "LogitAgreement", "Record", "RunStatus", "Status", "VERDICTS", "Verdict", "VerdictStatus",
+        "AccuracyRecord", "AccuracyStatus", "AgreementRecord", "AgreementStatus", "EXPORTED", "Exported",
+        "INVALID", "LatencyRecord", "LatencyStatus", "LogitAgreement", "Measured", "RateTrial", "Record",
+        "RunStatus", "SMOKE_DATASET", "ServerRecord", "Status", "VALID", "VERDICTS", "Verdict", "VerdictStatus",
         "now",
     ],
     "zoo.backends": [
         "ENTRY_POINT_GROUP", "Backend", "BackendError", "Capability", "LoadReport", "Served", "UnknownBackendError",
-        "WeightsInfo", "backend_class", "cache_root", "capabilities", "cpu_name", "create_backend",
-        "list_backends", "register_backend", "versions",
+        "WeightsInfo", "backend_class", "cache_root", "capabilities", "cpu_info", "cpu_name", "create_backend",
+        "list_backends", "precision_unavailable", "register_backend", "versions",
     ],
 }  # fmt: skip
 

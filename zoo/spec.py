@@ -145,13 +145,16 @@ class DataConfig:
 
 @dataclass(frozen=True)
 class Timing:
-    """When a latency is trusted: minimum time and iterations, the median's CI target, and a ceiling."""
+    """When a latency is trusted: minimum time and iterations, the median's CI target, and a ceiling;
+    and how long the server scenario may serve one offered rate (long enough for its minimum query
+    count at rates a slow configuration can keep within its SLA)."""
 
     min_time_s: float = 2.0
     min_iterations: int = 20
     max_time_s: float = 10.0
     target_ci: float = 0.02
     warmup_s: float = 0.5
+    max_trial_s: float = 30.0
 
     def __post_init__(self) -> None:
         if self.min_time_s < 0 or self.warmup_s < 0:
@@ -161,6 +164,8 @@ class Timing:
                 f"--max-time ({self.max_time_s:g} s) must be positive and at least --min-time "
                 f"({self.min_time_s:g} s)"
             )
+        if not self.max_trial_s > 0:
+            raise ZooError(f"--max-trial must be a positive number of seconds, got {self.max_trial_s:g}")
         if self.min_iterations < 2:
             raise ZooError(f"--min-iterations must be at least 2, got {self.min_iterations}")
         if not 0 < self.target_ci < 1:

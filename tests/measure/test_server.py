@@ -147,9 +147,9 @@ def test_lite0_is_served_within_the_sla_on_openvino_and_through_an_onnxruntime_s
 
 
 def test_a_run_too_short_to_be_valid_says_invalid_and_why(tmp_path: Path) -> None:
-    """`--max-time 1`: no rate may be served for longer than a second, under the minimum duration and
+    """`--max-trial 1`: no rate may be served for longer than a second, under the minimum duration and
     query count of a valid result; the single-stream pass still derives the default SLA."""
-    done = bench("--backend", "openvino", "--min-time", "0.5", "--max-time", "1", "--db",
+    done = bench("--backend", "openvino", "--min-time", "0.5", "--max-trial", "1", "--db",
                  str(tmp_path / "r.db"), "--json", cwd=tmp_path)  # fmt: skip
     assert done.returncode == 0, done.stderr  # an INVALID result is a result
     (row,) = json.loads(done.stdout)["results"]

@@ -108,7 +108,7 @@ def test_the_summary_as_json_matches_the_store(store: Path) -> None:
         "fastest": None, "throughput": None, "top1": None, "random_weights": True, "verdicts": [],
     }  # fmt: skip
     lite0 = summary["models"][LITE0]
-    assert lite0["fastest"]["key"].startswith(f"{LITE0}|onnxruntime|fp32|1|1|latency")
+    assert lite0["fastest"]["key"] == f"{LITE0}|onnxruntime|fp32|b1|t1"  # latency keys name no scenario
     assert lite0["throughput"]["images_per_s"] > 0 and lite0["throughput"]["serving"]["sweep"]
     assert (lite0["top1"]["dataset"], lite0["top1"]["images"]) == ("imagenet-sample", 20)
     (verdict,) = lite0["verdicts"]

@@ -1,7 +1,7 @@
 """Progress of the commands that run one worker per configuration (`zoo bench`, `zoo eval`,
 `zoo check-backends`): a live bar on a terminal; in a log (`make bench` tees to .zoo/bench.log), one
-plain line when a configuration starts and one when it ends, with its outcome, the count done and an
-estimate of the time left."""
+plain line when a configuration starts (when there are several) and one when it ends, with its
+outcome, the count done and an estimate of the time left."""
 
 from __future__ import annotations
 
@@ -56,8 +56,9 @@ def progress(
 
         def plain(spec: Any, record: Any) -> None:
             nonlocal done
-            if record is None:
-                print(f"{command}: start {label(spec)}", file=sys.stderr, flush=True)
+            if record is None:  # one configuration needs no start line: its end line says it all
+                if total > 1:
+                    print(f"{command}: start {label(spec)}", file=sys.stderr, flush=True)
                 return
             done += 1
             print(

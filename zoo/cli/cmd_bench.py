@@ -55,6 +55,13 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.add_argument(
         "--max-time", type=float, default=10.0, help="seconds before giving up on the CI target"
     )
+    parser.add_argument(
+        "--max-trial",
+        type=float,
+        default=30.0,
+        help="server scenario: the longest one offered rate is served (the lowest rate searched is the "
+        "one that reaches the minimum query count in that time)",
+    )
     parser.add_argument("--min-iterations", type=int, default=20)
     parser.add_argument("--target-ci", type=float, default=0.02, help="95%% CI of the median, relative width")
     parser.add_argument(
@@ -114,6 +121,7 @@ def run(args: argparse.Namespace) -> int:
         skip_unsupported=args.matrix,
         min_time_s=args.min_time,
         max_time_s=args.max_time,
+        max_trial_s=args.max_trial,
         min_iterations=args.min_iterations,
         target_ci=args.target_ci,
         sla_ms=args.sla_ms,
