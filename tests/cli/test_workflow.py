@@ -69,7 +69,7 @@ def test_the_daily_workflow_from_another_folder(project: Path, elsewhere: Path) 
 
     benched = zoo(project, elsewhere, "bench", MODEL, "--backend", "onnxruntime", *FAST)
     assert benched.returncode == 0, benched.stderr
-    assert "start regnetx_008 onnxruntime" in benched.stderr  # progress lines: stderr is not a terminal
+    assert "zoo bench: end   regnetx_008 onnxruntime" in benched.stderr  # not a terminal: plain lines
 
     evaluated = zoo(project, elsewhere, "eval", MODEL, "--backend", "onnxruntime", "--workers", "0")
     assert evaluated.returncode == 0 and "random weights" in evaluated.stdout

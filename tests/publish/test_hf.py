@@ -12,7 +12,7 @@ from huggingface_hub import ModelCard, ModelCardData
 from zoo.cli import main
 from zoo.index import Index, Model, load_index, normalize_key
 from zoo.publish import hf_cards
-from zoo.publish.hf import DECLARED, MEASURED
+from zoo.publish.hf import DECLARED, MEASURED, SERVED_AT_SLA
 
 MODELS = (
     "tf_efficientnet_lite0",
@@ -58,6 +58,10 @@ def test_the_hub_parser_reads_the_metadata(index: Index, results_dir: Path, card
     ok = latency[(latency.model == name) & (latency.status == "ok") & (latency.scenario == "latency")]
     medians = sorted(r.metric_value for r in measured if r.metric_type == "latency_ms")
     assert medians == sorted(ok.median_ms)
+    server = pd.read_csv(results_dir / "server.csv")
+    valid = server[(server.model == name) & (server.verdict == "VALID") & ~server.contended.astype(bool)]
+    served = sorted(r.metric_value for r in measured if r.metric_type == SERVED_AT_SLA)
+    assert served == sorted(valid.max_rate_ips)  # INVALID searches publish no figure
     accuracy = [r.metric_value for r in measured if r.metric_type == "accuracy"]
     assert accuracy == ([74.1] if name == "tf_efficientnet_lite0" else [])  # never a random-weights top-1
     assert "**Latency**" in card.text and "## Measured on" in card.text

@@ -128,9 +128,10 @@ def test_a_contended_row_says_so_and_gives_no_speedup(
 def test_the_server_figure_stands_beside_latency_with_its_sla(
     index: Index, results_dir: Path, tmp_path: Path
 ) -> None:
-    assert {row.server for row in _rows(index, results_dir)} <= {NOT_MEASURED, ""}  # no server.csv
     results = tmp_path / "results"
     shutil.copytree(results_dir, results)
+    (results / "server.csv").unlink(missing_ok=True)
+    assert {row.server for row in _rows(index, results)} <= {NOT_MEASURED, ""}  # no server.csv
     over = ("p99 bound 21.00 ms over the SLA 15.00 ms",)
     rows = [server_row("openvino", 180.0), server_row("onnxruntime", 60.0, over)]
     pd.DataFrame(rows, columns=list(ServerRecord.COLUMNS)).to_csv(results / "server.csv", index=False)

@@ -29,6 +29,7 @@ from zoo.cards import (
 )
 from zoo.index import Index, IndexFormatError, Model, dataset_key, display_path, normalize_key
 from zoo.publish.leaderboard import contended
+from zoo.results.records import VALID
 from zoo.spec import LATENCY
 from zoo.weights import PACKAGED, resolve_pretrained
 
@@ -36,6 +37,7 @@ PIPELINE = "image-classification"
 DECLARED = "declared in the model index"
 MEASURED = "measured by zoo"
 _TASK = {"type": PIPELINE, "name": "Image Classification"}
+SERVED_AT_SLA = "throughput_at_sla"  # the server scenario's max offered images/s with p99 within the SLA
 # Tasks as model indexes name them (Papers with Code, OpenMMLab), keyed by `dataset_key`, as the Hub's
 # pipeline tags. A task not here gets no pipeline tag: the Hub would show a wrong widget for a guess.
 _PIPELINES = {
@@ -193,7 +195,8 @@ def _declared_results(model: Model) -> list[dict[str, Any]]:
 
 
 def _measured_results(facts: ModelFacts) -> list[dict[str, Any]]:
-    """Measured top-1 (real weights only) and median latency, each named by how it was measured."""
+    """Measured top-1 (real weights only), median latency, images/s, and the most images/s served within
+    an SLA (VALID server results only), each named by how it was measured."""
     results = []
     for row in facts.accuracy:
         if row.get("weights") == "random" or is_missing(row.get("top1")):
@@ -220,6 +223,13 @@ def _measured_results(facts: ModelFacts) -> list[dict[str, Any]]:
             metric = {"type": "latency_ms", "name": f"Median latency in ms ({MEASURED}: {how})",
                       "value": row["median_ms"]}  # fmt: skip
         results.append(_measured("synthetic input", [metric]))
+    for row in facts.server:
+        if row.get("status") != "ok" or row.get("verdict") != VALID or contended(row):
+            continue  # an INVALID search found no rate within the SLA: there is no figure to publish
+        how = f"{_config(row)}, p99 within {row['sla_ms']:.2f} ms, {row['threads']:g} threads, {_env(row)}"
+        name = f"Max images per second at p99 within the SLA ({MEASURED}: {how})"
+        metric = {"type": SERVED_AT_SLA, "name": name, "value": row["max_rate_ips"]}
+        results.append(_measured("Poisson traffic of synthetic input", [metric]))
     return results
 
 
