@@ -8,7 +8,7 @@ configuration in its own process, stored in a fresh store, and every verdict is 
 exit code:
 
 1. calibration: `--repeat N` runs of ONNX Runtime and of the test-only `slow` backend at 0% (see
-   tests/plugin_backends.py: ONNX Runtime that sleeps a set fraction of each call's own time), then
+   tests/plugin_backends.py: ONNX Runtime that spins a set fraction of each call's own time), then
    `zoo results noise` over them;
 2. identical pairs: two back-to-back ONNX Runtime runs (`--repeat 2`) per pair, gated: passes (exit 0);
 3. injected slowdown: per trial, `slow` at 0% then at 10%, gated: detections (exit 1);

@@ -48,9 +48,10 @@ class NoisyBackend(Backend):
 
 
 class SlowBackend(Backend):
-    """ONNX Runtime made slower by a known fraction, for the regression gate: after each call it sleeps
-    `$ZOO_TEST_SLOWDOWN` (default 0) times that call's own time, so 0.10 is a 10% slowdown however
-    fast or noisy the call was. The record's settings say which fraction ran."""
+    """ONNX Runtime made slower by a known fraction, for the regression gate: after each call it spins
+    for `$ZOO_TEST_SLOWDOWN` (default 0) times that call's own time, so 0.10 is a 10% slowdown however
+    fast or noisy the call was. It spins rather than sleeps: on a VM a sleeping vCPU wakes late, and a
+    10% sleep measured as 20-30% more. The record's settings say which fraction ran."""
 
     NAME = "slow"
     SLOWDOWN = "ZOO_TEST_SLOWDOWN"
@@ -64,7 +65,10 @@ class SlowBackend(Backend):
         started = time.perf_counter()
         outputs = self._inner.run(inputs)
         if self._fraction:
-            time.sleep((time.perf_counter() - started) * self._fraction)
+            now = time.perf_counter()
+            until = now + (now - started) * self._fraction
+            while time.perf_counter() < until:
+                pass
         return outputs
 
     def settings(self) -> dict[str, Any]:
