@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import psutil
+import pytest
 from zoo_testing import make_spec
 
 from zoo.measure.executors import decode, remove_stale_folders, run_in_subprocess
@@ -44,9 +45,18 @@ run_in_subprocess(spec, timeout_s=120)
 """
 
 
-def test_a_killed_sweep_leaves_no_worker_and_its_folder_is_removed_next_time() -> None:
-    """kill -9 of the sweep's process: its worker dies with it, and the next sweep removes its folder."""
-    environment = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+def test_a_killed_sweep_leaves_no_worker_and_its_folder_is_removed_next_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """kill -9 of the sweep's process: its worker dies with it, and the next sweep removes its folder.
+    The sweep keeps its folder in a temporary directory of its own: a sweep of another test running
+    beside this one would otherwise remove the dead sweep's folder first."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    environment = {
+        **os.environ,
+        "PYTHONPATH": str(Path(__file__).resolve().parents[1]),
+        "TMPDIR": str(tmp_path),
+    }
     driver = subprocess.Popen(
         [sys.executable, "-c", DRIVER], env=environment, stdout=subprocess.PIPE, text=True
     )
