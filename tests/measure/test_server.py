@@ -162,6 +162,13 @@ def test_a_run_too_short_to_be_valid_says_invalid_and_why(tmp_path: Path) -> Non
     assert f"{LITE0} openvino fp32 b1 t" in done.stderr and ": INVALID: " in done.stderr  # the progress line
 
 
+@pytest.mark.parametrize("value", ["0", "-5"])
+def test_the_trial_ceiling_must_be_positive(value: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["bench", LITE0, "--scenario", "server", "--max-trial", value]) == 2
+    err = capsys.readouterr().err
+    assert err == f"zoo: error: --max-trial must be a positive number of seconds, got {float(value):g}\n"
+
+
 @pytest.mark.parametrize("value", ["0", "-5", "nan", "fast"])
 def test_the_sla_must_be_a_positive_number(value: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["bench", LITE0, "--scenario", "server", "--sla-ms", value]) == 2

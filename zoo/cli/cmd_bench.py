@@ -26,7 +26,7 @@ from zoo.cli._common import (
     store_path,
 )
 from zoo.cli._progress import progress
-from zoo.spec import REFERENCE, checked_sla_ms
+from zoo.spec import REFERENCE, Timing, checked_sla_ms
 
 if TYPE_CHECKING:
     from zoo.api import BenchResult
@@ -58,7 +58,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.add_argument(
         "--max-trial",
         type=float,
-        default=30.0,
+        default=Timing.max_trial_s,
         help="server scenario: the longest one offered rate is served (the lowest rate searched is the "
         "one that reaches the minimum query count in that time)",
     )
