@@ -1,17 +1,19 @@
 """Does the regression gate meet issue 23's criteria on this machine? Real lite0 runs, the real commands.
 
-    .venv/bin/python benchmarks/gate_check.py            # about 5 minutes on 2 cores
+    .venv/bin/python benchmarks/gate_check.py            # about 25 minutes on 2 cores
     .venv/bin/python benchmarks/gate_check.py --trials 10 --keep gate-check/
 
 Every run is `zoo bench tf_efficientnet_lite0` (fp32, batch 1, one thread, a short timing), each
 configuration in its own process, stored in a fresh store, and every verdict is `zoo results gate`'s
-exit code:
+exit code. Each side of a gate holds `--runs-per-side` runs, interleaved in time with the other
+side's (baseline, candidate, baseline, ...), as the gate asks on a machine that drifts:
 
 1. calibration: `--repeat N` runs of ONNX Runtime and of the test-only `slow` backend at 0% (see
    tests/plugin_backends.py: ONNX Runtime that spins a set fraction of each call's own time), then
    `zoo results noise` over them;
-2. identical pairs: two back-to-back ONNX Runtime runs (`--repeat 2`) per pair, gated: passes (exit 0);
-3. injected slowdown: per trial, `slow` at 0% then at 10%, gated: detections (exit 1);
+2. identical pairs: ONNX Runtime runs back to back, alternately given to each side, gated: passes
+   (exit 0);
+3. injected slowdown: per trial, `slow` at 0% and at 10% alternately, gated: detections (exit 1);
 4. contention: an ONNX Runtime baseline, then a candidate measured while one process per core spins:
    "never passed as fine" means exit 1 (regression) or 3 (cannot judge).
 
@@ -79,8 +81,9 @@ class Check:
                     print(f"  run {run['run']} {row['backend']}: {_state(row)}")
         return [run["run"] for run in runs]
 
-    def gate(self, baseline: int, candidate: int) -> tuple[int, list[dict[str, Any]]]:
-        done = self.zoo("results", "gate", str(baseline), str(candidate), "--json")
+    def gate(self, baseline: Sequence[int], candidate: Sequence[int]) -> tuple[int, list[dict[str, Any]]]:
+        sides = [",".join(map(str, runs)) for runs in (baseline, candidate)]
+        done = self.zoo("results", "gate", *sides, "--json")
         if done.returncode not in VERDICTS:
             raise SystemExit(
                 f"gate_check: zoo results gate failed (exit {done.returncode}): {done.stderr.strip()}"
@@ -99,8 +102,13 @@ def _describe(code: int, rows: list[dict[str, Any]]) -> str:
     for row in rows:
         change = "-" if row["ratio"] is None else f"{row['ratio'] - 1:+.1%}"
         limit = "-" if row["threshold"] is None else f"±{row['threshold']:.1%}"
-        parts.append(f"change {change} (threshold {limit}): {row['outcome']}, {row['reason']}")
+        medians = f"median {_ms(row['baseline_ms'])} -> {_ms(row['candidate_ms'])} ms"
+        parts.append(f"{medians}, change {change} (threshold {limit}): {row['outcome']}, {row['reason']}")
     return f"exit {code} ({VERDICTS[code]}); " + "; ".join(parts)
+
+
+def _ms(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"
 
 
 @contextlib.contextmanager
@@ -121,8 +129,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--calibration-runs", type=int, default=5, help="repeated runs the noise comes from")
+    parser.add_argument("--calibration-runs", type=int, default=10, help="repeated runs the noise comes from")
     parser.add_argument("--trials", type=int, default=5, help="identical pairs, and slowdown trials")
+    parser.add_argument("--runs-per-side", type=int, default=5, help="runs on each side of a gate")
     parser.add_argument("--min-time", default="1.0", help="zoo bench --min-time (seconds)")
     parser.add_argument("--max-time", default="4.0", help="zoo bench --max-time (seconds)")
     parser.add_argument("--target-ci", default="0.05", help="zoo bench --target-ci")
@@ -136,39 +145,42 @@ def main(argv: Sequence[str] | None = None) -> int:
         folder = args.keep or Path(scratch)
         folder.mkdir(parents=True, exist_ok=True)
         check = Check(folder, timing)
-        return run_checks(check, args.calibration_runs, args.trials)
+        return run_checks(check, args.calibration_runs, args.trials, args.runs_per_side)
 
 
-def run_checks(check: Check, calibration_runs: int, trials: int) -> int:
+def run_checks(check: Check, calibration_runs: int, trials: int, side: int) -> int:
     print(f"calibration: {calibration_runs} runs of {MODEL} on onnxruntime and slow (0%)")
     runs = check.bench(["onnxruntime", "slow"], repeat=calibration_runs)
     noise = check.zoo("results", "noise", *map(str, runs))
     print("  " + (noise.stdout.strip() or noise.stderr.strip()).replace("\n", "\n  "))
     table: list[tuple[str, list[int], str, set[int], int]] = []
 
-    print(f"identical back-to-back pairs on onnxruntime: {trials}")
+    print(f"identical back-to-back pairs on onnxruntime, {side} interleaved runs a side: {trials}")
     codes = []
     for trial in range(trials):
-        baseline, candidate = check.bench(["onnxruntime"], repeat=2)
+        runs = check.bench(["onnxruntime"], repeat=2 * side)
+        baseline, candidate = runs[0::2], runs[1::2]
         code, rows = check.gate(baseline, candidate)
         codes.append(code)
         print(f"  pair {trial + 1}: runs {baseline} -> {candidate}: {_describe(code, rows)}")
     table.append(("identical back-to-back pairs", codes, "pass (exit 0)", {0}, trials))
 
-    print(f"a {SLOWDOWN:.0%} slowdown injected (slow backend): {trials}")
+    print(f"a {SLOWDOWN:.0%} slowdown injected (slow backend), {side} interleaved runs a side: {trials}")
     codes = []
     for trial in range(trials):
-        (baseline,) = check.bench(["slow"])
-        (candidate,) = check.bench(["slow"], slowdown=SLOWDOWN)
+        baseline, candidate = [], []
+        for _ in range(side):
+            baseline += check.bench(["slow"])
+            candidate += check.bench(["slow"], slowdown=SLOWDOWN)
         code, rows = check.gate(baseline, candidate)
         codes.append(code)
         print(f"  trial {trial + 1}: runs {baseline} -> {candidate}: {_describe(code, rows)}")
     table.append((f"{SLOWDOWN:.0%} slowdown injected", codes, "caught (exit 1)", {1}, trials))
 
     print(f"a candidate measured while {os.cpu_count()} processes spin on the cores")
-    (baseline,) = check.bench(["onnxruntime"])
+    baseline = check.bench(["onnxruntime"], repeat=side)
     with busy_cores():
-        (candidate,) = check.bench(["onnxruntime"])
+        candidate = check.bench(["onnxruntime"], repeat=side)
     code, rows = check.gate(baseline, candidate)
     print(f"  runs {baseline} -> {candidate}: {_describe(code, rows)}")
     table.append(("candidate on busy cores", [code], "never passed (exit 1 or 3)", {1, 3}, 1))

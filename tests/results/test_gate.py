@@ -7,6 +7,7 @@ zoo's own.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -96,6 +97,14 @@ def test_other_library_versions_cannot_be_judged(noise: dict[tuple[str, str], No
     assert "torch 2.14.1 -> 2.15.0" in row.reason
 
 
+def test_sides_measured_an_hour_apart_cannot_be_judged(noise: dict[tuple[str, str], Noise]) -> None:
+    later = timed(BASE_S, measured_at="2026-12-02T01:00:00")  # undated zone: read as UTC, as zoo writes
+    row = gate([timed(BASE_S)], [later], noise).rows[0]
+    assert row.outcome == GateOutcome.CANNOT_JUDGE and "60 min apart" in row.reason
+    soon = timed(BASE_S, measured_at="2026-12-02T00:05:00+00:00")
+    assert gate([timed(BASE_S)], [soon], noise).rows[0].outcome != GateOutcome.CANNOT_JUDGE
+
+
 def test_no_calibration_cannot_be_judged() -> None:
     report = gate([timed(BASE_S)], [timed(BASE_S * 1.5)], {})
     assert report.exit_code == 3
@@ -121,6 +130,32 @@ def test_the_markdown_summary_is_a_table_with_no_live_markup(noise: dict[tuple[s
     assert "<img" not in text and "&lt;img" in text
     assert text.splitlines()[0].startswith("### zoo gate")
     assert sum(line.startswith("|") for line in text.splitlines()) == 3  # header, rule, one row
+
+
+def scaled(record: LatencyRecord, factor: float) -> LatencyRecord:
+    """The same run as if every call had taken `factor` times as long (a slow spell, or a slowdown)."""
+    samples = tuple(sample * factor for sample in record.samples_ms)
+    return replace(record, samples_ms=samples, stats=Stats.from_seconds([s / 1000 for s in samples]))
+
+
+def test_interleaved_runs_see_through_slow_spells_and_still_catch_10_percent() -> None:
+    """One calibration run in nine fell in a slow spell (+20% on every call): the noise leaves it out.
+    Three interleaved runs a side see through a spell on either side and still catch 10%; one run a
+    side is misled by a spell, which is why the gate takes several."""
+    base = timed(BASE_S)
+    spells = (1.0, 1.004, 0.997, 1.2, 1.002, 0.996, 1.003, 0.999, 1.001)
+    (found,) = calibrate_noise(scaled(base, factor) for factor in spells)
+    noise = {(found.environment, found.key): found}
+    assert found.sigma < 0.01  # the spell is not noise: it only ever slows
+    assert 0.05 > threshold(found) > threshold(found, 3, 3) >= 0.01
+    baseline = [scaled(base, factor) for factor in (1.0, 1.2, 1.002)]
+    candidate = [scaled(base, factor) for factor in (1.19, 1.003, 0.998)]
+    identical = gate(baseline, candidate, noise, (1, 3, 5), (2, 4, 6))
+    assert identical.exit_code == 0, identical.markdown()
+    assert identical.markdown().startswith("### zoo gate: runs 2, 4, 6 against runs 1, 3, 5: no regression")
+    slower = gate(baseline, [scaled(base, 1.1 * factor) for factor in (1.2, 1.0, 1.003)], noise)
+    assert slower.exit_code == 1 and slower.rows[0].ratio == pytest.approx(1.1, abs=0.01)
+    assert gate(baseline[:1], candidate[:1], noise).exit_code == 1  # one run a side: the spell misleads
 
 
 def test_steps_are_found_at_the_last_run_and_not_in_noise() -> None:
@@ -182,6 +217,12 @@ def test_the_commands_calibrate_gate_and_show_history(tmp_path: Path) -> None:
     assert "no regression" in summary.read_text()
     slower = zoo("results", "gate", str(runs[0]), str(runs[3]), "--db", str(db))
     assert slower.returncode == 1 and "regression" in slower.stdout
+    sides = zoo("results", "gate", f"{runs[0]}-{runs[1]}", str(runs[2]), "--db", str(db), "--json")
+    assert sides.returncode == 0 and json.loads(sides.stdout)["exit_code"] == 0, sides.stderr
+    for bad in ("x", "3-1", "1,,2"):
+        refused = zoo("results", "gate", bad, str(runs[2]), "--db", str(db))
+        assert refused.returncode == 2 and len(refused.stderr.strip().splitlines()) <= 2, refused.stderr
+        assert "Traceback" not in refused.stderr
     past = zoo("results", "history", "m", "--db", str(db))
     assert past.returncode == 0, past.stderr
     assert f"run {runs[3]:4}" in past.stdout and "step +" in past.stdout

@@ -47,8 +47,9 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     comparison.set_defaults(run=run_compare)
 
     gating = action("gate", "regression gate: exit 0 none, 1 a regression, 3 cannot judge")
-    gating.add_argument("baseline", type=int)
-    gating.add_argument("candidate", type=int)
+    sides = "run ids: one (7), a list (1,3,5) or a range (1-5); several runs per side, interleaved with "
+    gating.add_argument("baseline", type=_run_ids, help=sides + "the candidate's, beat drift")
+    gating.add_argument("candidate", type=_run_ids, help="run ids, as for the baseline")
     gating.add_argument("--markdown", type=Path, help="also write the summary here (a PR comment)")
     add_json_argument(gating)
     gating.set_defaults(run=run_gate)
@@ -82,6 +83,20 @@ def _store(args: argparse.Namespace) -> ResultsStore:
     from zoo.results import open_store
 
     return open_store(store_path(args), readonly=True)
+
+
+def _run_ids(text: str) -> tuple[int, ...]:
+    """'7', '1,3,5' or '1-5' (and mixes: '1-3,7'): the run ids, in order, each once."""
+    ids: list[int] = []
+    try:
+        for part in text.split(","):
+            first, _, last = part.strip().partition("-")
+            ids += range(int(first), int(last or first) + 1)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not run ids: {text!r} (say 7, 1,3,5 or 1-5)") from None
+    if not ids:
+        raise argparse.ArgumentTypeError(f"no run ids in {text!r}")
+    return tuple(dict.fromkeys(ids))
 
 
 def _check_run(store: ResultsStore, run_id: int | None) -> None:
@@ -187,11 +202,11 @@ def run_gate(args: argparse.Namespace) -> int:
     from zoo.results.gate import gate
 
     with _store(args) as store:
-        for run_id in (args.baseline, args.candidate):
+        for run_id in (*args.baseline, *args.candidate):
             _check_run(store, run_id)
         report = gate(
-            latest_measurements(store, args.baseline),
-            latest_measurements(store, args.candidate),
+            [record for run_id in args.baseline for record in latest_measurements(store, run_id)],
+            [record for run_id in args.candidate for record in latest_measurements(store, run_id)],
             store.noise(),
             args.baseline,
             args.candidate,
@@ -221,7 +236,12 @@ def run_noise(args: argparse.Namespace) -> int:
         for noise in found:
             store.set_noise(noise)
     if args.json:
-        print_json([{**noise.__dict__, "threshold": threshold(noise)} for noise in found])
+        print_json(
+            [
+                {**noise.__dict__, "threshold": threshold(noise), "threshold_3_runs": threshold(noise, 3, 3)}
+                for noise in found
+            ]
+        )
         return 0
     if not found:
         raise ZooError(
@@ -230,7 +250,8 @@ def run_noise(args: argparse.Namespace) -> int:
     for noise in found:
         print(
             f"{noise.key:55} {noise.runs:3} runs  noise {noise.sigma:.2%}  "
-            f"gate threshold {threshold(noise):.1%}  ({noise.environment})"
+            f"gate threshold {threshold(noise):.1%} one run a side, {threshold(noise, 3, 3):.1%} three  "
+            f"({noise.environment})"
         )
     return 0
 
