@@ -200,7 +200,8 @@ def _judge(
     for record in old:
         if record.status != LatencyStatus.OK or record.stats is None:
             return GateRow(key, GateOutcome.CANNOT_JUDGE, f"failed in the baseline: {record.reason}")
-    ratio = _run_figure(_lowest(new)) / _run_figure(_lowest(old))
+    fastest_old, fastest_new = _lowest(old), _lowest(new)
+    ratio = _run_figure(fastest_new) / _run_figure(fastest_old)
     row = functools.partial(GateRow, key, baseline_ms=_median(old), candidate_ms=_median(new), ratio=ratio)
     why_not = _incomparable(old, new)
     if why_not:
@@ -211,7 +212,7 @@ def _judge(
             GateOutcome.CANNOT_JUDGE, "no noise calibration for this configuration here (`zoo results noise`)"
         )
     limit = threshold(calibration, len(old), len(new))
-    p_value = _mann_whitney(_lowest(old).samples_ms, _lowest(new).samples_ms)
+    p_value = _mann_whitney(fastest_old.samples_ms, fastest_new.samples_ms)
     shifted = p_value is None or p_value < ALPHA
     judged = functools.partial(row, threshold=limit, p_value=p_value)
     if ratio > 1 + limit and shifted:
