@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from zoo.results import LatencyRecord, LatencyStatus, open_store
+from zoo.results import LatencyRecord, Status, open_store
 from zoo.results.stats import Stats
 
 SAMPLES = list(np.random.default_rng(0).lognormal(-5, 0.2, 2000))
@@ -24,7 +24,7 @@ def test_store_one_measurement(benchmark, tmp_path: Path) -> None:
         precision="fp32",
         batch=1,
         threads=2,
-        status=LatencyStatus.OK,
+        status=Status.OK,
         stats=Stats.from_seconds(SAMPLES),
         samples_ms=tuple(s * 1000 for s in SAMPLES),
         environment={"id": "e"},

@@ -20,7 +20,7 @@ PINNED = {
     ],
     "zoo.spec": [
         "REFERENCE", "DataConfig", "Dataset", "DatasetIdentity", "Precision", "Reference", "RunSpec", "Scenario",
-        "Timing",
+        "Timing", "device_kind",
     ],
     "zoo.paths": ["ProjectPaths", "cache_root", "project_paths", "refuse_overlap"],
     "zoo.api": ["BenchResult", "bench", "bench_repeatedly", "check_backends", "evaluate"],
@@ -29,8 +29,7 @@ PINNED = {
         "RegisteredScenario", "record_type", "register_scenario", "run_scenario", "scenario", "scenario_names",
     ],
     "zoo.results.records": [
-        "AccuracyRecord", "AccuracyStatus", "AgreementRecord", "AgreementStatus", "EXPORTED", "Exported",
-        "INVALID", "LatencyRecord", "LatencyStatus", "LogitAgreement", "Measured", "RateTrial", "Record",
+        "AccuracyRecord", "AgreementRecord", "EXPORTED", "Exported", "INVALID", "LatencyRecord", "LogitAgreement", "Measured", "RateTrial", "Record",
         "RunStatus", "SMOKE_DATASET", "ServerRecord", "Status", "VALID", "VERDICTS", "Verdict", "VerdictStatus",
         "now",
     ],

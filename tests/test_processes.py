@@ -66,7 +66,12 @@ def test_openvino_backends_share_one_core(monkeypatch: pytest.MonkeyPatch) -> No
 
     made: list[object] = []
     real = openvino.Core
-    monkeypatch.setattr(openvino, "Core", lambda: made.append(real()) or made[-1])
+
+    def core() -> object:
+        made.append(real())
+        return made[-1]
+
+    monkeypatch.setattr(openvino, "Core", core)
     _openvino._core.cache_clear()
     try:
         for _ in range(2):

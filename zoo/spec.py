@@ -27,6 +27,7 @@ __all__ = [
     "RunSpec",
     "Scenario",
     "Timing",
+    "device_kind",
 ]
 
 
@@ -43,6 +44,14 @@ Scenario = str
 LATENCY: Scenario = "latency"  # the default scenario; its configuration keys carry no suffix
 CPU = "cpu"  # the default device; its configuration keys carry no suffix either
 DEVICES = (CPU, "cuda")  # the kinds of device a backend may reach
+
+
+def device_kind(device: str) -> str:
+    """ "cuda" for "cuda:1"; a device zoo cannot name ("cuda:abc", "cpu:0", "tpu") is bad usage."""
+    kind, colon, card = device.partition(":")
+    if kind not in DEVICES or (colon and (kind == CPU or not card.isdecimal())):
+        raise ZooError(f"unknown device {device!r}; devices are {', '.join(DEVICES)} (or cuda:N)")
+    return kind
 
 
 @dataclass(frozen=True)
@@ -208,13 +217,12 @@ class RunSpec:
             raise ZooError(f"--threads must be at least 1, got {self.threads}")
         if self.sla_ms is not None:
             checked_sla_ms(self.sla_ms)
-        if self.device_kind not in DEVICES:
-            raise ZooError(f"unknown device {self.device!r}; devices are {', '.join(DEVICES)} (or cuda:N)")
+        device_kind(self.device)
 
     @property
     def device_kind(self) -> str:
         """ "cuda" for "cuda:1": what a backend supports, whichever card it is."""
-        return self.device.partition(":")[0]
+        return device_kind(self.device)
 
     @property
     def key(self) -> str:

@@ -30,4 +30,5 @@ def reference_logits(lite0_spec: RunSpec, photos: numpy.ndarray) -> numpy.ndarra
     assert lite0_spec.weights.kind == "packaged"
     net = load_model(lite0_spec.model, lite0_spec.weights)
     with torch.inference_mode():
-        return net(torch.from_numpy(photos)).numpy()
+        logits: torch.Tensor = net(torch.from_numpy(photos))
+        return logits.numpy()

@@ -27,8 +27,9 @@ def test_the_device_is_in_the_key_and_cpu_keys_stay_as_they_were() -> None:
     assert CUDA_SPEC.key == f"{LITE0}|torch|fp32|b1|t2|cuda:1"
     assert CPU_SPEC.with_(scenario="throughput", device="cuda").key.endswith("|throughput|cuda")
     assert RunSpec.from_json(CUDA_SPEC.to_json()).device == "cuda:1"
-    with pytest.raises(ZooError, match="unknown device 'tpu'"):
-        CPU_SPEC.with_(device="tpu")
+    for unknown in ("tpu", "cuda:abc", "cuda:", "cpu:0"):
+        with pytest.raises(ZooError, match=f"unknown device '{unknown}'"):
+            CPU_SPEC.with_(device=unknown)
 
 
 def test_the_artefact_cache_key_names_a_device_other_than_the_cpu() -> None:
@@ -75,6 +76,14 @@ def test_a_device_no_backend_reaches_is_refused_in_one_line(capsys: pytest.Captu
     assert error.count("\n") == 1 and "no backend can reach device cuda here" in error
     assert main(["eval", LITE0, "--backend", "openvino", "--device", "cuda", "--index", str(INDEX)]) == 2
     assert "no backend can reach device cuda here: openvino runs on cpu only" in capsys.readouterr().err
+
+
+def test_a_device_zoo_cannot_name_is_bad_usage_before_any_backend_is_asked(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["bench", LITE0, "--device", "cuda:abc", "--index", str(INDEX)]) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and "unknown device 'cuda:abc'" in error
 
 
 def test_cpu_environment_ids_are_unchanged_and_an_accelerator_counts() -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 import shutil
 from pathlib import Path
+from typing import Any
 
 import numpy
 import pytest
@@ -27,12 +28,12 @@ MIN_PHOTO_AGREEMENT = 3
 
 
 @pytest.fixture(scope="module")
-def data_config(lite0_spec: RunSpec) -> dict:
+def data_config(lite0_spec: RunSpec) -> dict[str, Any]:
     return lite0_spec.data.timm_config()
 
 
 def test_calibration_tensors_are_the_photos_then_seeded_augmentations(
-    data_config: dict, photos: numpy.ndarray
+    data_config: dict[str, Any], photos: numpy.ndarray
 ) -> None:
     calibration = calibration_set(samples=10)
     state = random.getstate()
@@ -75,7 +76,7 @@ def test_calibration_from_a_data_folder_spreads_then_augments(tmp_path: Path) ->
     assert augmented.overlap(sample_images()[3:]) == []
 
 
-def test_bad_calibration_input_is_one_line(tmp_path: Path, data_config: dict) -> None:
+def test_bad_calibration_input_is_one_line(tmp_path: Path, data_config: dict[str, Any]) -> None:
     with pytest.raises(ZooError, match="at least 1 sample"):
         calibration_set(samples=0)
     synset = tmp_path / "n01440764"
@@ -92,7 +93,7 @@ def test_int8_builds_runs_agrees_and_is_cached(
     lite0_spec: RunSpec,
     photos: numpy.ndarray,
     reference_logits: numpy.ndarray,
-    data_config: dict,
+    data_config: dict[str, Any],
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -132,13 +133,15 @@ def _run_int8(runtime: str, path: Path, photos: numpy.ndarray) -> numpy.ndarray:
 
         core = openvino.Core()
         compiled = core.compile_model(core.read_model(path), "CPU", {"INFERENCE_NUM_THREADS": 2})
-        return compiled.create_infer_request().infer({0: photos})[0]
+        logits: numpy.ndarray = compiled.create_infer_request().infer({0: photos})[0]
+        return logits
     import onnxruntime
 
     options = onnxruntime.SessionOptions()
     options.intra_op_num_threads = 2
     session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-    return session.run(None, {session.get_inputs()[0].name: photos})[0]
+    outputs: list[numpy.ndarray] = session.run(None, {session.get_inputs()[0].name: photos})
+    return outputs[0]
 
 
 @pytest.mark.parametrize("runtime", ["openvino", "onnxruntime"])

@@ -48,7 +48,7 @@ LATENCY_COLUMNS = [
 
 def latency_row(
     model: str, backend: str, precision: str, weights: str, median: float, **extra: object
-) -> dict:
+) -> dict[str, object]:
     row = dict.fromkeys(LATENCY_COLUMNS)
     row.update(
         model=model,

@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from zoo.results.records import LatencyRecord, LatencyStatus, RateTrial, ServerRecord, Status
+from zoo.results.records import LatencyRecord, RateTrial, ServerRecord, Status
 from zoo.results.stats import Stats
 
 from .conftest import AGREEMENT, ENVIRONMENT_ID, latency_row, render, write_template
@@ -243,7 +243,7 @@ def test_calibration_goes_from_the_record_to_the_card(tmp_path: Path) -> None:
         precision="int8",
         batch=1,
         threads=2,
-        status=LatencyStatus.OK,
+        status=Status.OK,
         stats=Stats.from_seconds([0.002, 0.0021, 0.0019]),
         converged=True,
         backend_info={"calibration": CALIBRATION},
@@ -372,7 +372,9 @@ def server(backend: str, offered: float, reasons: tuple[str, ...] = (), **extra:
 
 def test_the_server_table_shows_the_rate_within_the_sla_and_why_a_result_is_invalid(tmp_path: Path) -> None:
     over = ("p99 bound 21.00 ms over the SLA 15.00 ms",)
-    failed = dict(status="failed", reason="measuring process killed by SIGKILL (out of memory?)")
+    failed: dict[str, Any] = dict(
+        status="failed", reason="measuring process killed by SIGKILL (out of memory?)"
+    )
     text = card(tmp_path, [timed("openvino", "fp32", 4.0)],
                 server_rows=[server("openvino", 180.0), server("onnxruntime", 60.0, over),
                              server("torch", 1.0, **failed)])  # fmt: skip

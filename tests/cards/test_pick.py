@@ -12,13 +12,12 @@ import pytest
 from zoo.cli import main
 from zoo.results import (
     AccuracyRecord,
-    AccuracyStatus,
     LatencyRecord,
-    LatencyStatus,
     Proportion,
     Stats,
     open_store,
 )
+from zoo.results.records import Status
 
 from .conftest import ENVIRONMENT_ID, ENVIRONMENTS, LATENCY_COLUMNS, REPO, latency_row
 from .test_frontier import LITE0, LITE1, LITE2, accuracy_row, p90
@@ -208,13 +207,13 @@ def test_a_results_store_gives_the_same_answer(tmp_path: Path, capsys: pytest.Ca
             stats = Stats(200, 1.0, 4.0, 5.0, 0.2, 5.0, p90_ms, p90_ms + 1, 4.9, 5.1)
             store.add(
                 run,
-                LatencyRecord(model, backend, "fp32", 1, 2, LatencyStatus.OK, weights="packaged", stats=stats,
+                LatencyRecord(model, backend, "fp32", 1, 2, Status.OK, weights="packaged", stats=stats,
                               environment=environment),
             )  # fmt: skip
             hits = round(top1 * 5)
             store.add(
                 run,
-                AccuracyRecord(model, backend, "fp32", "imagenet-sample-500", "packaged", AccuracyStatus.OK,
+                AccuracyRecord(model, backend, "fp32", "imagenet-sample-500", "packaged", Status.OK,
                                images=500, top1=Proportion(hits, 500, top1, top1 - 3, top1 + 3),
                                environment=environment),
             )  # fmt: skip

@@ -80,20 +80,26 @@ def _hub(project: Path, out: Path) -> list[str]:
     return ["docs", "--format", "hf", "--index", str(project / "model-index.yml"), "--out", str(out)]
 
 
+def _readme_linked_out(folder: Path, outside: Path) -> None:
+    folder.mkdir(parents=True)
+    (folder / "README.md").symlink_to(outside)
+
+
+def _folder_linked_elsewhere(folder: Path, outside: Path) -> None:
+    folder.parent.mkdir(parents=True)
+    folder.symlink_to(outside.parent)
+
+
+def _readme_of_the_user(folder: Path, outside: Path) -> None:
+    folder.mkdir(parents=True)
+    (folder / "README.md").write_text("mine\n")
+
+
 # case -> what is put at out/tf_efficientnet_lite0 before `zoo docs --format hf`, and the error
 HUB_TRAPS: dict[str, tuple[Callable[[Path, Path], None], str]] = {
-    "README.md linked out of its folder": (
-        lambda folder, outside: (folder.mkdir(parents=True), (folder / "README.md").symlink_to(outside)),
-        "a symbolic link",
-    ),
-    "the model folder linked elsewhere": (
-        lambda folder, outside: (folder.parent.mkdir(parents=True), folder.symlink_to(outside.parent)),
-        "leads out of",
-    ),
-    "a README.md the user wrote": (
-        lambda folder, outside: (folder.mkdir(parents=True), (folder / "README.md").write_text("mine\n")),
-        "not written by zoo",
-    ),
+    "README.md linked out of its folder": (_readme_linked_out, "a symbolic link"),
+    "the model folder linked elsewhere": (_folder_linked_elsewhere, "leads out of"),
+    "a README.md the user wrote": (_readme_of_the_user, "not written by zoo"),
 }
 
 

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 import torch
@@ -23,7 +24,7 @@ from zoo.weights._load import read_state_dict
 from .test_bad_input import CAT, png_header
 
 REPO = Path(__file__).resolve().parents[2]
-DATA_CONFIG = {
+DATA_CONFIG: dict[str, Any] = {
     "input_size": (3, 224, 224),
     "interpolation": "bicubic",
     "mean": (0.5, 0.5, 0.5),

@@ -74,6 +74,7 @@ def test_every_backend_scores_what_timm_scores(
         assert result.status == "ok", result.reason
         assert result.weights == "packaged"
         assert result.images == len(TRUTH)  # the truncated image is not counted ...
+        assert result.top1 is not None and result.top5 is not None
         assert (result.top1.hits, result.top5.hits) == expected_hits
         assert result.top1.low <= result.top1.percent <= result.top1.high
         assert result.declared_top1 == 74.83 and result.declared_top5 == 92.17
@@ -90,6 +91,7 @@ def test_backends_agree_with_the_torch_reference(folder_report: EvalReport) -> N
     torch_row, *others = folder_report.evaluations[0].results
     assert torch_row.agreement is None  # it is the reference
     for result in others:
+        assert result.agreement is not None
         assert result.agreement.reference == "torch fp32"
         assert result.agreement.images == len(TRUTH)
         assert result.agreement.top1_agreement == 1.0

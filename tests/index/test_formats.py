@@ -25,7 +25,11 @@ def test_bundled_index_keeps_the_seed_values() -> None:
         300,
         "bilinear",
     )
-    assert lite3.paper is not None and lite3.paper.url.startswith("https://papperswithcode.com//")
+    assert (
+        lite3.paper is not None
+        and lite3.paper.url is not None
+        and lite3.paper.url.startswith("https://papperswithcode.com//")
+    )
     assert lite3.declared_accuracy("top_5_accuracy") == 94.91
 
 

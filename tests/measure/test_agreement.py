@@ -16,7 +16,7 @@ from zoo.backends import precision_unavailable
 from zoo.cli import main
 from zoo.measure.scenarios.agreement import compare_backends, logit_agreement, verdict
 from zoo.results import AgreementRecord, LogitAgreement
-from zoo.spec import Precision
+from zoo.spec import Precision, RunSpec
 
 BATCH = 4  # the photos in one batch, as tests/backends exports lite0: one ONNX export serves both
 README_COLUMNS = "model, backend, precision, weights, reference, images, top1_agreement, max_abs_diff, mean_abs_diff, max_rel_diff, status, reason, dataset, dataset_images, dataset_classes, dataset_digest, environment, git_commit, code_digest"
@@ -59,7 +59,7 @@ def test_verdict(precision: str, top1: float, max_abs: float, spread: float, sta
         assert reason == ""
 
 
-def _specs(*backends: str, batch: int = BATCH) -> list:
+def _specs(*backends: str, batch: int = BATCH) -> list[RunSpec]:
     return [make_spec(name, threads=2, batch=batch) for name in backends]
 
 

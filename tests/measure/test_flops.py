@@ -47,6 +47,7 @@ def test_2021_rules_by_hand() -> None:
 @pytest.mark.parametrize("model", [m.name for m in load_index(INDEX).models.values()])
 def test_seed_declarations_are_timm_docs_2021_exactly(model: str) -> None:
     declared = load_index(INDEX).model(model).metadata
+    assert declared.image_size is not None
     counts = count_flops(build_meta_model(model), declared.image_size)
     assert counts["timm-docs-2021"].value == declared.flops
     assert counts["flops"].value != declared.flops

@@ -141,6 +141,7 @@ def test_a_ray_task_uses_the_declared_preprocessing_without_the_index(
     from zoo.index import load_index
     from zoo.measure.plan import plan
     from zoo.measure.ray_executor import RayExecutor
+    from zoo.results import LatencyRecord
     from zoo.spec import Timing
 
     project = tmp_path / "project"
@@ -161,6 +162,7 @@ def test_a_ray_task_uses_the_declared_preprocessing_without_the_index(
         [record] = list(executor.run(specs))
     finally:
         executor.shutdown()
+    assert isinstance(record, LatencyRecord)
     assert record.status == "ok", record.reason
     assert record.backend_info["input_shape"] == [1, 3, 256, 256]
     assert record.spec["data"]["crop_pct"] == 1.0 and record.spec["data"]["differences"]

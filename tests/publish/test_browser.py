@@ -80,10 +80,11 @@ class Chromium:
             if message.get("id") == self._next_id:
                 if "error" in message:
                     raise RuntimeError(f"{method}: {message['error']}")
-                return message.get("result", {})
+                result: dict[str, Any] = message.get("result", {})
+                return result
 
     def _receive(self) -> dict[str, Any]:
-        message = json.loads(self._socket.recv())
+        message: dict[str, Any] = json.loads(self._socket.recv())
         method, params = message.get("method"), message.get("params", {})
         if method == "Runtime.exceptionThrown":
             details = params["exceptionDetails"]
@@ -175,10 +176,11 @@ def test_every_internal_link_resolves(browser: Chromium, site: Path) -> None:
 
 
 def _table(browser: Chromium) -> list[list[str]]:
-    return browser.evaluate(
+    rows: list[list[str]] = browser.evaluate(
         "[...document.querySelectorAll('table.zoo-leaderboard tbody tr')]"
         ".filter(r => !r.hidden).map(r => [...r.cells].map(c => c.textContent.trim()))"
     )
+    return rows
 
 
 def _click(browser: Chromium, heading: str) -> None:

@@ -46,6 +46,7 @@ def test_the_hub_parser_reads_the_metadata(index: Index, results_dir: Path, card
     assert isinstance(data, ModelCardData)
     assert (data.library_name, data.pipeline_tag, data.model_name) == ("timm", "image-classification", name)
     assert data.license == "apache-2.0" if name in MODELS[:3] else data.license == "unknown"
+    assert data.tags is not None and data.eval_results is not None
     assert {"image-classification", "timm"} <= set(data.tags) and data.datasets == ["imagenet-1k"]
     declared = [r for r in data.eval_results if r.source_name and r.source_name.startswith(DECLARED)]
     measured = [r for r in data.eval_results if MEASURED in (r.metric_name or "")]
@@ -173,6 +174,13 @@ Models:
 """
 
 
+def hub_data(content: bytes) -> ModelCardData:
+    """A written card's metadata as the Hub's parser reads it."""
+    data = ModelCard(content.decode()).data
+    assert isinstance(data, ModelCardData)
+    return data
+
+
 def test_models_timm_lacks_are_described_as_what_they_are(results_dir: Path, tmp_path: Path) -> None:
     """OpenMMLab names: a captioning model and a classifier timm does not have get no `library_name:
     timm` and the pipeline of their task; ImageNet-1k/1K keep their declared accuracy."""
@@ -181,10 +189,9 @@ def test_models_timm_lacks_are_described_as_what_they_are(results_dir: Path, tmp
     written = {
         card.path.parent.name: card for card in hf_cards(index, results_dir, tmp_path, tmp_path / "hf")
     }
-    caption, classifier, timm_model = (
-        ModelCard(written[name].content.decode()).data for name in index.models
-    )
+    caption, classifier, timm_model = (hub_data(written[name].content) for name in index.models)
     assert caption.library_name is None and caption.pipeline_tag == "image-to-text"
+    assert caption.tags is not None and caption.eval_results is not None
     assert "timm" not in caption.tags and caption.datasets == ["coco"]
     assert {r.metric_name: r.metric_value for r in caption.eval_results} == {"BLEU-4": 40.12, "CIDER": 132.82}
     assert classifier.library_name is None and classifier.pipeline_tag == "image-classification"

@@ -20,7 +20,8 @@ from zoo.cards._format import comment_yaml, escape_markdown, inert_comments
 from zoo.cli import main
 from zoo.index import load_index
 from zoo.publish import build_site, hf_cards
-from zoo.results import LatencyRecord, LatencyStatus
+from zoo.results import LatencyRecord
+from zoo.results.records import Status
 from zoo.results.stats import Stats
 
 from .test_browser import CHROMIUM, SKIP_REASON, Chromium
@@ -104,7 +105,7 @@ def hostile_store(db: Path) -> Path:
         "fp32",
         1,
         1,
-        LatencyStatus.OK,
+        Status.OK,
         stats=Stats.from_seconds([0.01] * 30),
         converged=True,
         environment={"id": "e", "git_commit": payload(31), "libraries": {"torch": payload(32)}},

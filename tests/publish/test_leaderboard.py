@@ -11,11 +11,11 @@ import pytest
 from zoo.cards import load_results
 from zoo.cards._context import NOT_MEASURED, RANDOM_WEIGHTS, model_facts
 from zoo.index import Index, load_index
-from zoo.publish import leaderboard
+from zoo.publish import LeaderboardRow, leaderboard
 from zoo.results.records import RateTrial, ServerRecord, Status
 
 
-def _rows(index: Index, results: Path) -> list:
+def _rows(index: Index, results: Path) -> list[LeaderboardRow]:
     loaded = load_results(results)
     return leaderboard(model_facts(model, loaded) for model in index.models.values())
 

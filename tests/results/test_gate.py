@@ -19,9 +19,10 @@ import pytest
 
 from zoo.measure.noise import ContentionProbe
 from zoo.measure.scenarios.latency import time_iterations
-from zoo.results import LatencyRecord, LatencyStatus, open_store
+from zoo.results import LatencyRecord, open_store
 from zoo.results.gate import GateOutcome, Noise, calibrate_noise, gate, threshold
 from zoo.results.history import detect_steps, history
+from zoo.results.records import Status
 from zoo.results.stats import Stats
 from zoo.spec import Timing
 
@@ -39,7 +40,7 @@ def timed(seconds: float, backend: str = "sleepy", **changes: object) -> Latency
         "precision": "fp32",
         "batch": 1,
         "threads": 1,
-        "status": LatencyStatus.OK,
+        "status": Status.OK,
         "stats": Stats.from_seconds(samples),
         "converged": converged,
         "samples_ms": tuple(s * 1000 for s in samples),
@@ -115,7 +116,7 @@ def test_a_failure_in_the_candidate_is_a_regression_and_a_missing_one_cannot_be_
     noise: dict[tuple[str, str], Noise],
 ) -> None:
     base = [timed(BASE_S), timed(BASE_S, backend="other")]
-    failed = LatencyRecord("m", "sleepy", "fp32", 1, 1, LatencyStatus.FAILED, reason="killed by SIGKILL")
+    failed = LatencyRecord("m", "sleepy", "fp32", 1, 1, Status.FAILED, reason="killed by SIGKILL")
     report = gate(base, [failed], noise)
     assert {row.key: row.outcome for row in report.rows} == {
         "m|other|fp32|b1|t1": GateOutcome.CANNOT_JUDGE,

@@ -20,8 +20,9 @@ import pytest
 from zoo import ZooError
 from zoo.cli import main
 from zoo.cli.cmd_bench import untrusted
-from zoo.results import LatencyRecord, LatencyStatus, ResultsStoreError, RunStatus, export, open_store
+from zoo.results import LatencyRecord, ResultsStoreError, RunStatus, export, open_store
 from zoo.results.provenance import code_digest
+from zoo.results.records import Status
 from zoo.results.stats import Stats
 
 REPO = Path(__file__).resolve().parents[2]
@@ -29,7 +30,7 @@ HEADER = (REPO / "benchmarks" / "results" / "latency.csv").read_text().splitline
 
 
 def record(model: str = "m", env: str = "env-a", contended: bool = False, converged: bool = True,
-           status: LatencyStatus = LatencyStatus.OK, median_s: float = 0.01) -> LatencyRecord:  # fmt: skip
+           status: Status = Status.OK, median_s: float = 0.01) -> LatencyRecord:  # fmt: skip
     samples = list(np.random.default_rng(0).normal(median_s, median_s * 0.02, 50))
     return LatencyRecord(
         model=model, backend="onnxruntime", precision="fp32", batch=1, threads=2, status=status,
@@ -64,7 +65,7 @@ def exported(db: Path, out: Path) -> pd.DataFrame:
     [
         ("quiet", record(contended=True, median_s=0.5), "quiet"),  # contended never replaces quiet
         ("quiet", record(converged=False, median_s=0.5), "quiet"),  # nor unconverged converged
-        ("quiet", record(status=LatencyStatus.FAILED, median_s=0.5), "quiet"),  # nor failed ok
+        ("quiet", record(status=Status.FAILED, median_s=0.5), "quiet"),  # nor failed ok
         ("contended", record(median_s=0.5), "new"),  # a quiet row replaces a contended one
         ("quiet", record(median_s=0.5), "new"),  # an equal row is newer: it replaces
     ],
@@ -133,12 +134,12 @@ def test_older_and_newer_export_schemas_are_migrated_not_refused(tmp_path: Path,
     pd.DataFrame([row], columns=columns).to_csv(out / name, index=False)
     if name == "agreement.csv":
         db = tmp_path / "r.db"
-        from zoo.results import AgreementRecord, AgreementStatus
+        from zoo.results import AgreementRecord
 
         with open_store(db) as store:
             run = store.start_run("zoo check-backends", "local", None, kind="check-backends")
             store.add(run, AgreementRecord("new", "onnxruntime", "fp32", "packaged", "torch fp32", 4,
-                                                     AgreementStatus.OK, environment={"id": "e"}))  # fmt: skip
+                                                     Status.OK, environment={"id": "e"}))  # fmt: skip
         with open_store(db, readonly=True) as store:
             export(store, out)
         merged = pd.read_csv(out / name, dtype=str, keep_default_na=False)

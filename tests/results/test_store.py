@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -19,7 +19,6 @@ import pytest
 from zoo import ZooError
 from zoo.results import (
     LatencyRecord,
-    LatencyStatus,
     ResultsStoreError,
     RunStatus,
     StoreWriteError,
@@ -28,8 +27,10 @@ from zoo.results import (
     open_store,
     recorded_run,
 )
+from zoo.results.records import Status
 from zoo.results.stats import Stats
 from zoo.results.store import SCHEMA_VERSION
+from zoo.spec import RunSpec
 
 README = Path(__file__).resolve().parents[2] / "benchmarks" / "results" / "README.md"
 
@@ -42,7 +43,7 @@ def measurement(backend: str, median_s: float, seed: int = 0, environment: str =
         precision="fp32",
         batch=1,
         threads=2,
-        status=LatencyStatus.OK,
+        status=Status.OK,
         weights="packaged",
         stats=Stats.from_seconds(samples),
         converged=True,
@@ -60,9 +61,9 @@ def test_each_measurement_is_visible_to_another_connection_at_once(tmp_path: Pat
         with sqlite3.connect(db) as other:
             assert other.execute("SELECT count(*) FROM measurements").fetchone() == (1,)
         assert store.done_keys(run) == {"m|torch|fp32|b1|t2"}
-        store.add(run, replace(measurement("openvino", 0.01), status=LatencyStatus.FAILED, reason="boom"))
+        store.add(run, replace(measurement("openvino", 0.01), status=Status.FAILED, reason="boom"))
         assert store.done_keys(run) == {"m|torch|fp32|b1|t2"}  # a failure is not done: --resume retries it
-        [back] = [m for m in store.measurements(run) if m.status == LatencyStatus.OK]
+        [back] = [m for m in store.measurements(run) if m.status == Status.OK]
         assert back.environment == {"id": "env-a", "cpu_model": "test"}
         assert back.stats == measurement("torch", 0.010).stats
 
@@ -141,7 +142,7 @@ CREATE TABLE measurements (id INTEGER PRIMARY KEY, run_id INTEGER NOT NULL REFER
 INSERT INTO runs VALUES (1, '2026-01-01', '2026-01-01', 'finished', 'zoo bench m', 'local', NULL);
 """
 # A measurement as zoo wrote it before the run spec: its configuration in a `config` object.
-V1_MEASUREMENT = {
+V1_MEASUREMENT: dict[str, Any] = {
     "config": {"model": "m", "backend": "torch", "precision": "fp32", "batch": 1, "threads": 2, "index": None},
     "status": "ok", "reason": None, "weights": "packaged", "stats": None, "converged": True,
     "environment": {"id": "env-a"}, "samples_ms": [], "measured_at": "2026-01-01T00:00:00+00:00",
@@ -271,6 +272,19 @@ class ServerRecord(LatencyRecord):
     KIND: ClassVar[str] = "server"
     TABLE: ClassVar[str] = "server"
     STORED: ClassVar[tuple[str, ...]] = ("config_key", "model", "status", "median_ms")
+
+    # LatencyRecord builds `cls`, so what it reads back or fails is this type: say so, as a record must.
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ServerRecord:
+        record = super().from_dict(data)
+        assert isinstance(record, ServerRecord)
+        return record
+
+    @classmethod
+    def failed(cls, spec: RunSpec, reason: str, **known: Any) -> ServerRecord:
+        record = super().failed(spec, reason, **known)
+        assert isinstance(record, ServerRecord)
+        return record
 
 
 def test_a_record_type_owns_its_table(tmp_path: Path) -> None:

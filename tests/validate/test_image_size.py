@@ -10,7 +10,7 @@ import pytest
 
 from zoo.index import Model, load_index
 from zoo.measure.plan import resolve_data
-from zoo.validate import resolve_pretrained
+from zoo.validate import Verdict, resolve_pretrained
 from zoo.validate._checks import input_config
 
 LITE0 = "tf_efficientnet_lite0"  # timm's input size: (3, 224, 224)
@@ -53,7 +53,7 @@ def test_a_non_square_size_is_judged_by_both_sides_in_order(tmp_path: Path) -> N
     tag = real.judged_against[0]
     tall = dataclasses.replace(real, configs={tag: {**real.configs[tag], "input_size": (3, 320, 256)}})
 
-    def image_size(written: str) -> object:
+    def image_size(written: str) -> Verdict:
         model = declaring(tmp_path, written)
         return next(v for v in input_config(LITE0, model.metadata.fields, tall) if v.field == "Image Size")
 
@@ -82,6 +82,7 @@ def test_a_non_square_size_against_a_square_model_is_a_mismatch_counted_at_that_
     square = {v.field: v for v in validate_model(declaring(tmp_path, "224"))}
     flops, square_flops = verdicts["FLOPs"].by_convention, square["FLOPs"].by_convention
     # a convolutional net's count grows with the input's area: 256 wide is 8/7 of 224 wide
+    assert square_flops["flops"] is not None
     assert flops["flops"] == pytest.approx(square_flops["flops"] * 256 / 224, rel=0.02)
     assert flops["timm-docs-2021"] is None  # the 2021 docs counted square sizes only
     assert verdicts["Parameters"].measured == square["Parameters"].measured

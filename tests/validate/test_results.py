@@ -11,7 +11,7 @@ from zoo._errors import ZooError
 from zoo.cli import main
 from zoo.index import load_index
 from zoo.results import AccuracyRecord
-from zoo.validate import validate_model
+from zoo.validate import Verdict, validate_model
 from zoo.validate._results import load_accuracy
 
 from .conftest import INDEX
@@ -28,7 +28,7 @@ def row(**values: object) -> dict[str, object]:
     return {column: {**base, **values}.get(column) for column in AccuracyRecord.COLUMNS}
 
 
-def verdicts(tmp_path: Path, rows: list[dict[str, object]]) -> dict[str, object]:
+def verdicts(tmp_path: Path, rows: list[dict[str, object]]) -> dict[str, Verdict]:
     path = tmp_path / "accuracy.csv"
     pd.DataFrame(rows, columns=list(AccuracyRecord.COLUMNS)).to_csv(path, index=False)
     model = load_index(INDEX).model(LITE0)
@@ -57,7 +57,9 @@ def test_the_latest_measurement_is_used(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     "other", [row(weights="random"), row(dataset="imagenette"), row(model="tf_efficientnet_lite1")]
 )
-def test_rows_that_do_not_measure_the_declaration_are_ignored(tmp_path: Path, other: dict) -> None:
+def test_rows_that_do_not_measure_the_declaration_are_ignored(
+    tmp_path: Path, other: dict[str, object]
+) -> None:
     top1 = verdicts(tmp_path, [other])["Top 1 Accuracy"]
     assert (top1.verdict, top1.detail) == ("unknown", "not measured")
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from zoo.index import load_index
-from zoo.validate import validate_model
+from zoo.validate import Verdict, validate_model
 
 TABLE = Path(__file__).parent / "data" / "results-imagenet-sample.csv"
 FIELDS = ("FLOPs", "Parameters", "Image Size", "Crop Pct", "Interpolation")
@@ -38,7 +38,7 @@ def _index_from_table(folder: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def verdicts(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], object]:
+def verdicts(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], Verdict]:
     index = load_index(_index_from_table(tmp_path_factory.mktemp("table")))
     assert [n.severity for n in index.notices] == ["warning"]  # volo's 1.15: kept, flagged
     return {(v.model, v.field): v for model in index.models.values() for v in validate_model(model)}
@@ -46,12 +46,14 @@ def verdicts(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], 
 
 @pytest.mark.parametrize("model", [row["model"] for row in csv.DictReader(TABLE.open())])
 @pytest.mark.parametrize("field", FIELDS)
-def test_no_false_verdict(verdicts: dict, model: str, field: str) -> None:
+def test_no_false_verdict(verdicts: dict[tuple[str, str], Verdict], model: str, field: str) -> None:
     verdict = verdicts[model, field]
     assert verdict.verdict == "ok", verdict.detail
 
 
-def test_a_count_under_one_million_is_judged_to_the_written_digit(verdicts: dict) -> None:
+def test_a_count_under_one_million_is_judged_to_the_written_digit(
+    verdicts: dict[tuple[str, str], Verdict],
+) -> None:
     parameters = verdicts["test_vit.r160_in1k", "Parameters"]
     assert parameters.measured == 371_240
     assert "declared to the nearest 10,000" in parameters.detail

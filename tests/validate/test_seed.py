@@ -69,7 +69,7 @@ def test_lite3_count_is_read_as_a_truncated_float(verdicts) -> None:
         (19999, (19999, 1, None)),
     ],
 )
-def test_declared_rounding(declared: int, expected: tuple) -> None:
+def test_declared_rounding(declared: int, expected: tuple[int, int, str | None]) -> None:
     assert declared_rounding(declared) == expected
 
 
@@ -116,6 +116,7 @@ def test_summary(verdicts) -> None:
 def test_checkpoint_on_disk_is_compared_byte_for_byte(tmp_path: Path) -> None:
     index = load_index(INDEX)
     declared = index.model("tf_efficientnet_lite0").metadata.file_size
+    assert declared is not None
     checkpoint = tmp_path / "lite0.pth"
     for size, verdict in ((declared, "ok"), (declared - 1, "mismatch")):
         with checkpoint.open("wb") as handle:

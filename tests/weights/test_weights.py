@@ -11,7 +11,7 @@ import torch
 from safetensors.torch import save_file
 
 from zoo import ZooError
-from zoo.index import load_index
+from zoo.index import Model, load_index
 from zoo.weights import (
     PACKAGED,
     PackagedWeights,
@@ -53,6 +53,7 @@ def test_packaged_lite_checkpoint_maps_one_to_one_onto_timm(n: int) -> None:
 def test_load_model_uses_the_packaged_weights_in_eval_mode() -> None:
     net, info = _load("tf_efficientnet_lite0")
     assert info.kind == "packaged" and not net.training
+    assert info.path is not None
     packaged = read_state_dict(info.path)
     assert torch.equal(net.conv_stem.weight, packaged["_conv_stem.weight"])
     assert net.bn1.eps == pytest.approx(1e-3)  # the tf_ variant: TF's BN eps, as the checkpoint was trained
@@ -128,7 +129,7 @@ def _torch_hub_file(folder: Path) -> Path:
     return staging.rename(folder / f"{TINY}-{file_sha256(staging)[:8]}.pth")
 
 
-def _declaring(tmp_path: Path, weights: Path, size: int) -> object:
+def _declaring(tmp_path: Path, weights: Path, size: int) -> Model:
     card = tmp_path / "index" / "tiny.yaml"
     card.parent.mkdir(parents=True)
     card.write_text(

@@ -19,7 +19,6 @@ from zoo.backends._base import (
     precision_unavailable,
     versions,
 )
-from zoo.backends._cache import cache_root
 from zoo.backends._registry import (
     ENTRY_POINT_GROUP,
     Capability,
@@ -30,6 +29,7 @@ from zoo.backends._registry import (
     list_backends,
     register_backend,
 )
+from zoo.paths import cache_root
 from zoo.weights import WeightsInfo
 
 __all__ = [

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from zoo._errors import ZooError
-from zoo.spec import Precision, RunSpec, Scenario
+from zoo.spec import Precision, RunSpec, Scenario, device_kind
 from zoo.weights import WeightsInfo
 
 if TYPE_CHECKING:
@@ -103,8 +103,7 @@ class Backend(ABC):
     def unreachable(cls, device: str) -> str | None:
         """Why this backend cannot run on `device` on this machine, or None when it can. Planning asks
         before anything runs; a backend that offers an accelerator overrides this to look for it."""
-        kind = device.partition(":")[0]
-        if kind not in cls.DEVICES:
+        if device_kind(device) not in cls.DEVICES:
             return f"{cls.NAME} runs on {', '.join(cls.DEVICES)} only"
         return None
 

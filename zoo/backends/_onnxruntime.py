@@ -102,7 +102,8 @@ class OnnxRuntimeBackend(Backend):
 
     def run(self, inputs: numpy.ndarray) -> numpy.ndarray:
         self.infer(inputs)
-        return self._binding.copy_outputs_to_cpu()[0]  # to the host after the inference
+        logits: numpy.ndarray = self._binding.copy_outputs_to_cpu()[0]  # to the host after the inference
+        return logits
 
     def settings(self) -> dict[str, Any]:
         options = self._session.get_session_options()  # read back what the session holds

@@ -125,7 +125,8 @@ class OpenVinoBackend(Backend):
 
     def run(self, inputs: numpy.ndarray) -> numpy.ndarray:
         self.infer(inputs)
-        return self._request.get_output_tensor(0).data.copy()  # the next call overwrites the tensor
+        logits: numpy.ndarray = self._request.get_output_tensor(0).data.copy()  # the next call overwrites it
+        return logits
 
     def serve(self, inputs: numpy.ndarray, window_s: float) -> Served:
         """OpenVINO's own way to serve: an `AsyncInferQueue` of the compiled model's optimal number of

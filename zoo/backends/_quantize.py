@@ -168,7 +168,7 @@ def quantize_onnxruntime(
     graph = onnx.load(str(source), load_external_data=False).graph
     excluded = [_last(graph.node, "onnxruntime", _onnx_op_info)] if recipe.keep_head_float else []
 
-    class Reader(CalibrationDataReader):
+    class Reader(CalibrationDataReader):  # type: ignore[misc]  # onnxruntime ships no type information
         def __init__(self) -> None:
             self._batches = iter(calibration)
 

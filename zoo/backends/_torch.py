@@ -91,7 +91,8 @@ class TorchBackend(Backend):
 
     def run(self, inputs: numpy.ndarray) -> numpy.ndarray:
         self.infer(inputs)
-        return self._logits.float().cpu().numpy()  # to the host after the inference, not inside it
+        logits: numpy.ndarray = self._logits.float().cpu().numpy()  # to the host after the inference
+        return logits
 
     def _autocast(self) -> contextlib.AbstractContextManager[Any]:
         """bf16 runs under autocast (matmuls and convolutions in bf16), fp32 runs as it is."""

@@ -21,6 +21,7 @@ from zoo.cards._context import ModelFacts, card_frontiers
 from zoo.cards._deploy import contended
 from zoo.cards._format import fmt, is_missing
 from zoo.cards._results import Row
+from zoo.results.records import Status
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -57,7 +58,7 @@ def latency_points(facts: tuple[ModelFacts, ...]) -> tuple[float, dict[str, list
         for f in facts
         for row in f.latency_mode  # one request at a time
         if f.model.metadata.flops
-        and row.get("status") == "ok"
+        and row.get("status") == Status.OK
         and not is_missing(row.get("median_ms"))
         and row.get("batch") is not None
         and not contended(row)  # a chart compares, and a contended figure may not be compared
@@ -83,7 +84,7 @@ def throughput_points(facts: tuple[ModelFacts, ...]) -> dict[str, list[Point]]:
         for f in facts
         for t in f.throughput
         if t.latency is not None
-        and t.row.get("status") == "ok"
+        and t.row.get("status") == Status.OK
         and not is_missing(t.row.get("throughput_ips"))
         and not contended(t.row)
         and not contended(t.latency)

@@ -12,11 +12,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from zoo.cards._deploy import LATENCY, Int8Variant, Throughput, int8_variants, scenario, throughput_rows
+from zoo.cards._deploy import Int8Variant, Throughput, int8_variants, scenario, throughput_rows
 from zoo.cards._format import MISSING, file_size, fmt, is_missing, link, pixels, si
 from zoo.cards._frontier import Frontiers, fastest, frontiers
 from zoo.cards._results import Results, Row
 from zoo.index import Model, normalize_key
+from zoo.spec import LATENCY
 from zoo.weights import PACKAGED
 
 RANDOM_WEIGHTS = "unavailable: random weights"

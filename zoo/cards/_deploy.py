@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from zoo.cards._format import is_missing
 from zoo.cards._results import Row
-from zoo.results.records import is_contended, speedup
+from zoo.results.records import Status, is_contended, speedup
 from zoo.spec import LATENCY
 
 THROUGHPUT = "throughput"  # the scenario whose rows this module pairs with latency rows
@@ -31,7 +31,7 @@ def contended(row: Row | None) -> bool:
 
 
 def _timed(row: Row) -> bool:
-    return row.get("status") == "ok" and not is_missing(row.get("median_ms"))
+    return row.get("status") == Status.OK and not is_missing(row.get("median_ms"))
 
 
 def _match(row: Row, candidates: Iterable[Row], keys: tuple[str, ...], **fixed: str) -> Row | None:

@@ -109,7 +109,7 @@ def pixels(value: Any) -> str:
         try:
             value = [int(side) for side in value.split(",")]
         except ValueError:
-            return value
+            return str(value)
     return image_size_text(value) if isinstance(value, int | tuple | list) else str(value)
 
 

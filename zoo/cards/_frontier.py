@@ -19,10 +19,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from zoo.cards._deploy import LATENCY, contended, scenario
+from zoo.cards._deploy import contended, scenario
 from zoo.cards._format import is_missing
 from zoo.cards._results import Results, Row
 from zoo.results.paired import OVER_BUDGET
+from zoo.results.records import Status
+from zoo.spec import LATENCY
 
 _NAMED = ("model", "backend", "precision")
 _NICE = (1.0, 1.5, 2.0, 3.0, 5.0, 7.0)
@@ -243,7 +245,7 @@ def fastest(latency: Iterable[Row]) -> Row | None:
     timed = [
         row
         for row in _batch_one(latency)
-        if row.get("status") == "ok" and not is_missing(row.get("p90_ms")) and not contended(row)
+        if row.get("status") == Status.OK and not is_missing(row.get("p90_ms")) and not contended(row)
     ]
     return min(timed, key=lambda row: (float(row["p90_ms"]), *_row_order(row)), default=None)
 
@@ -254,7 +256,7 @@ def _batch_one(latency: Iterable[Row]) -> Iterable[Row]:
 
 
 def _why_no_point(row: Row, random: bool, has_accuracy: bool) -> str | None:
-    if row.get("status") != "ok" or is_missing(row.get("p90_ms")):
+    if row.get("status") != Status.OK or is_missing(row.get("p90_ms")):
         return "no p90 latency (the measurement failed)"
     if random:
         return "random weights, so no accuracy"

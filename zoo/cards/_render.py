@@ -26,6 +26,7 @@ import jinja2.filters
 import jinja2.nodes
 import jinja2.sandbox
 import jinja2.visitor
+from jinja2.exceptions import SecurityError
 from markdown_it import MarkdownIt
 
 from zoo._errors import ZooError
@@ -77,7 +78,7 @@ class CardTemplateError(ZooError):
     """A template that cannot render: its message names the template file and line."""
 
 
-class OverBudget(jinja2.sandbox.SecurityError):
+class OverBudget(SecurityError):
     """A template that takes more time, loop steps or text than one card may."""
 
 
@@ -327,7 +328,7 @@ class _CardEnvironment(jinja2.sandbox.ImmutableSandboxedEnvironment):
                     and isinstance(count, int)
                     and len(sequence) * count > _MAX_BUILT
                 ):
-                    raise jinja2.sandbox.SecurityError(f"`*` would build more than {_MAX_BUILT:,} items")
+                    raise SecurityError(f"`*` would build more than {_MAX_BUILT:,} items")
         if operator == "%":
             _check_size(left)
             arguments = right if isinstance(right, tuple) else (right,)
@@ -341,7 +342,7 @@ class _CardEnvironment(jinja2.sandbox.ImmutableSandboxedEnvironment):
             and isinstance(right, int)
             and left.bit_length() * right > _MAX_BUILT
         ):
-            raise jinja2.sandbox.SecurityError(f"`**` would build a number of more than {_MAX_BUILT:,} bits")
+            raise SecurityError(f"`**` would build a number of more than {_MAX_BUILT:,} bits")
         return super().call_binop(context, operator, left, right)
 
     def wrap_str_format(self, value: Any) -> Callable[..., str] | None:
@@ -354,9 +355,9 @@ class _CardEnvironment(jinja2.sandbox.ImmutableSandboxedEnvironment):
 def _check_size(value: Any) -> None:
     """Refuse a filter argument or format string that would pad text out to more than `_MAX_BUILT`."""
     if isinstance(value, str) and _HUGE_WIDTH.search(value):
-        raise jinja2.sandbox.SecurityError(f"a format field wider than {_MAX_BUILT:,} characters")
+        raise SecurityError(f"a format field wider than {_MAX_BUILT:,} characters")
     if isinstance(value, int) and abs(value) > _MAX_BUILT:
-        raise jinja2.sandbox.SecurityError(f"a width of more than {_MAX_BUILT:,} characters")
+        raise SecurityError(f"a width of more than {_MAX_BUILT:,} characters")
 
 
 def _bounded(padding_filter: Callable[..., str]) -> Callable[..., str]:

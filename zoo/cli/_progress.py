@@ -29,7 +29,9 @@ def eta(elapsed_s: float, done: int, total: int) -> str:
 
 def failed(record: Any) -> bool:
     """What a live bar prints above itself: a configuration that did not end ok."""
-    return bool(record.status != "ok")
+    from zoo.results.records import Status
+
+    return bool(record.status != Status.OK)
 
 
 @contextlib.contextmanager

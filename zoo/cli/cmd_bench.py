@@ -25,7 +25,7 @@ from zoo.cli._common import (
     selected_models,
     store_path,
 )
-from zoo.cli._progress import progress
+from zoo.cli._progress import failed, progress
 from zoo.spec import REFERENCE, Timing, checked_sla_ms
 
 if TYPE_CHECKING:
@@ -127,7 +127,7 @@ def run(args: argparse.Namespace) -> int:
         sla_ms=args.sla_ms,
     ).specs
     executor = executor_from_args(args)  # connects first: an unreachable cluster writes nothing
-    watch = progress("zoo bench", len(specs) * repeat, _outcome, lambda r: r.status != "ok" or r.contended)
+    watch = progress("zoo bench", len(specs) * repeat, _outcome, lambda r: failed(r) or r.contended)
     with contextlib.redirect_stdout(sys.stderr), watch as listener:  # Ray prints
         results = bench_repeatedly(specs, store_path(args), repeat, executor, args.resume, listener)
     runs = [
@@ -187,7 +187,7 @@ def _print_summary(result: BenchResult) -> None:
         print(f"run {result.run_id}: nothing to measure ({result.skipped} configurations already done)")
         return
     frame = results_frame([r for r in result.records if isinstance(r, LatencyRecord)])
-    ok = frame[frame.status == "ok"].copy() if not frame.empty else frame
+    ok = frame[frame.status == Status.OK].copy() if not frame.empty else frame
     if not ok.empty:
         reference = ok[
             (ok.backend == REFERENCE.backend)
@@ -206,7 +206,7 @@ def _print_summary(result: BenchResult) -> None:
         with pd.option_context("display.float_format", "{:.2f}".format, "display.width", 200):
             print(ok[columns].to_string(index=False, na_rep="-"))
     if not frame.empty:
-        for row in frame[frame.status != "ok"].itertuples():
+        for row in frame[frame.status != Status.OK].itertuples():
             print(f"FAILED {row.model} {row.backend} {row.precision} b{row.batch}: {row.reason}")
     for record in result.records:
         if not isinstance(record, LatencyRecord):

@@ -24,7 +24,7 @@ from zoo.cli._common import (
     selected_models,
     store_path,
 )
-from zoo.cli._progress import progress
+from zoo.cli._progress import failed, progress
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -69,12 +69,12 @@ def run(args: argparse.Namespace) -> int:
         print_table(rows)
         for path in exported:
             print(f"exported to {path}")
-    return 1 if any(row.precision == "fp32" and row.status != "ok" for row in rows) else 0
+    return 1 if any(row.precision == "fp32" and failed(row) for row in rows) else 0
 
 
 def _outcome(record: Any) -> str:
     """How one worker ended, for the progress line (its logits are compared once all have run)."""
-    if record.status != "ok":
+    if failed(record):
         return f"{str(record.status).upper()}: {record.reason}"
     return f"logits of {record.images} photos kept to compare"
 

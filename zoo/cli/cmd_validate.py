@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from zoo.index import Model
     from zoo.validate import Verdict
 
-MARKS = {"ok": "✓", "mismatch": "✗", "unknown": "?", "error": "!"}
+MARKS = {"ok": "✓", "mismatch": "✗", "unknown": "?", "error": "!"}  # per VerdictStatus (not imported here)
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -130,6 +130,8 @@ def _progress(total: int, enabled: bool) -> Iterator[Any]:
 
 def _cell(verdict: Verdict) -> str:
     """A mark, then the measured value in short (for FLOPs, the convention it was judged by)."""
+    from zoo.results.records import VerdictStatus
+
     mark = MARKS[verdict.verdict]
     if verdict.field == "Weights":
         tag = verdict.measured
@@ -139,9 +141,9 @@ def _cell(verdict: Verdict) -> str:
         shown = f"{verdict.measured:.2f} [{low:.1f}, {high:.1f}]"
     elif verdict.field == "FLOPs":
         shown = None
-        if verdict.verdict == "ok":
+        if verdict.verdict == VerdictStatus.OK:
             shown = verdict.convention if verdict.measured == verdict.declared else f"~{verdict.convention}"
-        elif verdict.verdict == "mismatch" and verdict.measured:
+        elif verdict.verdict == VerdictStatus.MISMATCH and verdict.measured:
             shown = f"none (x{verdict.declared / verdict.measured:.2f} {verdict.convention})"
     elif verdict.field == "File Size" and verdict.measured is not None:
         shown = f"{verdict.measured:,} ({verdict.convention})"
@@ -172,10 +174,12 @@ def _print_table(verdicts: Sequence[Verdict]) -> None:
 
 def _print_findings(verdicts: Sequence[Verdict]) -> None:
     """Why each declaration does not hold or could not be measured, once per model and reason."""
+    from zoo.results.records import VerdictStatus
+
     quiet = {"not declared", "not measured"}
     fields: dict[tuple[str, str, str], list[str]] = {}
     for v in verdicts:
-        if v.verdict != "ok" and v.detail not in quiet:
+        if v.verdict != VerdictStatus.OK and v.detail not in quiet:
             fields.setdefault((v.verdict, v.model, v.detail), []).append(v.field)
     lines = [
         f"{MARKS[verdict]} {model} {', '.join(names)}: {detail}"

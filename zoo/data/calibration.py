@@ -147,19 +147,23 @@ class CalibrationInputs:
         image = _read(path)
         try:
             if index < len(images) or self._train is None:
-                return self._eval(image)
+                tensor: torch.Tensor = self._eval(image)
+                return tensor
             with _seeded(self.calibration.seed * 1_000_003 + index):
-                return self._train(image)
+                augmented: torch.Tensor = self._train(image)
+                return augmented
         except ImageTooLarge as error:
             raise ZooError(f"calibration image {path}: {error}") from None
 
 
-def _transform(data_config: Mapping[str, Any], augmentation: Mapping[str, Any] | None) -> Callable:
+def _transform(data_config: Mapping[str, Any], augmentation: Mapping[str, Any] | None) -> Callable[..., Any]:
     from timm.data import create_transform
 
+    transform: Callable[..., Any]
     if augmentation is None:
-        return create_transform(**data_config)
-    return create_transform(
+        transform = create_transform(**data_config)
+        return transform
+    transform = create_transform(
         input_size=data_config["input_size"],
         interpolation=data_config["interpolation"],
         mean=data_config["mean"],
@@ -167,6 +171,7 @@ def _transform(data_config: Mapping[str, Any], augmentation: Mapping[str, Any] |
         is_training=True,
         **augmentation,
     )
+    return transform
 
 
 def _read(path: Path) -> Image.Image:

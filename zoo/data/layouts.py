@@ -43,7 +43,7 @@ class LabelledFiles(Reader):
     """A timm reader over `(path, class index)` pairs found here (timm's own walk follows link loops)."""
 
     def __init__(self, root: Path, samples: Sequence[tuple[str, int]]) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]  # timm's Reader is unannotated
         self.root = str(root)
         self.samples = list(samples)
 

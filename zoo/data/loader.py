@@ -63,7 +63,7 @@ def _reason(error: BaseException) -> str:
     return " ".join(f"{type(error).__name__}: {error}".split())[:300]
 
 
-class _SkipUnreadable(Dataset):
+class _SkipUnreadable(Dataset[tuple[Any, int, Any]]):
     """One item per image: `(tensor, target, None)`, or `(None, target, SkippedImage)`."""
 
     def __init__(self, dataset: Any, indices: Sequence[int]) -> None:

@@ -24,7 +24,10 @@ def smoke_folder() -> Path:
 
 def smoke_labels() -> list[dict[str, Any]]:
     """The bundled photos' records: file, synset, class, what was seen, source and license."""
-    return json.loads((smoke_folder() / "labels.json").read_text(encoding="utf-8"))["images"]
+    images: list[dict[str, Any]] = json.loads((smoke_folder() / "labels.json").read_text(encoding="utf-8"))[
+        "images"
+    ]
+    return images
 
 
 def smoke_set() -> ImageSet:

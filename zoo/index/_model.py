@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlparse
 
 from zoo.index._errors import Notice, UnknownModelError, display_path
@@ -86,28 +86,28 @@ class Metadata:
 
     @property
     def flops(self) -> int | None:
-        return self.get("flops")
+        return cast("int | None", self.get("flops"))
 
     @property
     def parameters(self) -> int | None:
-        return self.get("parameters")
+        return cast("int | None", self.get("parameters"))
 
     @property
     def file_size(self) -> int | None:
-        return self.get("file_size")
+        return cast("int | None", self.get("file_size"))
 
     @property
     def image_size(self) -> int | tuple[int, int] | None:
         """One side in pixels, or (height, width) when not square."""
-        return self.get("image_size")
+        return cast("int | tuple[int, int] | None", self.get("image_size"))
 
     @property
     def crop_pct(self) -> float | None:
-        return self.get("crop_pct")
+        return cast("float | None", self.get("crop_pct"))
 
     @property
     def interpolation(self) -> str | None:
-        return self.get("interpolation")
+        return cast("str | None", self.get("interpolation"))
 
 
 @dataclass(frozen=True)

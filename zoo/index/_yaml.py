@@ -12,6 +12,7 @@ Only plain data is read: a tag that would construct an object is refused.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -137,7 +138,8 @@ class _Builder:
 
     def document(self) -> Any:
         """The single document's data (None for an empty stream)."""
-        get = self.loader.get_event
+        # PyYAML's stubs leave get_event unannotated; the loop tells events apart by exact type.
+        get: Callable[[], Any] = self.loader.get_event
         get()  # stream start
         if isinstance(get(), events.StreamEndEvent):
             return None

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from zoo._errors import ZooError
-from zoo.spec import LATENCY, DataConfig, Precision, RunSpec, Timing
+from zoo.spec import LATENCY, DataConfig, Precision, RunSpec, Timing, device_kind
 from zoo.weights import WeightsInfo, find_weights, require_timm_model, resolve_pretrained
 
 if TYPE_CHECKING:
@@ -125,6 +125,7 @@ def plan(
     scenarios = [scenario(s).name for s in scenarios]
     batches = list(batches)
     skipped: set[str] = set()
+    device_kind(device)  # a device zoo cannot name is refused before asking the backends
     unreachable = {name: backend_class(name).unreachable(device) for name in backends}
     reasons = [reason for reason in unreachable.values() if reason]
     if reasons and len(reasons) == len(backends):

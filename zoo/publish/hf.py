@@ -29,7 +29,7 @@ from zoo.cards import (
 )
 from zoo.index import Index, IndexFormatError, Model, dataset_key, display_path, normalize_key
 from zoo.publish.leaderboard import contended
-from zoo.results.records import VALID
+from zoo.results.records import VALID, Status
 from zoo.spec import LATENCY
 from zoo.weights import PACKAGED, resolve_pretrained
 
@@ -213,7 +213,7 @@ def _measured_results(facts: ModelFacts) -> list[dict[str, Any]]:
             )
         results.append(_measured(str(row["dataset"]), metrics))
     for row in facts.latency:
-        if row.get("status") != "ok" or is_missing(row.get("median_ms")) or contended(row):
+        if row.get("status") != Status.OK or is_missing(row.get("median_ms")) or contended(row):
             continue  # a figure taken on a busy machine is not published as the model's
         how = f"{_config(row)}, batch {row['batch']:g}, {row['threads']:g} threads, {_env(row)}"
         if str(row.get("scenario") or LATENCY) == "throughput":
@@ -224,7 +224,7 @@ def _measured_results(facts: ModelFacts) -> list[dict[str, Any]]:
                       "value": row["median_ms"]}  # fmt: skip
         results.append(_measured("synthetic input", [metric]))
     for row in facts.server:
-        if row.get("status") != "ok" or row.get("verdict") != VALID or contended(row):
+        if row.get("status") != Status.OK or row.get("verdict") != VALID or contended(row):
             continue  # an INVALID search found no rate within the SLA: there is no figure to publish
         how = f"{_config(row)}, p99 within {row['sla_ms']:.2f} ms, {row['threads']:g} threads, {_env(row)}"
         name = f"Max images per second at p99 within the SLA ({MEASURED}: {how})"

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from zoo.cards import MISSING, NOT_MEASURED, RANDOM_WEIGHTS, ModelFacts, Row, is_missing
-from zoo.results.records import is_contended, speedup
+from zoo.results.records import Status, is_contended, speedup
 from zoo.spec import LATENCY, REFERENCE
 
 
@@ -73,7 +73,7 @@ def leaderboard(facts: Iterable[ModelFacts]) -> list[LeaderboardRow]:
             )
             continue
         for row in model_facts.latency:
-            ok = row.get("status") == "ok"
+            ok = row.get("status") == Status.OK
             median = row.get("median_ms") if ok else None
             base = None if contended(row) else reference.get(_key(row))
             random = row.get("weights") == "random"
@@ -113,7 +113,7 @@ def _server(server: tuple[Row, ...], row: Row) -> dict[str, Any]:
     if not found:
         return {"server": NOT_MEASURED}
     result = found[-1]
-    if result.get("status") != "ok":
+    if result.get("status") != Status.OK:
         return {"server": f"{result.get('status') or 'no status'}: {result.get('reason') or MISSING}"}
     sla = f"SLA {float(result['sla_ms']):.2f} ms" if not is_missing(result.get("sla_ms")) else "SLA unknown"
     if result.get("verdict") != "VALID":
@@ -139,7 +139,7 @@ def _reference_medians(latency: tuple[Row, ...]) -> dict[tuple[str, object, obje
         _key(row): float(row["median_ms"])
         for row in latency
         if REFERENCE.is_(str(row["backend"]), str(row["precision"]))
-        and row.get("status") == "ok"
+        and row.get("status") == Status.OK
         and not contended(row)
         and not is_missing(row.get("median_ms"))
     }

@@ -4,13 +4,11 @@ from zoo.results._csv import check_export
 from zoo.results.analysis import Comparison, compare, export, latest_measurements, results_frame
 from zoo.results.records import (
     AccuracyRecord,
-    AccuracyStatus,
     AgreementRecord,
-    AgreementStatus,
     LatencyRecord,
-    LatencyStatus,
     LogitAgreement,
     RunStatus,
+    Status,
 )
 from zoo.results.runs import RunHandle, plan_digest, recorded_run
 from zoo.results.stats import Proportion, Stats
@@ -18,12 +16,9 @@ from zoo.results.store import ResultsStore, ResultsStoreError, Run, StoreWriteEr
 
 __all__ = [
     "AccuracyRecord",
-    "AccuracyStatus",
     "AgreementRecord",
-    "AgreementStatus",
     "Comparison",
     "LatencyRecord",
-    "LatencyStatus",
     "LogitAgreement",
     "Proportion",
     "ResultsStore",
@@ -32,6 +27,7 @@ __all__ = [
     "RunHandle",
     "RunStatus",
     "Stats",
+    "Status",
     "StoreWriteError",
     "check_export",
     "compare",

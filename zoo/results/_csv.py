@@ -16,6 +16,7 @@ from typing import Any
 from zoo._errors import ZooError
 from zoo.index import display_path
 from zoo.results.provenance import code_digest
+from zoo.results.records import Status
 
 __all__ = ["PROVENANCE", "check_export", "csv_rows", "csv_text", "merge_rows", "read_export", "stale_rows"]
 
@@ -53,7 +54,10 @@ def csv_rows(content: bytes) -> list[dict[str, str]]:
     """The rows of CSV bytes about to be written, as text."""
     import pandas as pd
 
-    return pd.read_csv(io.BytesIO(content), dtype=str, keep_default_na=False).to_dict("records")
+    rows: list[dict[str, str]] = pd.read_csv(io.BytesIO(content), dtype=str, keep_default_na=False).to_dict(
+        "records"
+    )
+    return rows
 
 
 def csv_text(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> list[dict[str, str]]:
@@ -69,7 +73,7 @@ def csv_text(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> list[dic
 def _rank(row: dict[str, str]) -> tuple[bool, bool, bool]:
     """How much a row is to be trusted: ok, then measured on a quiet machine, then converged."""
     return (
-        row.get("status", "ok") in ("ok", ""),
+        row.get("status", Status.OK) in (Status.OK, ""),
         row.get("contended", "") != "True",
         row.get("converged", "True") != "False",
     )
@@ -109,7 +113,8 @@ def merge_rows(
 def _to_csv(rows: list[dict[str, str]], header: list[str]) -> bytes:
     import pandas as pd
 
-    return pd.DataFrame(rows, columns=header, dtype=str).to_csv(index=False).encode("utf-8")
+    text: str = pd.DataFrame(rows, columns=header, dtype=str).to_csv(index=False)
+    return text.encode("utf-8")
 
 
 def stale_rows(path: Path, digest: str | None = None) -> tuple[list[str], str | None]:

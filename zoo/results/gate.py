@@ -33,7 +33,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from zoo.results.records import LatencyRecord, LatencyStatus
+from zoo.results.records import LatencyRecord, Status
 
 __all__ = [
     "K_SIGMA",
@@ -195,10 +195,10 @@ def _judge(
     if not new:
         return GateRow(key, GateOutcome.CANNOT_JUDGE, "not in the candidate runs")
     for record in new:
-        if record.status != LatencyStatus.OK or record.stats is None:
+        if record.status != Status.OK or record.stats is None:
             return GateRow(key, GateOutcome.REGRESSION, f"failed in the candidate: {record.reason}")
     for record in old:
-        if record.status != LatencyStatus.OK or record.stats is None:
+        if record.status != Status.OK or record.stats is None:
             return GateRow(key, GateOutcome.CANNOT_JUDGE, f"failed in the baseline: {record.reason}")
     fastest_old, fastest_new = _lowest(old), _lowest(new)
     ratio = _run_figure(fastest_new) / _run_figure(fastest_old)
@@ -290,7 +290,7 @@ def _median(records: Sequence[LatencyRecord]) -> float:
 
 
 def _quiet(record: LatencyRecord) -> bool:
-    return record.status == LatencyStatus.OK and record.converged and not record.contended
+    return record.status == Status.OK and record.converged and not record.contended
 
 
 def _mann_whitney(old: Sequence[float], new: Sequence[float]) -> float | None:

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from zoo.results.gate import Noise, threshold
-from zoo.results.records import LatencyRecord, LatencyStatus
+from zoo.results.records import LatencyRecord, Status
 
 __all__ = ["HistoryPoint", "Series", "detect_steps", "history"]
 
@@ -84,7 +84,7 @@ def history(
     contended or unconverged measurements are points too (marked, and left out of the step fit)."""
     grouped: dict[tuple[str, str], list[tuple[int, LatencyRecord]]] = {}
     for run, record in records:
-        if record.status == LatencyStatus.OK and record.stats and (untrusted or _trusted(record)):
+        if record.status == Status.OK and record.stats and (untrusted or _trusted(record)):
             grouped.setdefault((record.key, _machine(record)), []).append((run, record))
     series = []
     for (key, machine), points in sorted(grouped.items()):

@@ -25,12 +25,9 @@ __all__ = [
     "VALID",
     "VERDICTS",
     "AccuracyRecord",
-    "AccuracyStatus",
     "AgreementRecord",
-    "AgreementStatus",
     "Exported",
     "LatencyRecord",
-    "LatencyStatus",
     "LogitAgreement",
     "Measured",
     "RateTrial",
@@ -55,9 +52,6 @@ class Status(StrEnum):
     @classmethod
     def _missing_(cls, value: object) -> Status | None:
         return cls.FAILED if value == "error" else None  # accuracy records before the one vocabulary
-
-
-LatencyStatus = AccuracyStatus = AgreementStatus = Status  # the names records used before
 
 
 class Record(Protocol):

@@ -311,14 +311,15 @@ class ResultsStore:
         row = self.db.execute(
             "SELECT max(id) FROM runs WHERE kind=? AND plan=? AND status!=?", (kind, plan, RunStatus.FINISHED)
         ).fetchone()
-        return row[0]
+        run_id: int | None = row[0]
+        return run_id
 
     def run(self, run_id: int) -> Run | None:
         return next((run for run in self.runs() if run.id == run_id), None)
 
     def latest_run(self) -> int | None:
-        row = self.db.execute("SELECT max(id) FROM runs").fetchone()
-        return row[0]
+        run_id: int | None = self.db.execute("SELECT max(id) FROM runs").fetchone()[0]
+        return run_id
 
     def run_exists(self, run_id: int) -> bool:
         return self.db.execute("SELECT 1 FROM runs WHERE id=?", (run_id,)).fetchone() is not None

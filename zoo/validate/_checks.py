@@ -10,6 +10,7 @@ from typing import Any
 
 from zoo.index import Declared, count_resolution, image_size_text, normalize_key
 from zoo.measure.flops import CONVENTIONS, FlopCount
+from zoo.results.records import VerdictStatus
 from zoo.validate._verdict import Verdict
 from zoo.weights import Pretrained, tag_list
 
@@ -26,7 +27,7 @@ _TRUNCATED_FLOAT = re.compile(rf"\d{{{_SIGNIFICANT_FIGURES},}}999")
 
 
 def undeclared(model: str, field: str, measured: Any = None, convention: str | None = None) -> Verdict:
-    return Verdict(model, field, None, measured, convention, "unknown", "not declared")
+    return Verdict(model, field, None, measured, convention, VerdictStatus.UNKNOWN, "not declared")
 
 
 def parameters(model: str, declared: Declared | None, measured: int) -> Verdict:
@@ -36,17 +37,19 @@ def parameters(model: str, declared: Declared | None, measured: int) -> Verdict:
     meant, unit, note = declared_rounding(declared.value, declared.text)
     notes = [note] if note else []
     if measured == declared.value:
-        return Verdict(model, "Parameters", declared.value, measured, "count", "ok", f"exactly {measured:,}")
+        return Verdict(
+            model, "Parameters", declared.value, measured, "count", VerdictStatus.OK, f"exactly {measured:,}"
+        )
     if unit > 1:
         notes.append(f"declared to the nearest {unit:,}")
     if abs(measured - meant) * 2 <= unit:
         detail = f"{measured:,} rounds to {meant:,} ({'; '.join(notes)})"
-        return Verdict(model, "Parameters", declared.value, measured, "count", "ok", detail)
+        return Verdict(model, "Parameters", declared.value, measured, "count", VerdictStatus.OK, detail)
     off = measured - meant
     detail = f"measured {measured:,}, {off:+,} ({off / max(meant, 1):+.2%}) from the declared {meant:,}"
     if notes:
         detail += f" ({'; '.join(notes)})"
-    return Verdict(model, "Parameters", declared.value, measured, "count", "mismatch", detail)
+    return Verdict(model, "Parameters", declared.value, measured, "count", VerdictStatus.MISMATCH, detail)
 
 
 def declared_rounding(value: int, text: str = "") -> tuple[int, int, str | None]:
@@ -80,7 +83,7 @@ def flops(model: str, declared: Declared | None, counts: Mapping[str, FlopCount]
     parts += [f"{name} {value:,} (x{_ratio(target / value)})" for name, value in measured.items() if value]
     parts += [f"{c.convention} cannot run on {c.input_shape}: {c.error}" for c in failed]
     if not measured:
-        return Verdict(model, "FLOPs", target, None, None, "error", "; ".join(parts), values)
+        return Verdict(model, "FLOPs", target, None, None, VerdictStatus.ERROR, "; ".join(parts), values)
 
     def distance(name: str) -> float:
         value = measured[name]
@@ -90,13 +93,13 @@ def flops(model: str, declared: Declared | None, counts: Mapping[str, FlopCount]
     value = measured[nearest]
     written = count_resolution(declared.text.strip())
     if value == target:
-        verdict, summary = "ok", f"matches {nearest} exactly"
+        verdict, summary = VerdictStatus.OK, f"matches {nearest} exactly"
     elif distance(nearest) <= math.log1p(FLOPS_TOLERANCE):
-        verdict, summary = "ok", f"matches {nearest} within {FLOPS_TOLERANCE:.0%}"
+        verdict, summary = VerdictStatus.OK, f"matches {nearest} within {FLOPS_TOLERANCE:.0%}"
     elif written is not None and abs(value - target) * 2 <= written:
-        verdict, summary = "ok", f"rounds to the declared {declared.text.strip()} as {nearest}"
+        verdict, summary = VerdictStatus.OK, f"rounds to the declared {declared.text.strip()} as {nearest}"
     else:
-        verdict = "mismatch"
+        verdict = VerdictStatus.MISMATCH
         summary = f"matches no convention within {FLOPS_TOLERANCE:.0%}; nearest is {nearest}"
     detail = f"{summary}: {'; '.join(parts)}"
     return Verdict(model, "FLOPs", target, value, nearest, verdict, detail, values)
@@ -114,12 +117,18 @@ def file_size(model: str, declared: Declared | None, measured: int, how: str, wh
         holds = measured == declared.value
         detail = f"{where}: {difference}; the file on disk, so byte for byte"
         return Verdict(
-            model, "File Size", declared.value, measured, how, "ok" if holds else "mismatch", detail
+            model,
+            "File Size",
+            declared.value,
+            measured,
+            how,
+            VerdictStatus.OK if holds else VerdictStatus.MISMATCH,
+            detail,
         )
     if abs(off) <= FILE_SIZE_TOLERANCE:
-        verdict, rule = "ok", f"within the estimate's {FILE_SIZE_TOLERANCE:.1%}"
+        verdict, rule = VerdictStatus.OK, f"within the estimate's {FILE_SIZE_TOLERANCE:.1%}"
     else:
-        verdict = "unknown"
+        verdict = VerdictStatus.UNKNOWN
         rule = f"beyond the estimate's {FILE_SIZE_TOLERANCE:.1%}; only the declared file can show a mismatch"
     detail = f"{where}: {difference}, {rule}"
     return Verdict(model, "File Size", declared.value, measured, how, verdict, detail)
@@ -178,12 +187,12 @@ def _judged(
     verdicts = [_config_value(model, field, declared, *values[tag], _source(tag)) for tag in tags]
     if pretrained.tag is not None:
         return verdicts[0]
-    held = next((v for v in verdicts if v.verdict == "ok"), None)
+    held = next((v for v in verdicts if v.verdict == VerdictStatus.OK), None)
     unpinned = f"the weights are not pinned to a tag, so any of {len(tags)} may be meant"
     if held is not None:
         return replace(held, detail=f"{held.detail} ({unpinned})")
     first = verdicts[0]
-    if first.verdict != "mismatch":
+    if first.verdict != VerdictStatus.MISMATCH:
         return first
     by_value: dict[str, list[str]] = {}
     for tag, (value, _) in values.items():
@@ -217,22 +226,28 @@ def _config_value(
         value = _comparable(declared.value)
     except (ValueError, TypeError):
         detail = f"cannot read {declared.text!r}"
-        return Verdict(model, field, declared.value, expected, source, "error", detail)
+        return Verdict(model, field, declared.value, expected, source, VerdictStatus.ERROR, detail)
     if _same(value, expected):
         return Verdict(
-            model, field, declared.value, expected, source, "ok", f"{_show(expected, field)}, as in {source}"
+            model,
+            field,
+            declared.value,
+            expected,
+            source,
+            VerdictStatus.OK,
+            f"{_show(expected, field)}, as in {source}",
         )
     if _within_written_decimals(declared, expected):
         decimals = len(declared.text.split(".")[1])
         detail = f"{_show(expected, field)} in {source}, declared to the {decimals} decimals written"
-        return Verdict(model, field, declared.value, expected, source, "ok", detail)
+        return Verdict(model, field, declared.value, expected, source, VerdictStatus.OK, detail)
     if at_test is not None and _same(value, _comparable(at_test)):
         shown, default = _show(value, field), _show(expected, field)
         detail = f"{shown} is the test-time value of {source}; its default is {default}"
-        return Verdict(model, field, declared.value, expected, source, "ok", detail)
+        return Verdict(model, field, declared.value, expected, source, VerdictStatus.OK, detail)
     written = image_size_text(value) if field == "Image Size" else declared.text  # with its sides' order
     detail = f"declared {written}, {source} says {_show(expected, field)}"
-    return Verdict(model, field, declared.value, expected, source, "mismatch", detail)
+    return Verdict(model, field, declared.value, expected, source, VerdictStatus.MISMATCH, detail)
 
 
 def _within_written_decimals(declared: Declared, expected: Any) -> bool:
@@ -244,7 +259,7 @@ def _within_written_decimals(declared: Declared, expected: Any) -> bool:
     if not isinstance(expected, float) or not re.fullmatch(r"\d*\.\d{3,}", text):
         return False
     half_unit = 0.5 * 10 ** -len(text.split(".")[1])
-    return abs(float(text) - expected) <= half_unit * (1 + 1e-9)
+    return bool(abs(float(text) - expected) <= half_unit * (1 + 1e-9))
 
 
 def _comparable(value: Any) -> Any:
@@ -268,7 +283,7 @@ def _same(declared: Any, expected: Any) -> bool:
         return math.isclose(declared, expected, abs_tol=1e-6)
     if isinstance(expected, str):
         return str(declared).lower() == expected.lower()
-    return declared == expected
+    return bool(declared == expected)
 
 
 def _ratio(ratio: float) -> str:

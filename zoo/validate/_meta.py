@@ -24,5 +24,5 @@ def estimate_file_size(module: nn.Module) -> int:
     skeleton = {key: torch.zeros((), dtype=t.dtype).expand(t.shape) for key, t in state.items()}
     buffer = io.BytesIO()
     torch.save(skeleton, buffer, _use_new_zipfile_serialization=False)
-    data = sum((t.numel() - 1) * t.element_size() for t in state.values() if t.numel())
+    data: int = sum((t.numel() - 1) * t.element_size() for t in state.values() if t.numel())
     return buffer.tell() + data

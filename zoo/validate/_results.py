@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from zoo._errors import ZooError, one_line
 from zoo.index import Model, dataset_key
+from zoo.results.records import VerdictStatus
 from zoo.validate._verdict import Verdict
 
 if TYPE_CHECKING:
@@ -49,12 +50,16 @@ def results(model: Model, accuracy: pd.DataFrame | None) -> list[Verdict]:
     for field, column in _METRICS:
         declared = next((r for r in model.results if r.metric(field) is not None), None)
         if declared is None:
-            verdicts.append(Verdict(model.name, field, None, None, None, "unknown", "not declared"))
+            verdicts.append(
+                Verdict(model.name, field, None, None, None, VerdictStatus.UNKNOWN, "not declared")
+            )
             continue
         row = _reference_row(accuracy, model.name, declared.dataset or "")
         value = declared.metric(field)
         if row is None or value is None or pd.isna(row[column]):
-            verdicts.append(Verdict(model.name, field, value, None, None, "unknown", "not measured"))
+            verdicts.append(
+                Verdict(model.name, field, value, None, None, VerdictStatus.UNKNOWN, "not measured")
+            )
         else:
             verdicts.append(_compare(model.name, field, value, row, column))
     return verdicts
@@ -71,16 +76,16 @@ def _compare(model: str, field: str, declared: float, row: dict[str, Any], colum
     where = f"{row['backend']} {row['precision']} on {images}{row['dataset']}, {row['measured_at']}"
     if interval is None:
         detail = f"declared {declared:.2f}, measured {measured:.2f} by {where} (no interval to judge by)"
-        return Verdict(model, field, declared, measured, how, "unknown", detail)
+        return Verdict(model, field, declared, measured, how, VerdictStatus.UNKNOWN, detail)
     low, high = interval
     inside = low <= declared <= high
     detail = (
         f"declared {declared:.2f} is {'inside' if inside else 'outside'} the measured {measured:.2f} "
         f"[{low:.2f}, {high:.2f}] (95%) by {where}"
     )
-    verdict = "ok" if inside else "mismatch"
+    verdict = VerdictStatus.OK if inside else VerdictStatus.MISMATCH
     if inside and (high - low) / 2 > ACCURACY_HALF_WIDTH:
-        verdict = "unknown"
+        verdict = VerdictStatus.UNKNOWN
         detail += f"; too few images to confirm it within {ACCURACY_HALF_WIDTH:g} point"
     return Verdict(model, field, declared, measured, how, verdict, detail, interval=(low, high))
 

@@ -15,6 +15,7 @@ from urllib.parse import urlparse
 from zoo._errors import ZooError, one_line
 from zoo._processes import worker_context
 from zoo.index import Index, Metadata, Model, image_size_text
+from zoo.results.records import VerdictStatus
 from zoo.validate import _checks
 from zoo.validate._results import ACCURACY_CSV, load_accuracy, results
 from zoo.validate._structure import CannotBuild, structure
@@ -43,7 +44,7 @@ def validate_model(
     fields = model.metadata.fields
     if pretrained.architecture is None:
         names = [*MEASURED, *(name for name in ("Mean", "Std") if name.lower() in fields)]
-        unknown = _unmeasured(model, names, "unknown", pretrained.detail)
+        unknown = _unmeasured(model, names, VerdictStatus.UNKNOWN, pretrained.detail)
         return [weights, *unknown, *results(model, accuracy)]
     size, size_note = model.metadata.image_size, ""
     if size is None:
@@ -58,11 +59,13 @@ def validate_model(
         ]
     except CannotBuild as error:
         reason = f"cannot build it in timm {timm.__version__}: {error}"
-        measured = _unmeasured(model, STRUCTURAL, "error", reason)
+        measured = _unmeasured(model, STRUCTURAL, VerdictStatus.ERROR, reason)
     except ZooError:
         raise  # bad input, such as a checkpoint that is not this model's file
     except Exception as error:  # one model's surprise must not end a run over a whole index
-        measured = _unmeasured(model, STRUCTURAL, "error", f"cannot measure it: {one_line(error)}")
+        measured = _unmeasured(
+            model, STRUCTURAL, VerdictStatus.ERROR, f"cannot measure it: {one_line(error)}"
+        )
     config = _checks.input_config(model.name, fields, pretrained)  # the tag's, not the structure's
     return [weights, *measured, *config, *results(model, accuracy)]
 
@@ -156,7 +159,9 @@ def _file_size(model: Model, estimate: int, checkpoint: Path | None) -> Verdict:
         if checkpoint is not None:
             raise
         if isinstance(error, FileNotFoundError):  # a declared file that is missing is a finding
-            return Verdict(model.name, "File Size", declared.value, None, None, "error", str(error))
+            return Verdict(
+                model.name, "File Size", declared.value, None, None, VerdictStatus.ERROR, str(error)
+            )
         why = str(error)
     else:
         declared_name = Path(urlparse(model.weights or "").path).name

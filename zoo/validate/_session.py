@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from zoo.index import Index, Model
-from zoo.results.records import Verdict
+from zoo.results.records import Verdict, VerdictStatus
 from zoo.validate._checks import TAG_FIELDS
 from zoo.validate._run import validate_index
 from zoo.validate._verdict import exit_code
@@ -78,9 +78,9 @@ def held_back(verdicts: Sequence[Verdict], wanted: set[str]) -> tuple[list[Verdi
     pinned = {v.model for v in verdicts if v.field == "Weights" and v.measured is not None}
     writable, held = [], []
     for v in verdicts:
-        if v.field in TAG_FIELDS and v.verdict == "mismatch" and v.model not in pinned:
+        if v.field in TAG_FIELDS and v.verdict == VerdictStatus.MISMATCH and v.model not in pinned:
             why = "the weights are not pinned to one timm tag"
-        elif v.field == "File Size" and v.convention == "estimate" and v.verdict == "unknown":
+        elif v.field == "File Size" and v.convention == "estimate" and v.verdict == VerdictStatus.UNKNOWN:
             why = "the size is an estimate (no declared file on disk)"
         else:
             writable.append(v)

@@ -6,7 +6,9 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
-from zoo.results.records import VERDICTS, Verdict
+from zoo.results.records import VERDICTS, Verdict, VerdictStatus
+
+__all__ = ["FIELDS", "VERDICTS", "Verdict", "exit_code", "model_verdict", "summarize"]
 
 # The fields `zoo validate` checks, in table order; Mean and Std only when an index declares them.
 # Weights is the timm pretrained tag the declared weights are: the input config is judged against it.
@@ -30,13 +32,20 @@ def exit_code(verdicts: Iterable[Verdict]) -> int:
     not hold, could not be measured, or nothing at all could be checked (an index timm has no model
     of, or one that declares nothing zoo measures): silence is not a pass."""
     found = {v.verdict for v in verdicts}
-    return 1 if found & {"mismatch", "error"} or "ok" not in found else 0
+    return 1 if found & {VerdictStatus.MISMATCH, VerdictStatus.ERROR} or VerdictStatus.OK not in found else 0
 
 
 def model_verdict(verdicts: Iterable[Verdict]) -> str:
     """One model's verdict from its fields: a mismatch, else an error, else ok when any field was checked."""
     found = {v.verdict for v in verdicts}
-    return next((verdict for verdict in ("mismatch", "error", "ok") if verdict in found), "unknown")
+    return next(
+        (
+            verdict
+            for verdict in (VerdictStatus.MISMATCH, VerdictStatus.ERROR, VerdictStatus.OK)
+            if verdict in found
+        ),
+        VerdictStatus.UNKNOWN,
+    )
 
 
 def summarize(verdicts: Iterable[Verdict]) -> dict[str, Any]:
@@ -53,10 +62,12 @@ def summarize(verdicts: Iterable[Verdict]) -> dict[str, Any]:
     conventions = Counter(
         f"{v.convention} ({'exact' if v.measured == v.declared else 'within tolerance'})"
         for v in flops
-        if v.verdict == "ok"
+        if v.verdict == VerdictStatus.OK
     )
-    conventions["none"] = sum(v.verdict == "mismatch" for v in flops)
-    conventions["not measured"] = sum(v.verdict in ("unknown", "error") for v in flops)
+    conventions["none"] = sum(v.verdict == VerdictStatus.MISMATCH for v in flops)
+    conventions["not measured"] = sum(
+        v.verdict in (VerdictStatus.UNKNOWN, VerdictStatus.ERROR) for v in flops
+    )
     return {
         "models": len(per_model),
         "models_by_verdict": _in_order(Counter(model_verdict(found) for found in per_model.values())),

@@ -21,6 +21,7 @@ import yaml
 
 from zoo._errors import ZooError
 from zoo.index import Declared, Index, normalize_key
+from zoo.results.records import VerdictStatus
 from zoo.validate._verdict import FIELDS, Verdict
 
 # What a measurement can be written back for. Accuracy is a measurement on some images, mean and std
@@ -52,7 +53,7 @@ def plan_edits(
     edits: dict[tuple[Path, int, int], list[Edit]] = defaultdict(list)
     skipped: list[str] = []
     for verdict in verdicts:
-        if verdict.field not in wanted or verdict.verdict != "mismatch":
+        if verdict.field not in wanted or verdict.verdict != VerdictStatus.MISMATCH:
             continue
         why_not = _why_not_writable(verdict)
         declared = index.models[verdict.model].metadata.fields.get(normalize_key(verdict.field))

@@ -21,10 +21,10 @@ each time until a rate is VALID, then bisects (log scale) once between it and th
 it, and reports the highest VALID rate. It goes no lower than the least rate that can reach the
 minimum query count in time: when that rate fails too, the result is INVALID. Each rate is served
 long enough for the rules (5% more than `MIN_DURATION_S` and, on average, 15% more than
-`MIN_QUERIES` queries) but never longer than `--max-trial` (30 s: the lowest rate searched is then
-about 19/s, which a 2-core machine serves lite0 at well within its SLA): a configuration too slow to
-reach the minimums in it is INVALID and says so. The verdict is VALID only when the reported rate is VALID and
-the machine was not contended.
+`MIN_QUERIES` queries) but never longer than `--max-trial` (30 s by default: the lowest rate searched
+is then about 19/s): a configuration too slow to reach the minimums in it is INVALID and says so, and
+an INVALID result reports the lowest rate it tried, the nearest to valid. The verdict is VALID only
+when the reported rate is VALID and the machine was not contended.
 """
 
 from __future__ import annotations
@@ -118,7 +118,7 @@ class ServerRules:
     min_duration_s: float = MIN_DURATION_S
     min_queries: int = MIN_QUERIES
     seed: int = 0
-    max_trial_s: float = 30.0  # no rate is served longer than this (`--max-trial`)
+    max_trial_s: float = Timing.max_trial_s  # no rate is served longer than this (`--max-trial`)
 
     def duration_s(self, rate: float) -> float:
         """How long to serve `rate`: long enough for the minimums, within the ceiling."""
@@ -295,7 +295,7 @@ def measure_server(spec: RunSpec, environment: dict[str, Any]) -> ServerRecord:
     high = SEARCH_FROM * 1000 / stats.median_ms  # from requests per second one at a time
     best, tried = search_rate(trial, min(rules.lowest_rate(), high), high)
     contention = probe.stop()
-    reported = best or tried[0]
+    reported = best or tried[-1]  # none VALID: the lowest rate tried, the nearest to valid
     reasons = list(reported.reasons)
     if contention["contended"]:
         reasons.append(f"machine contended: {contention['reason']}")
