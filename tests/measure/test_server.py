@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import time
@@ -160,6 +161,19 @@ def test_a_run_too_short_to_be_valid_says_invalid_and_why(tmp_path: Path) -> Non
     assert row["sla_ms"] == pytest.approx(SLA_FACTOR * row["single_stream_p99_ms"], rel=1e-3)
     assert row["rates_tried"].count("/s INVALID") == 1  # the search stops when its lowest rate fails
     assert f"{LITE0} openvino fp32 b1 t" in done.stderr and ": INVALID: " in done.stderr  # the progress line
+
+
+def test_when_no_rate_is_valid_the_lowest_rate_tried_is_reported(tmp_path: Path) -> None:
+    """An SLA nothing meets: the search walks down to its lowest rate (`--max-trial 10`: about 58/s,
+    under the first rate tried on lite0), and the INVALID result is that rate's, the nearest to valid."""
+    done = bench("--backend", "openvino", "--sla-ms", "0.001", "--max-trial", "10", "--db",
+                 str(tmp_path / "r.db"), "--json", cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    (row,) = json.loads(done.stdout)["results"]
+    assert row["verdict"] == "INVALID"
+    rates = [float(rate) for rate in re.findall(r"([\d.]+)/s INVALID", row["rates_tried"])]
+    assert len(rates) >= 2 and rates == sorted(rates, reverse=True)
+    assert f"{row['max_rate_ips']:.1f}" == f"{rates[-1]:.1f}"
 
 
 @pytest.mark.parametrize("value", ["0", "-5"])
