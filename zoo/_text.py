@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import unicodedata
 from typing import Any
 
@@ -17,13 +18,16 @@ def visible(value: Any) -> str:
     would let a name overwrite what the line says, is shown too. Inside a JSON string `\\uXXXX` is the
     same character, so JSON stays JSON.
     """
-    return "".join(
-        f"\\u{ord(char):04x}" if char not in _KEPT and unicodedata.category(char) in ("Cf", "Cc") else char
-        for char in str(value)
-    )
+    return _UNUSUAL.sub(_shown, str(value))
 
 
-_KEPT = frozenset("\n\t")
+# Every character but printable ASCII, newline and tab: the few a format or control character can be.
+_UNUSUAL = re.compile(r"[^\x20-\x7e\n\t]")
+
+
+def _shown(match: re.Match[str]) -> str:
+    char = match.group()
+    return f"\\u{ord(char):04x}" if unicodedata.category(char) in ("Cf", "Cc") else char
 
 
 class VisibleWriter(io.TextIOBase):

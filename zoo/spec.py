@@ -43,7 +43,8 @@ Scenario = str
 """What is measured: the name of a scenario registered in `zoo.measure.scenarios` (which lists them)."""
 LATENCY: Scenario = "latency"  # the default scenario; its configuration keys carry no suffix
 CPU = "cpu"  # the default device; its configuration keys carry no suffix either
-DEVICES = (CPU, "cuda")  # the kinds of device a backend may reach
+CUDA = "cuda"
+DEVICES = (CPU, CUDA)  # the kinds of device a backend may reach
 
 
 def device_kind(device: str) -> str:

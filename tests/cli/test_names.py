@@ -41,3 +41,14 @@ def test_a_hostile_name_is_printed_as_text(name: str, command: list[str], tmp_pa
     assert not _acting(done.stdout) and not _acting(done.stderr)
     if command[0] == "bench":  # not a timm model: refused before anything runs, in one line
         assert done.returncode == 2 and done.stderr.count("\n") == 1
+
+
+def test_visible_shows_every_control_and_format_character_and_keeps_the_rest() -> None:
+    """Every Cc and Cf character of the Basic Multilingual Plane is written as `\\uXXXX`, newline and tab
+    aside; every other character, printable non-ASCII included, is kept as it is."""
+    from zoo._text import visible
+
+    for code in range(0x10000):
+        char = chr(code)
+        acting = unicodedata.category(char) in ("Cf", "Cc") and char not in "\n\t"
+        assert visible(f"a{char}b") == (f"a\\u{code:04x}b" if acting else f"a{char}b"), hex(code)

@@ -82,13 +82,29 @@ def test_meta_model_has_shapes_only() -> None:
 
 
 @pytest.mark.parametrize(("name", "macs"), [("cait_xxs24_224", 2_523_475_200), ("pit_ti_224", 699_059_456)])
-def test_models_that_fail_under_no_grad_are_counted_with_gradients(name: str, macs: int) -> None:
-    """FlopCounterMode under no_grad fails on CaiT's and PiT's attention ("Expected gradient function to
-    be set"); the same forward with gradients counts them. timm's benchmark table: 2.5 and 0.7 GMACs."""
+def test_models_whose_attention_fails_flop_counter_mode_under_no_grad_are_counted(
+    name: str, macs: int
+) -> None:
+    """FlopCounterMode's module hooks fail under no_grad on CaiT's and PiT's attention ("Expected gradient
+    function to be set"); zoo's total needs no hooks. timm's benchmark table: 2.5 and 0.7 GMACs."""
     counts = count_flops(build_meta_model(name), 224)
     assert counts["macs"].error is None and counts["macs"].value == macs
     assert counts["flops"].value == 2 * macs
-    # Random weights on the CPU fail the same way under no_grad, and count with gradients. (There torch
-    # runs attention as one fused kernel that FlopCounterMode sees only in part, so validate counts on meta.)
+    # On the CPU, torch runs attention as one fused kernel that the formulas see only in part, so
+    # validate counts on meta.
     on_cpu = count_flops(timm.create_model(name, pretrained=False), 224)["macs"]
     assert on_cpu.error is None and on_cpu.value and 0.5 * macs < on_cpu.value <= macs
+
+
+@pytest.mark.parametrize(
+    ("name", "size"),
+    [("tf_efficientnet_lite0", 224), ("vit_tiny_patch16_224", 224), ("resnetv2_50x1_bit", 160)],
+)
+def test_the_total_is_flop_counter_modes(name: str, size: int) -> None:
+    """zoo's hook-free total equals FlopCounterMode's own, with its norms and attention, on meta."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    model = build_meta_model(name)
+    with FlopCounterMode(display=False) as counter, torch.enable_grad():
+        model(torch.empty(1, 3, size, size, device="meta"))
+    assert count_flops(model, size)["flops"].value == counter.get_total_flops() > 0

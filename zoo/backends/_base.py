@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from zoo._errors import ZooError
-from zoo.spec import Precision, RunSpec, Scenario, device_kind
+from zoo.spec import CPU, Precision, RunSpec, Scenario, device_kind
 from zoo.weights import WeightsInfo
 
 if TYPE_CHECKING:
@@ -70,7 +70,7 @@ class Backend(ABC):
     NAME: ClassVar[str]
     PRECISIONS: ClassVar[tuple[Precision, ...]] = (Precision.FP32,)
     UNSUPPORTED_SCENARIOS: ClassVar[tuple[Scenario, ...]] = ()
-    DEVICES: ClassVar[tuple[str, ...]] = ("cpu",)  # the kinds of device it can run on
+    DEVICES: ClassVar[tuple[str, ...]] = (CPU,)  # the kinds of device it can run on
 
     def __init__(self, spec: RunSpec) -> None:
         if spec.precision not in self.PRECISIONS:
@@ -151,7 +151,7 @@ class Backend(ABC):
             "model": self.spec.model,
             "input_shape": list(self.spec.input_shape),
             "precision": str(self.spec.precision),
-            "device": cpu_name() if self.spec.device == "cpu" else self.spec.device,
+            "device": cpu_name() if self.spec.device == CPU else self.spec.device,
             **self.settings(),
         }
 
@@ -194,7 +194,7 @@ def cpu_flags() -> frozenset[str]:
 def precision_unavailable(precision: Precision, device: str) -> str | None:
     """Why `precision` cannot be honoured natively on `device` of this machine, or None when it can."""
     native = cpu_flags() & NATIVE_BF16_FLAGS
-    if precision == Precision.BF16 and device.partition(":")[0] == "cpu" and not native:
+    if precision == Precision.BF16 and device_kind(device) == CPU and not native:
         return f"this CPU has no native bf16 ({' or '.join(sorted(NATIVE_BF16_FLAGS))})"
     return None
 

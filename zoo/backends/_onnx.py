@@ -9,7 +9,7 @@ from typing import Any
 
 from zoo.backends._base import BackendError, versions
 from zoo.backends._cache import CacheEntry, cached
-from zoo.spec import RunSpec
+from zoo.spec import CPU, RunSpec
 from zoo.weights import RANDOM_SEED, load_model
 
 OPSET = 18
@@ -26,7 +26,7 @@ def artefact_key(spec: RunSpec) -> dict[str, Any]:
         "opset": OPSET,
         "exporter": "torch.onnx dynamo",
         "versions": versions("torch", "timm", "onnx", "onnxscript"),
-        **({} if spec.device == "cpu" else {"device": spec.device}),  # CPU entries keep their old keys
+        **({} if spec.device == CPU else {"device": spec.device}),  # CPU entries keep their old keys
     }
 
 

@@ -9,7 +9,7 @@ from zoo.backends._base import Backend, BackendError, LoadReport, versions
 from zoo.backends._onnx import ONNX_FILE, OPSET, artefact_key, exported_onnx
 from zoo.backends._quantize import INT8_FILES, int8_artefact
 from zoo.backends._registry import register_backend
-from zoo.spec import Precision, RunSpec
+from zoo.spec import CPU, CUDA, Precision, RunSpec, device_kind
 
 if TYPE_CHECKING:
     import numpy
@@ -38,10 +38,10 @@ class OnnxRuntimeConfig:
 
     @classmethod
     def of(cls, spec: RunSpec) -> OnnxRuntimeConfig:
-        if spec.device_kind == "cuda":
+        if spec.device_kind == CUDA:
             card = spec.device.partition(":")[2] or "0"
-            return cls(((CUDA_PROVIDER, {"device_id": card}), CPU_PROVIDER), "cuda", spec.threads)
-        return cls((CPU_PROVIDER,), "cpu", spec.threads)
+            return cls(((CUDA_PROVIDER, {"device_id": card}), CPU_PROVIDER), CUDA, spec.threads)
+        return cls((CPU_PROVIDER,), CPU, spec.threads)
 
 
 @register_backend
@@ -50,13 +50,15 @@ class OnnxRuntimeBackend(Backend):
 
     NAME = "onnxruntime"
     PRECISIONS: ClassVar[tuple[Precision, ...]] = (Precision.FP32, Precision.INT8)
-    DEVICES = ("cpu", "cuda")
+    DEVICES = (CPU, CUDA)
     LIBRARY = "onnxruntime"
 
     @classmethod
     def unreachable(cls, device: str) -> str | None:
-        if device.startswith("cuda") and CUDA_PROVIDER not in import_onnxruntime().get_available_providers():
-            return f"onnxruntime offers no {CUDA_PROVIDER} here (pip install onnxruntime-gpu)"
+        if device_kind(device) == CUDA:
+            providers = import_onnxruntime().get_available_providers()
+            if CUDA_PROVIDER not in providers:
+                return f"onnxruntime offers no {CUDA_PROVIDER} here (pip install onnxruntime-gpu)"
         return super().unreachable(device)
 
     def load(self) -> LoadReport:
@@ -97,7 +99,7 @@ class OnnxRuntimeBackend(Backend):
             self._binding.bind_output(self._session.get_outputs()[0].name, self.config.output_device)
             self._bound = inputs
         self._session.run_with_iobinding(self._binding)
-        if self.config.output_device != "cpu":
+        if self.config.output_device != CPU:
             self._binding.synchronize_outputs()
 
     def run(self, inputs: numpy.ndarray) -> numpy.ndarray:

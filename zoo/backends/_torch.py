@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from zoo._logging import quiet_logger
 from zoo.backends._base import Backend, LoadReport, versions
 from zoo.backends._registry import register_backend
-from zoo.spec import Precision, RunSpec, Scenario
+from zoo.spec import CPU, CUDA, Precision, RunSpec, Scenario, device_kind
 from zoo.weights import load_model
 
 if TYPE_CHECKING:
@@ -31,7 +31,7 @@ class TorchConfig:
 
     @property
     def cuda(self) -> bool:
-        return self.device.startswith("cuda")
+        return device_kind(self.device) == CUDA
 
 
 @register_backend
@@ -41,11 +41,11 @@ class TorchBackend(Backend):
     NAME = "torch"
     LIBRARY = "torch"
     PRECISIONS = (Precision.FP32, Precision.BF16)
-    DEVICES = ("cpu", "cuda")
+    DEVICES = (CPU, CUDA)
 
     @classmethod
     def unreachable(cls, device: str) -> str | None:
-        if device.startswith("cuda"):
+        if device_kind(device) == CUDA:
             import torch
 
             if not torch.cuda.is_available():
@@ -99,7 +99,7 @@ class TorchBackend(Backend):
         import torch
 
         if self.config.autocast == "bf16":
-            return torch.autocast("cuda" if self.config.cuda else "cpu", dtype=torch.bfloat16)
+            return torch.autocast(CUDA if self.config.cuda else CPU, dtype=torch.bfloat16)
         return contextlib.nullcontext()
 
     def settings(self) -> dict[str, Any]:

@@ -17,6 +17,8 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
+from zoo.spec import CPU
+
 LIBRARIES = ("zoo", "torch", "torchvision", "timm", "onnx", "onnxruntime", "openvino", "numpy")
 ISA_FLAGS = ("avx2", "avx512f", "avx512_vnni", "avx512_bf16", "avx_vnni", "amx_tile", "amx_bf16", "amx_int8")
 THREAD_VARIABLES = (
@@ -96,7 +98,7 @@ def accelerator(device: str) -> dict[str, Any]:
     }
 
 
-def fingerprint(threads: int, device: str = "cpu") -> dict[str, Any]:
+def fingerprint(threads: int, device: str = CPU) -> dict[str, Any]:
     """CPU, cores, ISA flags, OS, Python and library versions, thread settings, commit and date; and the
     accelerator when the run used one (it is then part of what makes timings comparable)."""
     import psutil
@@ -122,7 +124,7 @@ def fingerprint(threads: int, device: str = "cpu") -> dict[str, Any]:
         "code_digest": code_digest(),
         "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
     }
-    if device != "cpu":
+    if device != CPU:
         environment["accelerator"] = accelerator(device)
     environment["id"] = comparable_id(environment)
     return environment

@@ -2,7 +2,7 @@
 
 "FLOPs" in a model index has no fixed unit. Three conventions cover what indexes publish:
 
-- `flops`: `torch.utils.flop_counter.FlopCounterMode` on a (1, 3, H, W) input, square unless the declared
+- `flops`: `torch.utils.flop_counter`'s formulas, as `FlopCounterMode` applies them, on a (1, 3, H, W) input, square unless the declared
   size is not (2 per multiply-add);
 - `macs`: the same, counted as multiply-accumulates (half of `flops`);
 - `timm-docs-2021`: how timm's model-index numbers were produced, by an old `thop` on a non-square
@@ -15,7 +15,7 @@ Every count needs only shapes, so a model built on the `meta` device is counted 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
@@ -83,26 +83,41 @@ def count_flops(model: nn.Module, image_size: int | tuple[int, int]) -> dict[str
 
 
 def _count_flop_counter(model: nn.Module, image: Any) -> int:
-    from torch.utils.flop_counter import FlopCounterMode
-
-    def count(grad_mode: Any) -> int:
-        with FlopCounterMode(display=False) as counter, grad_mode, _shape_only_batch_norm(model):
-            model(image)
-        return int(counter.get_total_flops())
-
-    return _in_any_grad_mode(count)
-
-
-def _in_any_grad_mode(count: Callable[[Any], int]) -> int:
-    """`count` without gradients, else with them: under no_grad, FlopCounterMode fails on some models
-    (CaiT's and PiT's attention: "Expected gradient function to be set"), which count with gradients.
-    On `meta`, gradients cost no memory; the count is the forward pass's either way."""
     import torch
 
-    try:
-        return count(torch.no_grad())
-    except Exception:  # the same forward with gradients decides; its error is the one reported
-        return count(torch.enable_grad())
+    with _total_flops() as counter, torch.no_grad(), _shape_only_norms(model):
+        model(image)
+    return int(counter.total)
+
+
+def _total_flops() -> Any:
+    """`FlopCounterMode`'s total: its formulas (`flop_registry`), and its rule of decomposing an op that
+    has none, without the per-module breakdown it tracks with hooks on every module call. Those hooks
+    take a third of the time of counting on `meta`, and under `no_grad` they fail on CaiT's and PiT's
+    attention ("Expected gradient function to be set")."""
+    import torch
+    from torch.utils._python_dispatch import TorchDispatchMode
+    from torch.utils.flop_counter import flop_registry
+
+    class TotalFlops(TorchDispatchMode):
+        def __init__(self) -> None:
+            super().__init__()  # type: ignore[no-untyped-call]  # torch leaves it unannotated
+            self.total = 0
+
+        def __torch_dispatch__(self, func: Any, types: Any, args: Any = (), kwargs: Any = None) -> Any:
+            kwargs = kwargs or {}
+            packet = func._overloadpacket
+            if packet not in flop_registry and func is not torch.ops.prim.device.default:
+                with self:
+                    decomposed = func.decompose(*args, **kwargs)
+                if decomposed is not NotImplemented:
+                    return decomposed
+            out = func(*args, **kwargs)
+            if packet in flop_registry:
+                self.total += flop_registry[packet](*args, **kwargs, out_val=out)
+            return out
+
+    return TotalFlops()
 
 
 def _count_2021(model: nn.Module, image: Any) -> int:
@@ -112,6 +127,7 @@ def _count_2021(model: nn.Module, image: Any) -> int:
     2 x input elements; `AdaptiveAvgPool2d`: (kernel area + 1) x output elements; `AvgPool2d`: output
     elements. Everything else (activations, max-pool, `nn.Linear`, timm's `Conv2dSame`) counts 0.
     """
+    import torch
     from timm.layers import BatchNormAct2d
     from torch import nn
 
@@ -133,34 +149,33 @@ def _count_2021(model: nn.Module, image: Any) -> int:
         elif kind is nn.AvgPool2d:
             total += output.numel()
 
-    def run(grad_mode: Any) -> int:
-        nonlocal total
-        total = 0
-        with grad_mode, _shape_only_batch_norm(model):
-            model(image)
-        return total
-
     counted = (nn.Conv2d, nn.BatchNorm2d, BatchNormAct2d, nn.AdaptiveAvgPool2d, nn.AvgPool2d)
     hooks = [m.register_forward_hook(count) for m in model.modules() if type(m) in counted]
     try:
-        return _in_any_grad_mode(run)
+        with torch.no_grad(), _shape_only_norms(model):
+            model(image)
+        return total
     finally:
         for hook in hooks:
             hook.remove()
 
 
 @contextmanager
-def _shape_only_batch_norm(model: nn.Module) -> Iterator[None]:
-    """On `meta`, eval BatchNorm modules pass their input through: the same shape, none of the arithmetic.
+def _shape_only_norms(model: nn.Module) -> Iterator[None]:
+    """On `meta`, normalisation modules (eval BatchNorm, GroupNorm, LayerNorm, and timm's subclasses
+    that fuse an activation) pass their input through: the same shape, none of the arithmetic.
 
-    Neither convention counts BatchNorm (or an activation fused into it) from its arithmetic:
-    FlopCounterMode counts none, the 2021 rule counts from the input's size. torch's meta BatchNorm is
-    a slow Python decomposition that would take most of the time of counting a model.
+    Neither convention counts a normalisation (or an activation fused into it) from its arithmetic:
+    FlopCounterMode counts none, the 2021 rule counts BatchNorm from the input's size. torch's meta
+    kernels for them are slow Python decompositions that would take most of the time of counting.
     """
     from torch import nn
 
+    norms = (nn.GroupNorm, nn.LayerNorm)
     patched = [
-        m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm) and not m.training
+        m
+        for m in model.modules()
+        if (isinstance(m, nn.modules.batchnorm._BatchNorm) and not m.training) or isinstance(m, norms)
     ]
     patched = [m for m in patched if all(t.is_meta for t in (*m.parameters(False), *m.buffers(False)))]
     for module in patched:

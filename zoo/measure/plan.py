@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from zoo._errors import ZooError
-from zoo.spec import LATENCY, DataConfig, Precision, RunSpec, Timing, device_kind
+from zoo.spec import CPU, LATENCY, DataConfig, Precision, RunSpec, Timing, device_kind
 from zoo.weights import WeightsInfo, find_weights, require_timm_model, resolve_pretrained
 
 if TYPE_CHECKING:
@@ -109,7 +109,7 @@ def plan(
     timing: Timing | None = None,
     checkpoint: Path | None = None,
     calibration: str | None = None,
-    device: str = "cpu",
+    device: str = CPU,
     sla_ms: float | None = None,
 ) -> Plan:
     """Every combination, model-major so that a model's exports are built once and reused.
