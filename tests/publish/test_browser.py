@@ -7,8 +7,11 @@ errors, uncaught exceptions and failed loads are collected as they arrive.
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
+import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -50,6 +53,7 @@ class Chromium:
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            start_new_session=True,  # its helper processes share its group, so close() ends them all
         )
         port = self._port(Path(self._profile.name) / "DevToolsActivePort")
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=10) as response:
@@ -121,10 +125,28 @@ class Chromium:
         path.write_bytes(base64.b64decode(data))
 
     def close(self) -> None:
+        """End the browser and every helper it started, then remove its profile: a helper that outlived
+        the browser and still wrote there made the removal fail ("Directory not empty")."""
         self._socket.close()
-        self._process.terminate()
+        for sent in (signal.SIGTERM, signal.SIGKILL):
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self._process.pid, sent)
+            deadline = time.monotonic() + 10
+            while _group_alive(self._process.pid) and time.monotonic() < deadline:
+                self._process.poll()  # reap the browser itself; its orphaned helpers go to init
+                time.sleep(0.05)
+            if not _group_alive(self._process.pid):
+                break
         self._process.wait(timeout=30)
         self._profile.cleanup()
+
+
+def _group_alive(group: int) -> bool:
+    try:
+        os.killpg(group, 0)
+    except ProcessLookupError:
+        return False
+    return True
 
 
 # The tests. They open the site built from the bundled index (tests/publish/conftest.py).
