@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from zoo_testing import make_spec
 
 from zoo.measure.executors import decode, remove_stale_folders, run_in_subprocess
 from zoo.results.records import AgreementRecord, LatencyRecord
-from zoo.spec import Timing
+from zoo.spec import RunSpec, Timing
 
 
 def test_a_configuration_past_its_timeout_is_failed_with_the_reason() -> None:
@@ -62,20 +63,19 @@ def test_a_killed_sweep_leaves_no_worker_and_its_folder_is_removed_next_time(
     )
     assert driver.stdout is not None and driver.stdout.readline().strip() == "started"
     deadline = time.monotonic() + 60
-    workers: list[psutil.Process] = []
-    while not workers and time.monotonic() < deadline:
-        workers = [
-            p for p in psutil.Process(driver.pid).children() if "zoo.measure.worker" in " ".join(p.cmdline())
-        ]
+    workers: list[psutil.Process] = []  # the launcher, and the configuration's process it forked
+    while len(workers) < 2 and time.monotonic() < deadline:
+        workers = psutil.Process(driver.pid).children(recursive=True)
         time.sleep(0.1)
-    assert workers, "the worker never started"
+    assert len(workers) == 2, "the worker never started"
+    assert all("zoo.measure.zygote" in " ".join(p.cmdline()) for p in workers)
     folders = [f for f in Path(tempfile.gettempdir()).glob("zoo-bench-*") if (f / "owner.pid").is_file()]
     mine = [f for f in folders if (f / "owner.pid").read_text() == str(driver.pid)]
     assert mine
     driver.kill()
     driver.wait()
     _, alive = psutil.wait_procs(workers, timeout=10)
-    assert not alive, "the measuring process outlived its sweep"
+    assert not alive, "the launcher or the measuring process outlived its sweep"
     assert mine[0].exists()  # nothing removed it yet ...
     remove_stale_folders()
     assert not mine[0].exists()  # ... until the next sweep starts
@@ -98,3 +98,41 @@ def test_logits_left_on_another_node_travel_back_with_the_result(tmp_path: Path)
     logits_path(spec).unlink()  # the driver's machine never had the file
     assert decode(spec, result).status == "ok"
     assert (load_logits(spec)[0] == logits).all()
+
+
+def quick(backend: str) -> RunSpec:
+    return make_spec(backend, threads=1, timing=Timing(min_time_s=0.2, max_time_s=0.5, warmup_s=0.05))
+
+
+def test_each_configuration_is_a_fresh_fork_of_one_warm_launcher_per_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from zoo.measure import executors
+
+    assert decode(quick("onnxruntime"), run_in_subprocess(quick("onnxruntime"), 300)).status == "ok"
+    launcher = executors._launchers[0].process
+    assert decode(quick("openvino"), run_in_subprocess(quick("openvino"), 300)).status == "ok"
+    assert executors._launchers[0].process is launcher and launcher.poll() is None  # reused
+    monkeypatch.setenv("ZOO_TEST_ANOTHER_ENVIRONMENT", "1")
+    assert decode(quick("onnxruntime"), run_in_subprocess(quick("onnxruntime"), 300)).status == "ok"
+    assert executors._launchers[0].process is not launcher and launcher.poll() is not None  # replaced
+
+
+def test_a_configuration_killed_by_a_signal_says_so_and_the_launcher_serves_the_next() -> None:
+    from zoo.measure import executors
+
+    spec = make_spec("onnxruntime", threads=1, timing=Timing(min_time_s=60, max_time_s=60))
+    results: list[dict[str, object]] = []
+    sweep = threading.Thread(target=lambda: results.append(run_in_subprocess(spec, 300)))
+    sweep.start()
+    deadline, children = time.monotonic() + 120, list[psutil.Process]()
+    while not children and time.monotonic() < deadline:
+        time.sleep(0.2)
+        launchers = executors._launchers
+        children = psutil.Process(launchers[0].process.pid).children() if launchers else []
+    assert children, "the configuration's process never started"
+    children[0].kill()
+    sweep.join(timeout=60)
+    assert results == [{"died": "measuring process killed by SIGKILL (out of memory?)"}]
+    after = decode(quick("onnxruntime"), run_in_subprocess(quick("onnxruntime"), 300))
+    assert after.status == "ok", after.reason

@@ -28,6 +28,7 @@ from zoo.measure.scenarios.server import (
     poisson_arrivals,
     replay,
     search_rate,
+    tolerated_over,
 )
 from zoo.results import export, open_store
 from zoo.results.records import ServerRecord
@@ -60,12 +61,44 @@ def sleeper(seconds: float) -> SessionPool:
 def test_latency_counts_from_the_schedule_so_an_overloaded_server_is_charged_for_its_queue() -> None:
     service_s = 0.004
     light = poisson_arrivals(50.0, 1.0, seed=1)  # 20% load
-    latencies, _ = replay(light, sleeper(service_s))
-    assert np.median(latencies) < 3 * service_s
+    assert np.median(replay(light, sleeper(service_s)).latencies) < 3 * service_s
     heavy = poisson_arrivals(400.0, 1.0, seed=1)  # 160% load: the queue grows all the time
-    latencies, span = replay(heavy, sleeper(service_s))
-    assert span > 1.4  # it took longer than the schedule to serve it all
-    assert np.max(latencies) > 0.3  # the last requests waited for the whole queue
+    served = replay(heavy, sleeper(service_s))
+    assert served.span_s > 1.4  # it took longer than the schedule to serve it all
+    assert np.max(served.latencies) > 0.3  # the last requests waited for the whole queue
+    assert served.stopped_of is None and len(served.latencies) == len(heavy)  # no SLA: all of it is sent
+
+
+def test_a_rate_stops_once_more_requests_are_over_the_sla_than_its_p99_bound_tolerates() -> None:
+    """An overloaded server: its (t + 1)-th request over the SLA decides the rate, so the rest of the
+    schedule is not sent; a rate within the SLA is served to the end, and the same tolerance judges it."""
+    service_s, sla_s = 0.004, 0.020
+    heavy = poisson_arrivals(400.0, 3.0, seed=1)  # 160% load: the queue passes the SLA within a second
+    tolerated = tolerated_over(len(heavy))
+    assert tolerated is not None and tolerated >= 1
+    served = replay(heavy, sleeper(service_s), sla_s)
+    assert served.stopped_of == len(heavy) and len(served.latencies) < len(heavy) / 4
+    assert served.span_s < 1.0  # of a 3 s schedule, drained of what was queued when it stopped
+    assert int(np.sum(served.latencies > sla_s)) > tolerated  # what stopped it: the (t + 1)-th late request
+    trial = judge(400.0, served.latencies, served.span_s, ServerRules(sla_s=sla_s), served.stopped_of)
+    assert not trial.valid and trial.reasons[0].startswith(f"stopped after {len(served.latencies)} of")
+    assert not any("under the minimum" in reason for reason in trial.reasons)  # a consequence, not a cause
+    light = poisson_arrivals(100.0, 6.0, seed=1)  # 40% load: its p99 is far under the SLA
+    calm = replay(light, sleeper(service_s), sla_s)
+    assert calm.stopped_of is None and len(calm.latencies) == len(light)
+    assert judge(100.0, calm.latencies, calm.span_s, ServerRules(sla_s=sla_s)).valid
+
+
+def test_the_tolerance_is_the_order_statistic_the_bound_takes() -> None:
+    """The bound is the (t + 1)-th largest latency: t requests over the SLA keep it within, t + 1 do not."""
+    for n in (459, 575, 2000):
+        t = tolerated_over(n)
+        assert t is not None
+        latencies = np.concatenate([np.full(n - t, 0.001), np.full(t, 1.0)])
+        assert early_stopping_bound(latencies.tolist()) == 0.001
+        latencies[0] = 1.0
+        assert early_stopping_bound(latencies.tolist()) == 1.0
+    assert tolerated_over(450) is None
 
 
 def test_a_short_run_is_invalid_with_its_reasons() -> None:

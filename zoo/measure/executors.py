@@ -1,4 +1,5 @@
-"""Where configurations run. `local` starts one fresh process per configuration on this machine.
+"""Where configurations run. `local` runs each configuration in a fresh process of its own on this
+machine, forked by a warm launcher (`zoo.measure.zygote`) that did the slow imports once.
 
 An executor takes run specs and yields records as they finish; the sweep stores each one before
 asking for the next, so nothing finished is lost. A measuring process dies with its sweep, and the
@@ -7,15 +8,20 @@ temporary folders of a sweep that was killed are removed by the next one.
 
 from __future__ import annotations
 
+import atexit
 import base64
+import concurrent.futures
 import contextlib
 import json
 import os
+import queue
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, Protocol
@@ -40,6 +46,7 @@ def worker_environment(threads: int) -> dict[str, str]:
     environment = dict(os.environ)
     environment.update({name: str(threads) for name in THREAD_VARIABLES})
     environment.setdefault("HF_HUB_OFFLINE", "1")
+    environment.pop("PYTEST_CURRENT_TEST", None)  # it changes with every test: the launcher would too
     return environment
 
 
@@ -52,25 +59,106 @@ def owned_folder() -> Iterator[Path]:
         yield Path(folder)
 
 
-def run_in_subprocess(spec: RunSpec, timeout_s: float) -> dict[str, Any]:
-    """Measure one configuration in a fresh interpreter: the worker's result (see `decode`), or, when
-    it crashed, hung or ran out of memory, a result that says so."""
-    with owned_folder() as folder:
-        spec_path, result_path = folder / "spec.json", folder / "result.json"
-        spec_path.write_text(spec.to_json())
+class _Launcher:
+    """A running warm launcher (`zoo.measure.zygote`) for one environment and working folder: it forks
+    each configuration's process, so a configuration skips the seconds of torch and timm imports."""
+
+    def __init__(self, environment: dict[str, str]) -> None:
+        self.key = _launcher_key(environment)
+        # Started from a thread that lives as long as this process: the launcher dies with the thread
+        # that started it (Linux sends the parent-death signal when that thread ends).
+        self.process = _spawner.submit(
+            subprocess.Popen,
+            [sys.executable, "-m", "zoo.measure.zygote"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=environment,
+            text=True,
+        ).result()
+        self._answers: queue.Queue[str] = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self._answers.put(line)
+        self._answers.put("")  # the launcher is gone
+
+    def _answer(self, deadline: float) -> dict[str, int] | None:
+        """The launcher's next answer; None when it ended. Raises `queue.Empty` at the deadline."""
+        line = self._answers.get(timeout=max(deadline - time.monotonic(), 0.0))
+        return json.loads(line) if line else None
+
+    def run(self, paths: list[str], timeout_s: float) -> int | str:
+        """The child's exit code (negative: the signal that killed it), or why it gave none."""
+        assert self.process.stdin is not None
+        deadline = time.monotonic() + timeout_s
+        started = ended = None
         try:
-            done = subprocess.run(
-                [sys.executable, "-m", "zoo.measure.worker", str(spec_path), str(result_path)],
-                env=worker_environment(spec.threads),
-                capture_output=True,
-                text=True,
-                timeout=timeout_s,
-                check=False,
-            )
+            self.process.stdin.write(json.dumps(paths) + "\n")
+            self.process.stdin.flush()
+            started = self._answer(deadline)
+            if started is not None:
+                ended = self._answer(deadline)
+        except OSError:
+            pass  # the launcher is gone
+        except queue.Empty:  # past the deadline: the child is killed, or the launcher if it never forked
+            if started is None:
+                self.close(kill=True)
+            else:
+                os.kill(started["pid"], signal.SIGKILL)
+                with contextlib.suppress(queue.Empty):
+                    self._answer(time.monotonic() + 60)
+            return f"timed out after {timeout_s:g} s"
+        if ended is None:
+            self.close(kill=True)
+            return f"measuring launcher ended with {self.process.returncode}"
+        return ended["exit"]
+
+    def close(self, kill: bool = False) -> None:
+        """End of input ends the launcher; one that does not end, or is to be killed, is killed."""
+        with contextlib.suppress(OSError):
+            assert self.process.stdin is not None
+            self.process.stdin.close()
+        try:
+            self.process.wait(timeout=0 if kill else 10)
         except subprocess.TimeoutExpired:
-            return {"died": f"timed out after {timeout_s:g} s"}
+            self.process.kill()
+            self.process.wait()
+
+
+def _launcher_key(environment: dict[str, str]) -> tuple[str, tuple[tuple[str, str], ...]]:
+    return os.getcwd(), tuple(sorted(environment.items()))
+
+
+_spawner = concurrent.futures.ThreadPoolExecutor(1, "zoo-launcher-parent")
+_launchers: list[_Launcher] = []  # at most one: the launcher for the environment asked for last
+_launching = threading.Lock()
+
+
+def _launcher(environment: dict[str, str]) -> _Launcher:
+    """The running launcher for this environment; a new one (the old one closed) when it changed."""
+    current = _launchers[0] if _launchers else None
+    if current and (current.key != _launcher_key(environment) or current.process.poll() is not None):
+        _launchers.pop().close()
+    if not _launchers:
+        _launchers.append(_Launcher(environment))
+        atexit.register(_launchers[0].close)
+    return _launchers[0]
+
+
+def run_in_subprocess(spec: RunSpec, timeout_s: float) -> dict[str, Any]:
+    """Measure one configuration in a process of its own: the worker's result (see `decode`), or,
+    when it crashed, hung or ran out of memory, a result that says so."""
+    with owned_folder() as folder, _launching:
+        paths = [str(folder / "spec.json"), str(folder / "result.json"), str(folder / "worker.log")]
+        Path(paths[0]).write_text(spec.to_json())
+        ended = _launcher(worker_environment(spec.threads)).run(paths, timeout_s)
+        if isinstance(ended, str):
+            return {"died": ended}
+        result_path, log = Path(paths[1]), Path(paths[2])
         if not result_path.is_file():
-            return {"died": _death_reason(done.returncode, done.stderr)}
+            return {"died": _death_reason(ended, log.read_text(errors="replace") if log.is_file() else "")}
         result: dict[str, Any] = json.loads(result_path.read_text())
     return result
 

@@ -2,8 +2,8 @@
 
 "FLOPs" in a model index has no fixed unit. Three conventions cover what indexes publish:
 
-- `flops`: `torch.utils.flop_counter`'s formulas, as `FlopCounterMode` applies them, on a (1, 3, H, W) input, square unless the declared
-  size is not (2 per multiply-add);
+- `flops`: `torch.utils.flop_counter`'s formulas, as `FlopCounterMode` applies them, on a (1, 3, H, W)
+  input, square unless the declared size is not (2 per multiply-add);
 - `macs`: the same, counted as multiply-accumulates (half of `flops`);
 - `timm-docs-2021`: how timm's model-index numbers were produced, by an old `thop` on a non-square
   (1, 3, S, floor(S * 1546 / 1213)) input with per-module rules (see `_count_2021`); only square sizes

@@ -1,4 +1,5 @@
-"""The measuring process: `python -m zoo.measure.worker SPEC.json RESULT.json`.
+"""The measuring process: `main(SPEC.json, RESULT.json)`, in a child forked for one configuration by
+the warm launcher (`zoo.measure.zygote`).
 
 Each configuration runs here, alone, so ONNX Runtime, OpenVINO and torch never share a process or
 fight over threads. It reads only the run spec (never the index). Whatever happens, a result file is
@@ -10,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 import traceback
 from pathlib import Path
 
@@ -23,7 +23,7 @@ def _write_atomically(path: Path, data: dict[str, object]) -> None:
     os.replace(partial, path)
 
 
-def _die_with_parent() -> None:
+def die_with_parent() -> None:
     """Linux: SIGKILL this process when the sweep that started it dies, even by kill -9."""
     import ctypes
     import signal
@@ -39,7 +39,7 @@ def _die_with_parent() -> None:
 
 def main(spec_path: str, result_path: str) -> int:
     """Run the spec's scenario; write `{"kind", "record"}`, or `{"bad_input"}` for the driver to stop on."""
-    _die_with_parent()
+    die_with_parent()
     # Imported once the worker is bound to its parent's life: they take seconds (torch, timm).
     from zoo.data import DataError
     from zoo.measure.environment import fingerprint
@@ -60,7 +60,3 @@ def main(spec_path: str, result_path: str) -> int:
         record = measured.record.failed(spec, one_line(error), environment=environment)
     _write_atomically(Path(result_path), {"kind": record.KIND, "record": record.as_dict()})
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(*sys.argv[1:3]))

@@ -23,8 +23,11 @@ minimum query count in time: when that rate fails too, the result is INVALID. Ea
 long enough for the rules (5% more than `MIN_DURATION_S` and, on average, 15% more than
 `MIN_QUERIES` queries) but never longer than `--max-trial` (30 s by default: the lowest rate searched
 is then about 19/s): a configuration too slow to reach the minimums in it is INVALID and says so, and
-an INVALID result reports the lowest rate it tried, the nearest to valid. The verdict is VALID only
-when the reported rate is VALID and the machine was not contended.
+an INVALID result reports the lowest rate it tried, the nearest to valid. A rate stops early once
+more of its requests have finished over the SLA than its p99 bound could tolerate: it is INVALID
+whatever the rest would do, so the search's choices are those of the full trials, and most of the
+time a long INVALID trial took is saved. The verdict is VALID only when the reported rate is VALID
+and the machine was not contended.
 """
 
 from __future__ import annotations
@@ -56,6 +59,7 @@ __all__ = [
     "MIN_QUERIES",
     "SLA_FACTOR",
     "RateTrial",
+    "Replay",
     "Server",
     "ServerRules",
     "SessionPool",
@@ -65,6 +69,7 @@ __all__ = [
     "poisson_arrivals",
     "replay",
     "search_rate",
+    "tolerated_over",
 ]
 
 PERCENTILE = 0.99
@@ -90,24 +95,29 @@ def poisson_arrivals(rate: float, duration_s: float, seed: int) -> np.ndarray:
     return times[times < duration_s]
 
 
+def tolerated_over(n: int, percentile: float = PERCENTILE, confidence: float = CONFIDENCE) -> int | None:
+    """LoadGen's early-stopping `t` for `n` queries: the most that may lie above the bound, the largest
+    t with P(Binomial(n, 1 - percentile) <= t) <= 1 - confidence. None when even t = 0 is too likely
+    (too few queries to bound the percentile at all)."""
+    from scipy.stats import binom
+
+    if n == 0:
+        return None
+    t = int(binom.ppf(1 - confidence, n, 1 - percentile))
+    while t >= 0 and binom.cdf(t, n, 1 - percentile) > 1 - confidence:
+        t -= 1
+    return t if t >= 0 else None
+
+
 def early_stopping_bound(
     latencies: Sequence[float], percentile: float = PERCENTILE, confidence: float = CONFIDENCE
 ) -> float | None:
     """LoadGen's early-stopping estimate of a latency percentile: the `n - t`-th smallest latency, with
-    `t` the most queries allowed above it while P(Binomial(n, 1 - percentile) <= t) stays at most
-    `1 - confidence`. None when even t = 0 is too likely (too few queries to bound it)."""
-    from scipy.stats import binom
-
-    n = len(latencies)
-    if n == 0:
+    `t` from `tolerated_over`. None when there are too few queries to bound it."""
+    t = tolerated_over(len(latencies), percentile, confidence)
+    if t is None:
         return None
-    # The largest t with P(X <= t) <= 1 - confidence, X ~ Binomial(n, 1 - percentile).
-    t = int(binom.ppf(1 - confidence, n, 1 - percentile))
-    while t >= 0 and binom.cdf(t, n, 1 - percentile) > 1 - confidence:
-        t -= 1
-    if t < 0:
-        return None
-    return float(np.sort(np.asarray(latencies))[n - t - 1])
+    return float(np.sort(np.asarray(latencies))[len(latencies) - t - 1])
 
 
 @dataclass(frozen=True)
@@ -139,27 +149,52 @@ class Server(Protocol):
     def drain(self) -> None: ...
 
 
-def replay(arrivals: np.ndarray, server: Server) -> tuple[np.ndarray, float]:
+@dataclass(frozen=True)
+class Replay:
+    """What one offered rate's schedule gave: each sent request's latency from its scheduled arrival
+    (NaN: never completed), the run's span, and how many were scheduled when it stopped early (None:
+    every request was sent)."""
+
+    latencies: np.ndarray
+    span_s: float
+    stopped_of: int | None = None
+
+
+def replay(arrivals: np.ndarray, server: Server, sla_s: float = math.inf) -> Replay:
     """Send each request at its scheduled time; every latency from that time, and the run's span.
 
     `submit` may block while the server is saturated: the requests behind it are sent late, and
-    their latency still counts from their schedule.
+    their latency still counts from their schedule. Once more requests have finished over `sla_s`
+    than a p99 bound within it tolerates (`tolerated_over` of the whole schedule), the rate is
+    INVALID whatever follows: nothing more is sent, and the requests in flight are drained.
     """
     completed = np.full(len(arrivals), np.nan)
+    tolerated = tolerated_over(len(arrivals)) if math.isfinite(sla_s) else None
+    over = 0
+    counting = threading.Lock()
 
     def done(index: int) -> None:
-        completed[index] = time.perf_counter()
+        nonlocal over
+        completed[index] = now = time.perf_counter()
+        if now - (started + arrivals[index]) > sla_s:
+            with counting:
+                over += 1
 
     submit = server.start(done)
     started = time.perf_counter()
-    for index, arrival in enumerate(arrivals):
+    sent = 0
+    for arrival in arrivals:
+        if tolerated is not None and over > tolerated:
+            break
         due = started + arrival
         while (wait := due - time.perf_counter()) > 0:
             time.sleep(wait if wait > 0.002 else 0)  # sleep most of the way, then yield until due
-        submit(index)
+        submit(sent)
+        sent += 1
     server.drain()
-    span = float(np.nanmax(completed) - started) if len(arrivals) else 0.0
-    return completed - (started + arrivals), span
+    span = float(np.nanmax(completed) - started) if sent else 0.0
+    latencies = completed[:sent] - (started + arrivals[:sent])
+    return Replay(latencies, span, None if sent == len(arrivals) else len(arrivals))
 
 
 class SessionPool:
@@ -188,18 +223,29 @@ class SessionPool:
             thread.join()
 
 
-def judge(offered: float, latencies: np.ndarray, span_s: float, rules: ServerRules) -> RateTrial:
-    """The trial's percentiles, its early-stopping bound, and why it is INVALID, if it is."""
+def judge(
+    offered: float, latencies: np.ndarray, span_s: float, rules: ServerRules, stopped_of: int | None = None
+) -> RateTrial:
+    """The trial's percentiles, its early-stopping bound, and why it is INVALID, if it is. A trial that
+    stopped early (`stopped_of` requests scheduled) is INVALID for that reason alone: its shortfall in
+    duration and queries follows from it."""
     served = latencies[~np.isnan(latencies)]
     bound = early_stopping_bound(served)
     reasons = []
-    if span_s < rules.min_duration_s:
-        reasons.append(f"ran {span_s:.1f} s, under the minimum {rules.min_duration_s:g} s")
-    if len(served) < rules.min_queries:
-        reasons.append(f"{len(served)} queries, under the minimum {rules.min_queries}")
-    if bound is None:
-        reasons.append("too few queries to bound p99 (early stopping)")
-    elif bound > rules.sla_s:
+    if stopped_of is not None:
+        over = int(np.sum(served > rules.sla_s))
+        reasons.append(
+            f"stopped after {len(latencies)} of {stopped_of} queries: {over} already over the SLA, more than"
+            f" the {tolerated_over(stopped_of)} that a p99 bound within it allows"
+        )
+    else:
+        if span_s < rules.min_duration_s:
+            reasons.append(f"ran {span_s:.1f} s, under the minimum {rules.min_duration_s:g} s")
+        if len(served) < rules.min_queries:
+            reasons.append(f"{len(served)} queries, under the minimum {rules.min_queries}")
+        if bound is None:
+            reasons.append("too few queries to bound p99 (early stopping)")
+    if bound is not None and bound > rules.sla_s:
         reasons.append(f"p99 bound {bound * 1000:.2f} ms over the SLA {rules.sla_s * 1000:.2f} ms")
     if len(served) < len(latencies):
         reasons.append(f"{len(latencies) - len(served)} queries never completed")
@@ -289,8 +335,8 @@ def measure_server(spec: RunSpec, environment: dict[str, Any]) -> ServerRecord:
 
     def trial(rate: float) -> RateTrial:
         arrivals = poisson_arrivals(rate, rules.duration_s(rate), rules.seed)
-        latencies, span = replay(arrivals, server)
-        return judge(rate, latencies, span, rules)
+        served = replay(arrivals, server, rules.sla_s)
+        return judge(rate, served.latencies, served.span_s, rules, served.stopped_of)
 
     high = SEARCH_FROM * 1000 / stats.median_ms  # from requests per second one at a time
     best, tried = search_rate(trial, min(rules.lowest_rate(), high), high)
