@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from zoo._errors import ZooError
@@ -33,11 +33,23 @@ if TYPE_CHECKING:
     from zoo.results.records import Measured
 
 
-def _timed_scenarios() -> list[str]:
-    """The scenarios `zoo bench` runs: every one registered for it."""
-    from zoo.measure.scenarios import scenario_names
+class _TimedScenarios:
+    """The scenarios `zoo bench` runs, every one registered for it, looked up only when asked: the
+    registry imports the scenarios (and numpy), which no other command's start-up should pay for."""
 
-    return list(scenario_names("bench"))
+    def names(self) -> list[str]:
+        from zoo.measure.scenarios import scenario_names
+
+        return list(scenario_names("bench"))
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.names()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.names())
+
+
+_TIMED_SCENARIOS = _TimedScenarios()
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -48,9 +60,13 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     add_run_arguments(parser, repeatable_precision=True)
     parser.add_argument("--batch", action="append", type=int, help="batch size (repeatable; default: 1)")
     parser.add_argument(
-        "--scenario", action="append", choices=_timed_scenarios(), help="repeatable; default: latency"
+        "--scenario",
+        action="append",
+        choices=_TIMED_SCENARIOS,
+        metavar="SCENARIO",  # argparse would list the choices, and so import them, at start-up
+        help="one of %(choices)s (repeatable; default: latency)",
     )
-    add_matrix_argument(parser, f" and scenario ({', '.join(_timed_scenarios())})")
+    add_matrix_argument(parser, " and scenario (those of --scenario)")
     parser.add_argument("--min-time", type=float, default=2.0, help="seconds of timed iterations at least")
     parser.add_argument(
         "--max-time", type=float, default=10.0, help="seconds before giving up on the CI target"
@@ -112,7 +128,7 @@ def run(args: argparse.Namespace) -> int:
     if matrix_precisions(args):
         if args.scenario:
             raise ZooError("--matrix runs every scenario: leave out --scenario")
-        args.scenario = _timed_scenarios()
+        args.scenario = _TIMED_SCENARIOS.names()
     specs = plan_from_args(
         args,
         models,

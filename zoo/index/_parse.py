@@ -195,8 +195,9 @@ class _Loader:
         if severity == "error" and error.model is not None:
             self.problems.setdefault(error.model, []).append(str(error))
 
-    def load(self, path: Path, importing: tuple[Path, ...] = ()) -> None:
-        resolved = path.resolve()
+    def load(self, path: Path, importing: tuple[Path, ...] = (), resolved: Path | None = None) -> None:
+        """Read `path` (`resolved`: its real path, when the importer has it) and what it imports."""
+        resolved = resolved or path.resolve()
         if resolved in importing:
             chain = " -> ".join(p.name for p in (*importing, resolved))
             raise IndexFormatError(path, f"Import cycle: {chain}")
@@ -212,8 +213,8 @@ class _Loader:
                 if key not in {"import", "models", "collections"}:
                     self.extra.setdefault(str(original), document[original])
             if "import" in keyed:
-                for target in self._imports(path, document, keyed["import"]):
-                    self.load(target, (*importing, resolved))
+                for target, real in self._imports(path, resolved, document, keyed["import"]):
+                    self.load(target, (*importing, resolved), real)
             collections = self._entries(path, document, keyed.get("collections"), "Collections")
             models = self._entries(path, document, keyed.get("models"), "Models")
             self._document_duplicates(path, document, [*collections, *models])
@@ -230,18 +231,21 @@ class _Loader:
                 message = f"{key!r} is written twice (lines {first} and {second}); only the second is read"
                 self.note("error", IndexFormatError(path, message, line=second, field=str(key)))
 
-    def _imports(self, path: Path, document: LocatedDict, key: str) -> list[Path]:
+    def _imports(
+        self, path: Path, resolved: Path, document: LocatedDict, key: str
+    ) -> list[tuple[Path, Path]]:
+        """Each file an `Import:` names, with its real path (resolved once: an index may import thousands)."""
         line = document.lines.get(key)
         patterns = document[key]
         if isinstance(patterns, str):
             patterns = [patterns]
         if not isinstance(patterns, list) or not all(isinstance(p, str) for p in patterns):
             raise IndexFormatError(path, "Import must be a list of paths or globs", line=line, field="Import")
-        targets: list[Path] = []
+        targets: list[tuple[Path, Path]] = []
         for pattern in patterns:
             if os.path.isabs(pattern):
                 raise IndexFormatError(path, f"Import {pattern!r} is absolute", line=line, field="Import")
-            full = os.path.normpath(path.resolve().parent / pattern)
+            full = os.path.normpath(resolved.parent / pattern)
             if not _inside(Path(full), self.root_dir):
                 raise IndexFormatError(
                     path, f"Import {pattern!r} points outside {self.root_dir}", line=line, field="Import"
@@ -250,14 +254,15 @@ class _Loader:
             if not matches:
                 raise IndexFormatError(path, f"Import {pattern!r} matches nothing", line=line, field="Import")
             for match in matches:
-                if not _inside(match.resolve(), self.root_dir):
+                real = Path(os.path.realpath(match))
+                if not _inside(real, self.root_dir):
                     raise IndexFormatError(
                         path,
                         f"Import {pattern!r} reaches {match} outside {self.root_dir} (symlink)",
                         line=line,
                         field="Import",
                     )
-            targets.extend(matches)
+                targets.append((match, real))
         return targets
 
     def _entries(self, path: Path, document: LocatedDict, key: str | None, what: str) -> list[LocatedDict]:

@@ -123,16 +123,6 @@ class _Builder:
     def line(self, mark: Any) -> int:
         return int(mark.line) + self.first_line
 
-    def span(self, event: events.ScalarEvent) -> Span:
-        start, end, first = event.start_mark, event.end_mark, self.first_line
-        assert start is not None and end is not None  # the parser marks every event
-        return Span(
-            start.line + first,
-            start.column + (self.first_column if start.line == 0 else 0),
-            end.line + first,
-            end.column + (self.first_column if end.line == 0 else 0),
-        )
-
     def fail(self, message: str, mark: Any) -> IndexFormatError:
         return IndexFormatError(self.path, message, line=self.line(mark))
 
@@ -144,6 +134,7 @@ class _Builder:
         if isinstance(get(), events.StreamEndEvent):
             return None
         stack, anchors = self.stack, self.anchors
+        first_line, first_column = self.first_line, self.first_column  # `line` and `span`, inlined below
         written = expanded = 0
         result: Any = None
         while True:
@@ -204,7 +195,7 @@ class _Builder:
             elif not parent.has_key:
                 if isinstance(value, dict | list):
                     raise self.fail("a mapping key must be a plain value", event.start_mark)
-                parent.key, parent.has_key, parent.key_line = value, True, self.line(event.start_mark)
+                parent.key, parent.has_key, parent.key_line = value, True, event.start_mark.line + first_line
             elif parent.key is _MERGE_KEY:
                 parent.has_key = False
                 parent.merges = [*(parent.merges or []), *(value if isinstance(value, list) else [value])]
@@ -219,7 +210,13 @@ class _Builder:
                     if type(value) is not str and event.implicit[0]:
                         mapping.texts[parent.key] = event.value
                     if anchor is None and not mapping.shared:
-                        mapping.spans[parent.key] = self.span(event)
+                        start, end = event.start_mark, event.end_mark
+                        mapping.spans[parent.key] = Span(
+                            start.line + first_line,
+                            start.column + (first_column if start.line == 0 else 0),
+                            end.line + first_line,
+                            end.column + (first_column if end.line == 0 else 0),
+                        )
         if not isinstance(get(), events.StreamEndEvent):
             raise self.fail("expected a single YAML document, found another", event.end_mark)
         return result
